@@ -1,0 +1,67 @@
+"""equi-groups: groups, representations, Fourier analysis on groups and equivariance testing.
+
+Small and exact: groups and representations are immutable values; decompositions are computed once and cached.
+"""
+
+from ._fourier import FourierBasis, grid
+from ._group import Group, GroupElement
+from ._parse import group_from_str, rep_from_str
+from ._permutation import HyperoctahedralGroup, OrthogonalGroup, SymmetricGroup
+from ._planar import O2, SO2, CyclicGroup, DihedralGroup, PlanarGroup, flip_group, rotation_matrix, trivial_group
+from ._representation import (
+    Representation,
+    band_limited_regular,
+    change_basis,
+    direct_sum,
+    from_irreps,
+    intertwiners,
+    irrep,
+    quotient,
+    regular,
+    restrict,
+    standard,
+    tensor_product,
+    trivial,
+)
+from ._so3 import SO3, geodesic_distance, matrix_to_quaternion, matrix_to_sixd, quaternion_to_matrix, sixd_to_matrix
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "SO2",
+    "SO3",
+    "O2",
+    "CyclicGroup",
+    "DihedralGroup",
+    "FourierBasis",
+    "Group",
+    "GroupElement",
+    "HyperoctahedralGroup",
+    "OrthogonalGroup",
+    "PlanarGroup",
+    "Representation",
+    "SymmetricGroup",
+    "band_limited_regular",
+    "change_basis",
+    "direct_sum",
+    "flip_group",
+    "from_irreps",
+    "geodesic_distance",
+    "grid",
+    "group_from_str",
+    "intertwiners",
+    "irrep",
+    "matrix_to_quaternion",
+    "matrix_to_sixd",
+    "quaternion_to_matrix",
+    "quotient",
+    "regular",
+    "rep_from_str",
+    "restrict",
+    "rotation_matrix",
+    "sixd_to_matrix",
+    "standard",
+    "tensor_product",
+    "trivial",
+    "trivial_group",
+]

@@ -1,0 +1,196 @@
+"""SO(3): rotations of R^3 as unit quaternions, with conversions (matrix, 6D, quaternion) and geodesic distance.
+
+The conversion functions accept numpy arrays or torch tensors (batched over leading axes) and return the same kind.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from ._group import Group, GroupElement
+
+
+def _is_torch(x: Any) -> bool:
+    return type(x).__module__.startswith("torch")
+
+
+def quaternion_to_matrix(q: Any) -> Any:
+    """Unit quaternions ``(..., 4)`` as ``(w, x, y, z)`` to rotation matrices ``(..., 3, 3)``."""
+    w, x, y, z = (q[..., i] for i in range(4))
+    rows = [
+        [1 - 2 * (y * y + z * z), 2 * (x * y - z * w), 2 * (x * z + y * w)],
+        [2 * (x * y + z * w), 1 - 2 * (x * x + z * z), 2 * (y * z - x * w)],
+        [2 * (x * z - y * w), 2 * (y * z + x * w), 1 - 2 * (x * x + y * y)],
+    ]
+    if _is_torch(q):
+        import torch
+
+        return torch.stack([torch.stack(r, -1) for r in rows], -2)
+    return np.stack([np.stack(r, -1) for r in rows], -2)
+
+
+def matrix_to_quaternion(m: Any) -> Any:
+    """Rotation matrices ``(..., 3, 3)`` to unit quaternions ``(..., 4)`` with ``w >= 0`` (numerically stable)."""
+    torch_in = _is_torch(m)
+    a = m.detach().cpu().numpy() if torch_in else np.asarray(m, dtype=float)
+    flat = a.reshape(-1, 3, 3)
+    out = np.empty((flat.shape[0], 4))
+    for i, r in enumerate(flat):
+        tr = r[0, 0] + r[1, 1] + r[2, 2]
+        cands = [tr, r[0, 0], r[1, 1], r[2, 2]]
+        j = int(np.argmax(cands))
+        if j == 0:
+            s = math.sqrt(max(tr + 1.0, 0.0)) * 2
+            q = [0.25 * s, (r[2, 1] - r[1, 2]) / s, (r[0, 2] - r[2, 0]) / s, (r[1, 0] - r[0, 1]) / s]
+        elif j == 1:
+            s = math.sqrt(max(1.0 + r[0, 0] - r[1, 1] - r[2, 2], 0.0)) * 2
+            q = [(r[2, 1] - r[1, 2]) / s, 0.25 * s, (r[0, 1] + r[1, 0]) / s, (r[0, 2] + r[2, 0]) / s]
+        elif j == 2:
+            s = math.sqrt(max(1.0 + r[1, 1] - r[0, 0] - r[2, 2], 0.0)) * 2
+            q = [(r[0, 2] - r[2, 0]) / s, (r[0, 1] + r[1, 0]) / s, 0.25 * s, (r[1, 2] + r[2, 1]) / s]
+        else:
+            s = math.sqrt(max(1.0 + r[2, 2] - r[0, 0] - r[1, 1], 0.0)) * 2
+            q = [(r[1, 0] - r[0, 1]) / s, (r[0, 2] + r[2, 0]) / s, (r[1, 2] + r[2, 1]) / s, 0.25 * s]
+        qv = np.array(q) / np.linalg.norm(q)
+        out[i] = _canonical_sign(qv)
+    out = out.reshape(*a.shape[:-2], 4)
+    if torch_in:
+        import torch
+
+        return torch.as_tensor(out, dtype=m.dtype, device=m.device)
+    return out
+
+
+def _canonical_sign(q: np.ndarray) -> np.ndarray:
+    for c in q:
+        if abs(c) > 1e-15:
+            return q if c > 0 else -q
+    return q
+
+
+def sixd_to_matrix(d6: Any) -> Any:
+    """The 6D rotation parametrisation (Zhou et al. 2019) ``(..., 6)`` to matrices ``(..., 3, 3)``.
+
+    The first two columns of the matrix are the Gram-Schmidt orthonormalisation of ``d6[..., :3]`` and
+    ``d6[..., 3:]``; the third is their cross product. Differentiable with torch.
+    """
+    a1, a2 = d6[..., :3], d6[..., 3:]
+    if _is_torch(d6):
+        import torch
+
+        b1 = torch.nn.functional.normalize(a1, dim=-1)
+        b2 = torch.nn.functional.normalize(a2 - (b1 * a2).sum(-1, keepdim=True) * b1, dim=-1)
+        return torch.stack([b1, b2, torch.linalg.cross(b1, b2, dim=-1)], -1)
+    b1 = a1 / np.linalg.norm(a1, axis=-1, keepdims=True)
+    u = a2 - (b1 * a2).sum(-1, keepdims=True) * b1
+    b2 = u / np.linalg.norm(u, axis=-1, keepdims=True)
+    return np.stack([b1, b2, np.cross(b1, b2)], -1)
+
+
+def matrix_to_sixd(m: Any) -> Any:
+    """Rotation matrices ``(..., 3, 3)`` to the 6D parametrisation (first two columns, concatenated)."""
+    cols = (m[..., :, 0], m[..., :, 1])
+    if _is_torch(m):
+        import torch
+
+        return torch.cat(cols, -1)
+    return np.concatenate(cols, -1)
+
+
+def geodesic_distance(r1: Any, r2: Any) -> Any:
+    """Angle (radians, in [0, pi]) of the rotation ``r1^T r2`` for matrices ``(..., 3, 3)``."""
+    if _is_torch(r1):
+        import torch
+
+        tr = (r1.transpose(-1, -2) @ r2).diagonal(dim1=-2, dim2=-1).sum(-1)
+        return torch.arccos(torch.clamp((tr - 1) / 2, -1.0, 1.0))
+    tr = np.trace(np.swapaxes(r1, -1, -2) @ r2, axis1=-2, axis2=-1)
+    return np.arccos(np.clip((tr - 1) / 2, -1.0, 1.0))
+
+
+def _quat_mul(a: tuple, b: tuple) -> np.ndarray:
+    w1, x1, y1, z1 = a
+    w2, x2, y2, z2 = b
+    return np.array(
+        [
+            w1 * w2 - x1 * x2 - y1 * y2 - z1 * z2,
+            w1 * x2 + x1 * w2 + y1 * z2 - z1 * y2,
+            w1 * y2 - x1 * z2 + y1 * w2 + z1 * x2,
+            w1 * z2 + x1 * y2 - y1 * x2 + z1 * w2,
+        ]
+    )
+
+
+@dataclass(frozen=True, repr=False)
+class SO3(Group):
+    """The rotation group SO(3); elements are unit quaternions ``(w, x, y, z)`` with a canonical sign.
+
+    Irreps implemented: ``0`` (trivial) and ``1`` (the rotation matrix). For higher Wigner-D irreps and 3D
+    steerable kernels use escnn.
+
+    Examples:
+        >>> G = SO3()
+        >>> g, h = G.sample(2, seed=1)
+        >>> bool(np.allclose(G.standard_matrix(g * h), G.standard_matrix(g) @ G.standard_matrix(h)))
+        True
+    """
+
+    def __str__(self) -> str:
+        return "SO3"
+
+    def order(self) -> None:
+        return None
+
+    @property
+    def identity(self) -> GroupElement:
+        return GroupElement(self, (1.0, 0.0, 0.0, 0.0))
+
+    def _canonical(self, value: Any) -> tuple:
+        q = np.asarray(value, dtype=float).reshape(-1)
+        if q.shape != (4,) or not np.all(np.isfinite(q)):
+            raise ValueError(f"an element of {self} is a quaternion (w, x, y, z), got {value!r}")
+        n = np.linalg.norm(q)
+        if abs(n - 1) > 1e-6:
+            raise ValueError(f"quaternion must have unit norm, got norm {n}")
+        return tuple(float(c) for c in _canonical_sign(q / n))
+
+    def from_matrix(self, m: np.ndarray) -> GroupElement:
+        m = np.asarray(m, dtype=float)
+        if m.shape != (3, 3) or not np.allclose(m @ m.T, np.eye(3), atol=1e-6) or np.linalg.det(m) < 0:
+            raise ValueError(f"expected a 3x3 rotation matrix, got {m!r}")
+        return self.element(*matrix_to_quaternion(m))
+
+    def _compose(self, a: tuple, b: tuple) -> tuple:
+        q = _quat_mul(a, b)
+        return tuple(float(c) for c in _canonical_sign(q / np.linalg.norm(q)))
+
+    def _inverse(self, a: tuple) -> tuple:
+        return tuple(float(c) for c in _canonical_sign(np.array([a[0], -a[1], -a[2], -a[3]])))
+
+    def generators(self) -> list[GroupElement]:
+        return [self.element(math.cos(0.5), math.sin(0.5), 0.0, 0.0), self.element(math.cos(0.5), 0.0, math.sin(0.5), 0.0)]
+
+    def _sample(self, rng: np.random.Generator) -> tuple:
+        q = rng.standard_normal(4)
+        return tuple(float(c) for c in _canonical_sign(q / np.linalg.norm(q)))
+
+    def standard_matrix(self, g: GroupElement) -> np.ndarray:
+        return quaternion_to_matrix(np.array(self.check(g).value))
+
+    def irreps(self, max_frequency: int | None = None) -> tuple[int, ...]:
+        return (0, 1) if max_frequency is None or max_frequency >= 1 else (0,)
+
+    def check_irrep(self, irrep: Any) -> int:
+        if irrep in (0, 1):
+            return int(irrep)
+        raise ValueError(f"{self} irreps implemented here are 0 and 1, got {irrep!r}; use escnn for Wigner-D l >= 2")
+
+    def irrep_dim(self, irrep: Any) -> int:
+        return 1 if self.check_irrep(irrep) == 0 else 3
+
+    def irrep_matrix(self, irrep: Any, g: GroupElement) -> np.ndarray:
+        return np.eye(1) if self.check_irrep(irrep) == 0 else self.standard_matrix(g)
