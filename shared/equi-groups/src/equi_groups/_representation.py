@@ -44,7 +44,7 @@ class Representation:
         >>> str(rho), rho.dim
         ('C4:2x[irrep(1)]+regular', 8)
         >>> rho.irreps
-        (1, 1, 0, 1, 2)
+        (0, 1, 1, 1, 2)
     """
 
     __slots__ = ("group", "atoms", "basis", "_hash")
