@@ -92,6 +92,7 @@ REPS_TO_DECOMPOSE = [
     lambda: standard(DihedralGroup(6, 0.3)),
     lambda: standard(O2()),
     lambda: standard(SO2()),
+    lambda: quotient(O2(), SO2()),
 ]
 
 
