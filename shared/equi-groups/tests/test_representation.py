@@ -202,3 +202,15 @@ def test_transform_numpy_and_torch_agree():
 def test_bad_input_is_refused(make, message):
     with pytest.raises(ValueError, match=message):
         make()
+
+
+def test_pickle_and_copy_keep_value():
+    import copy
+    import pickle
+
+    D = DihedralGroup(4, 0.3)
+    r = regular(D) + restrict(irrep(O2(), (1, 2)), D)
+    for clone in (pickle.loads(pickle.dumps(r)), copy.deepcopy(r), copy.copy(r)):
+        assert clone == r and clone.irreps == r.irreps
+    g = D.sample(1, seed=0)[0]
+    assert pickle.loads(pickle.dumps(g)) == g

@@ -71,6 +71,15 @@ class Representation:
     def __setattr__(self, name: str, value: Any) -> None:
         raise AttributeError("Representation is immutable")
 
+    def __reduce__(self) -> tuple:
+        return (Representation, (self.group, self.atoms, self.basis))
+
+    def __copy__(self) -> Representation:
+        return self
+
+    def __deepcopy__(self, memo: dict) -> Representation:
+        return self
+
     # -- value semantics ----------------------------------------------------------------------------------------
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Representation):
