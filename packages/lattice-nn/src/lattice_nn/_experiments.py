@@ -1,0 +1,230 @@
+"""The ``reproduce`` and ``bench`` experiments behind the CLI."""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from tqdm.auto import tqdm
+
+from ._baselines import BASELINES, lll_transform, to_integer_matrix
+from ._defect import log_defect
+from ._lattices import KINDS, generate
+from ._reducer import LatticeReducer, ReducerConfig
+from ._train import TrainConfig, train
+from ._types import AmbientRotation, BasisRows, Conjugation, Invariant
+
+
+@dataclass(frozen=True)
+class ReproduceConfig:
+    """What ``reproduce`` runs. ``quick``: n in {4, 8}, one seed, short training, no ablations."""
+
+    dims: tuple[int, ...] = (4, 8, 12, 16)
+    seeds: tuple[int, ...] = (0, 1, 2)
+    eval_per_kind: int = 100
+    train_steps: int = 60
+    ablation_steps: int = 30
+    ablations: bool = True
+    baselines: tuple[str, ...] = ("input", "lll", "bkz", "sizered")
+
+    @staticmethod
+    def quick(seeds: tuple[int, ...] = (0,)) -> ReproduceConfig:
+        return ReproduceConfig(dims=(4, 8), seeds=seeds, eval_per_kind=50, train_steps=30, ablations=False)
+
+
+def _write_json(path: Path, data: dict[str, Any]) -> None:
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(data, indent=2, sort_keys=True))
+    os.replace(tmp, path)
+
+
+def _eval_model(model: LatticeReducer, bases: np.ndarray) -> np.ndarray:
+    with torch.no_grad():
+        out = model.reduce(torch.as_tensor(bases, dtype=torch.float64))
+    return log_defect(out.basis.numpy())
+
+
+def _equivariance(model: LatticeReducer, bases: np.ndarray) -> tuple[float, float]:
+    """Worst B_n error of U and worst O(n) error of the output defect over a few bases (relative)."""
+    from equi_groups.testing import equivariance_errors
+
+    n = bases.shape[-1]
+
+    def unimodular(b: torch.Tensor) -> torch.Tensor:
+        with torch.no_grad():
+            return model.reduce(b).unimodular[0].double()
+
+    def defect(b: torch.Tensor) -> torch.Tensor:
+        with torch.no_grad():
+            return torch.as_tensor(log_defect(model.reduce(b).basis))
+
+    bn, on = 0.0, 0.0
+    for b in bases:
+        x = torch.as_tensor(b, dtype=torch.float64)
+        bn = max(bn, max(equivariance_errors(unimodular, BasisRows(n), Conjugation(n), x).values()))
+        rot = AmbientRotation(n)
+        on = max(on, max(equivariance_errors(defect, rot, Invariant(rot.group), x).values()))
+    return bn, on
+
+
+def reproduce(out: Path, config: ReproduceConfig, progress: bool = True) -> dict[str, Any]:
+    """Train, evaluate against the baselines, write ``metrics.json`` and figures into ``out``."""
+    out.mkdir(parents=True, exist_ok=True)
+    torch.set_default_dtype(torch.float64)
+    t0 = time.perf_counter()
+    per_seed: dict[str, list[float]] = {}
+    curves: dict[int, list[float]] = {}
+    extra: dict[str, Any] = {}
+
+    def record(key: str, value: float) -> None:
+        per_seed.setdefault(key, []).append(float(value))
+
+    eval_sets = {
+        n: np.concatenate([generate(k, n, config.eval_per_kind, seed=10**7) for k in KINDS]) for n in config.dims
+    }
+    kind_of = np.repeat(np.arange(len(KINDS)), config.eval_per_kind)
+    base_scores: dict[str, dict[int, np.ndarray]] = {}
+    for name in tqdm(config.baselines, desc="baselines", disable=not progress):
+        base_scores[name] = {}
+        for n, bases in eval_sets.items():
+            fn = BASELINES[name]
+            base_scores[name][n] = np.array([log_defect(fn(b).astype(float) @ b) for b in bases])
+    classical = LatticeReducer(ReducerConfig(variant="classical"))
+    base_scores["classical"] = {n: _eval_model(classical, b) for n, b in eval_sets.items()}
+
+    train_cfgs = []
+    for seed in tqdm(config.seeds, desc="seeds", disable=not progress):
+        torch.manual_seed(seed)
+        model = LatticeReducer(ReducerConfig())
+        tcfg = TrainConfig(dims=config.dims, steps=config.train_steps, sweeps=2, seed=seed)
+        train_cfgs.append(asdict(tcfg))
+        curves[seed] = train(model, tcfg, progress=progress, select=True)
+        for n, bases in eval_sets.items():
+            scores = _eval_model(model, bases)
+            record(f"log_defect.ours.n{n}", scores.mean())
+            record(f"log_defect_median.ours.n{n}", np.median(scores))
+            for k, kind in enumerate(KINDS):
+                record(f"log_defect.ours.{kind}.n{n}", scores[kind_of == k].mean())
+            bn, on = _equivariance(model, bases[:: max(1, len(bases) // 3)][:3])
+            record(f"equivariance_error.bn.ours.n{n}", bn)
+            record(f"invariance_error.on.ours.n{n}", on)
+            if seed == config.seeds[0]:
+                torch.save(model.state_dict(), out / "ours_seed0.pt.tmp")
+                os.replace(out / "ours_seed0.pt.tmp", out / "ours_seed0.pt")
+        if config.ablations:
+            for variant in ("no_bn", "no_gram"):
+                for n, bases in eval_sets.items():
+                    torch.manual_seed(seed)
+                    abl = LatticeReducer(ReducerConfig(variant=variant, n=n))
+                    train(abl, TrainConfig(dims=(n,), steps=config.ablation_steps, sweeps=2, seed=seed),
+                          progress=progress, select=True)
+                    record(f"log_defect.ablation_{variant}.n{n}", _eval_model(abl, bases).mean())
+                    bn, on = _equivariance(abl, bases[:3])
+                    record(f"equivariance_error.bn.ablation_{variant}.n{n}", bn)
+                    record(f"invariance_error.on.ablation_{variant}.n{n}", on)
+
+    metrics: dict[str, Any] = {}
+    for key, vals in per_seed.items():
+        metrics[key] = float(np.mean(vals))
+        metrics[key + ".std"] = float(np.std(vals))
+    for name, by_n in base_scores.items():
+        for n, scores in by_n.items():
+            metrics[f"log_defect.{name}.n{n}"] = float(scores.mean())
+            metrics[f"log_defect_median.{name}.n{n}"] = float(np.median(scores))
+            for k, kind in enumerate(KINDS):
+                metrics[f"log_defect.{name}.{kind}.n{n}"] = float(scores[kind_of == k].mean())
+    for n in config.dims:
+        metrics[f"ratio.ours_over_lll.n{n}"] = metrics[f"log_defect.ours.n{n}"] / metrics[f"log_defect.lll.n{n}"]
+    extra.update(
+        seeds=list(config.seeds), config=asdict(config), train_configs=train_cfgs,
+        reducer_config=asdict(ReducerConfig()), eval_seed=10**7, kinds=list(KINDS),
+        machine=f"{platform.machine()} {os.cpu_count()} CPUs, torch {torch.__version__}, threads {torch.get_num_threads()}",
+        wall_seconds=time.perf_counter() - t0,
+    )
+    metrics.update(extra)
+    _write_json(out / "metrics.json", metrics)
+    _figures(out, metrics, curves, config)
+    return metrics
+
+
+def _figures(out: Path, metrics: dict[str, Any], curves: dict[int, list[float]], config: ReproduceConfig) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    methods = ["input", "sizered", "classical", "ours", "lll", "bkz"]
+    methods += ["ablation_no_bn", "ablation_no_gram"] if config.ablations else []
+    fig, ax = plt.subplots(figsize=(7, 4))
+    width = 0.8 / len(methods)
+    for k, m in enumerate(methods):
+        vals = [metrics.get(f"log_defect.{m}.n{n}", np.nan) for n in config.dims]
+        ax.bar(np.arange(len(config.dims)) + k * width, vals, width, label=m)
+    ax.set_xticks(np.arange(len(config.dims)) + 0.4 - width / 2, [f"n={n}" for n in config.dims])
+    ax.set_ylabel("mean log orthogonality defect")
+    ax.set_yscale("log")
+    ax.legend(fontsize=7, ncol=2)
+    fig.tight_layout()
+    fig.savefig(out / "log_defect.png", dpi=120)
+    plt.close(fig)
+    fig, ax = plt.subplots(figsize=(6, 3.5))
+    for seed, c in curves.items():
+        ax.plot(c, label=f"seed {seed}", lw=0.8)
+    ax.set_xlabel("step")
+    ax.set_ylabel("training loss (log defect)")
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(out / "training_loss.png", dpi=120)
+    plt.close(fig)
+
+
+def bench(out: Path, dims: tuple[int, ...] = (8, 16, 32), repeats: int = 5, progress: bool = True) -> dict[str, Any]:
+    """Time per basis: ours batched (one ``reduce`` call per batch) vs fpylll LLL (one call per basis).
+
+    Gaussian bases; fpylll gets them scaled by ``2**20`` and rounded (conversion not timed). Medians over
+    ``repeats``. Writes ``bench.json``.
+    """
+    from fpylll import LLL
+
+    out.mkdir(parents=True, exist_ok=True)
+    model = LatticeReducer(ReducerConfig()).eval()
+    res: dict[str, Any] = {}
+    for n in tqdm(dims, desc="bench", disable=not progress):
+        batch = {8: 2048, 16: 1024, 32: 256}.get(n, 256)
+        bases = torch.as_tensor(generate("gaussian", n, batch, seed=7), dtype=torch.float64)
+        with torch.no_grad():
+            model.reduce(bases[:8])
+            times = []
+            for _ in range(repeats):
+                t = time.perf_counter()
+                model.reduce(bases)
+                times.append((time.perf_counter() - t) / batch)
+        res[f"ms_per_basis.ours.n{n}"] = 1e3 * float(np.median(times))
+        count = {8: 400, 16: 200, 32: 40}.get(n, 40)
+        np_bases = bases.numpy()[:count]
+        times = []
+        for _ in range(repeats):
+            mats = [to_integer_matrix(b) for b in np_bases]
+            t = time.perf_counter()
+            for a in mats:
+                LLL.reduction(a, delta=0.99)
+            times.append((time.perf_counter() - t) / count)
+        res[f"ms_per_basis.lll.n{n}"] = 1e3 * float(np.median(times))
+        res[f"speedup.ours_over_lll.n{n}"] = res[f"ms_per_basis.lll.n{n}"] / res[f"ms_per_basis.ours.n{n}"]
+        res[f"batch.ours.n{n}"] = batch
+        res[f"count.lll.n{n}"] = count
+    res.update(
+        repeats=repeats, device="cpu", seed=7, lll_delta=0.99, reducer_config=asdict(ReducerConfig()),
+        machine=f"{platform.machine()} {os.cpu_count()} CPUs, torch {torch.__version__}, threads {torch.get_num_threads()}",
+        note="ours: untrained weights (timing does not depend on them); lll_transform not used, plain LLL.reduction",
+    )
+    _write_json(out / "bench.json", res)
+    _ = lll_transform
+    return res
