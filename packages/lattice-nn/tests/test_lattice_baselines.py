@@ -1,6 +1,5 @@
 import numpy as np
 import pytest
-
 from lattice_nn import (
     bkz_transform,
     generate,

@@ -1,7 +1,6 @@
 import json
 
 import pytest
-
 from lattice_nn._cli import main
 from lattice_nn._experiments import bench
 

@@ -1,7 +1,6 @@
 import numpy as np
 import torch
 from equi_groups import HyperoctahedralGroup, OrthogonalGroup
-
 from lattice_nn import generate, log_defect, log_defect_from_gram
 
 

@@ -2,7 +2,6 @@ import numpy as np
 import pytest
 import torch
 from equi_groups.testing import EquivarianceError, assert_equivariant
-
 from lattice_nn import (
     AmbientRotation,
     BasisRows,

@@ -1,6 +1,5 @@
 import pytest
 import torch
-
 from lattice_nn import LatticeReducer, ReducerConfig, TrainConfig, train, validation_loss
 
 

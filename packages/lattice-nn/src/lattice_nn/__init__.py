@@ -4,7 +4,13 @@ A B_n-equivariant, O(n)-invariant (Gram matrix) reducer whose output is an exact
 its self-supervised log-orthogonality-defect loss, seeded lattice generators and fpylll baselines.
 """
 
-from ._baselines import BASELINES, bkz_transform, identity_transform, lll_transform, pairwise_reduction_transform
+from ._baselines import (
+    BASELINES,
+    bkz_transform,
+    identity_transform,
+    lll_transform,
+    pairwise_reduction_transform,
+)
 from ._defect import log_defect, log_defect_from_gram
 from ._lattices import KINDS, gaussian_bases, generate, mimo_bases, qary_bases
 from ._nets import CoordinateGraphNet, FlatMLPNet, GramGraphNet, gram_features
