@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from ._group import Group, GroupElement
-from ._planar import PlanarGroup
+from ._planar import O2, SO2, PlanarGroup
 
 
 def _fmt_irrep(irrep: Hashable) -> str:
@@ -44,7 +44,7 @@ class Representation:
         >>> str(rho), rho.dim
         ('C4:2x[irrep(1)]+regular', 8)
         >>> rho.irreps
-        (1, 1, 0, 1, 2)
+        (0, 1, 1, 1, 2)
     """
 
     __slots__ = ("group", "atoms", "basis", "_hash")
@@ -195,8 +195,8 @@ def _parse_atom(group: Group, atom: str) -> tuple[str, Any]:
     from ._parse import group_from_str
 
     sub = group_from_str(arg)
-    if not group.is_finite:
-        raise ValueError(f"quotient representations need a finite group, {group} is infinite")
+    if not group.is_finite and not (isinstance(group, O2) and isinstance(sub, SO2)):
+        raise ValueError(f"quotient representations need a finite group (or O2/SO2), {group} is infinite")
     if not (isinstance(sub, PlanarGroup) and isinstance(group, PlanarGroup) and sub.is_subgroup_of(group)):
         raise ValueError(f"{sub} is not a subgroup of {group}")
     return "quotient", sub
@@ -210,7 +210,7 @@ def _atom_dim(group: Group, atom: str) -> int:
     if kind == "regular":
         return group.order()
     if kind == "quotient":
-        return group.order() // arg.order()
+        return 2 if not group.is_finite else group.order() // arg.order()
     if kind == "trivial":
         return 1
     return group.standard_matrix(group.identity).shape[0]
@@ -251,6 +251,8 @@ def _atom_matrix(group: Group, atom: str, g: GroupElement) -> np.ndarray:
         for j, h in enumerate(elems):
             m[idx[g * h], j] = 1.0
         return m
+    if not group.is_finite:  # O(2)/SO(2): the two cosets are told apart by the reflection bit
+        return np.eye(2)[:, ::-1] if g.value[0] else np.eye(2)
     which, reps = _cosets(group, arg)
     m = np.zeros((len(reps), len(reps)))
     for j, r in enumerate(reps):
