@@ -14,7 +14,7 @@ import numpy as np
 import torch
 from tqdm.auto import tqdm
 
-from ._baselines import BASELINES, lll_transform, to_integer_matrix
+from ._baselines import BASELINES, to_integer_matrix
 from ._defect import log_defect
 from ._lattices import KINDS, generate
 from ._reducer import LatticeReducer, ReducerConfig
@@ -28,10 +28,15 @@ class ReproduceConfig:
 
     dims: tuple[int, ...] = (4, 8, 12, 16)
     seeds: tuple[int, ...] = (0, 1, 2)
-    eval_per_kind: int = 100
-    train_steps: int = 60
-    ablation_steps: int = 30
+    eval_per_kind: int = 50
+    train_steps: int = 30
+    train_batch: int = 48
+    train_sweeps: int = 1
+    ablation_steps: int = 10
+    ablation_batch: int = 24
     ablations: bool = True
+    budgets: tuple[int, ...] = (1, 2, 3)
+    equivariance_samples: int = 3
     baselines: tuple[str, ...] = ("input", "lll", "bkz", "sizered")
 
     @staticmethod
@@ -45,14 +50,14 @@ def _write_json(path: Path, data: dict[str, Any]) -> None:
     os.replace(tmp, path)
 
 
-def _eval_model(model: LatticeReducer, bases: np.ndarray) -> np.ndarray:
+def _eval_model(model: LatticeReducer, bases: np.ndarray, sweeps: int | None = None) -> np.ndarray:
     with torch.no_grad():
-        out = model.reduce(torch.as_tensor(bases, dtype=torch.float64))
+        out = model.reduce(torch.as_tensor(bases, dtype=torch.float64), sweeps=sweeps)
     return log_defect(out.basis.numpy())
 
 
 def _equivariance(model: LatticeReducer, bases: np.ndarray) -> tuple[float, float]:
-    """Worst B_n error of U and worst O(n) error of the output defect over a few bases (relative)."""
+    """Worst B_n error of U and worst O(n) error of the output defect over ``bases`` (relative errors)."""
     from equi_groups.testing import equivariance_errors
 
     n = bases.shape[-1]
@@ -72,6 +77,29 @@ def _equivariance(model: LatticeReducer, bases: np.ndarray) -> tuple[float, floa
         rot = AmbientRotation(n)
         on = max(on, max(equivariance_errors(defect, rot, Invariant(rot.group), x).values()))
     return bn, on
+
+
+def _machine() -> str:
+    return f"{platform.machine()} {os.cpu_count()} CPUs, torch {torch.__version__}, threads {torch.get_num_threads()}"
+
+
+def _record_equivariance(
+    record: Any, name: str, model: LatticeReducer, bases: np.ndarray, kind_of: np.ndarray, samples: int
+) -> None:
+    """B_n / O(n) errors on generic bases (Gaussian, MIMO) and, separately, on q-ary bases.
+
+    q-ary bases have vectors of exactly equal length (the ``q e_i`` rows), so the length term of the pivot
+    score ties and only the network can break the tie; ``ties.qary`` is the fraction of such bases.
+    """
+    for group, kinds in (("generic", ("gaussian", "mimo")), ("qary", ("qary",))):
+        idx = np.concatenate([np.nonzero(kind_of == KINDS.index(k))[0][:samples] for k in kinds])
+        bn, on = _equivariance(model, bases[idx])
+        record(f"equivariance_error.bn.{name}.{group}.n{bases.shape[-1]}", bn)
+        record(f"invariance_error.on.{name}.{group}.n{bases.shape[-1]}", on)
+    q = bases[kind_of == KINDS.index("qary")]
+    lengths = np.round(np.linalg.norm(q, axis=-1), 12)
+    ties = np.mean([len(np.unique(row)) < len(row) for row in lengths])
+    record(f"ties.qary.n{bases.shape[-1]}", ties)
 
 
 def reproduce(out: Path, config: ReproduceConfig, progress: bool = True) -> dict[str, Any]:
@@ -98,12 +126,16 @@ def reproduce(out: Path, config: ReproduceConfig, progress: bool = True) -> dict
             base_scores[name][n] = np.array([log_defect(fn(b).astype(float) @ b) for b in bases])
     classical = LatticeReducer(ReducerConfig(variant="classical"))
     base_scores["classical"] = {n: _eval_model(classical, b) for n, b in eval_sets.items()}
+    budget_scores = {
+        (s, n): _eval_model(classical, b, s).mean() for s in config.budgets for n, b in eval_sets.items()
+    }
 
     train_cfgs = []
     for seed in tqdm(config.seeds, desc="seeds", disable=not progress):
         torch.manual_seed(seed)
         model = LatticeReducer(ReducerConfig())
-        tcfg = TrainConfig(dims=config.dims, steps=config.train_steps, sweeps=2, seed=seed)
+        tcfg = TrainConfig(dims=config.dims, steps=config.train_steps, batch=config.train_batch,
+                           sweeps=config.train_sweeps, seed=seed)
         train_cfgs.append(asdict(tcfg))
         curves[seed] = train(model, tcfg, progress=progress, select=True)
         for n, bases in eval_sets.items():
@@ -112,9 +144,9 @@ def reproduce(out: Path, config: ReproduceConfig, progress: bool = True) -> dict
             record(f"log_defect_median.ours.n{n}", np.median(scores))
             for k, kind in enumerate(KINDS):
                 record(f"log_defect.ours.{kind}.n{n}", scores[kind_of == k].mean())
-            bn, on = _equivariance(model, bases[:: max(1, len(bases) // 3)][:3])
-            record(f"equivariance_error.bn.ours.n{n}", bn)
-            record(f"invariance_error.on.ours.n{n}", on)
+            for budget in config.budgets:
+                record(f"log_defect_budget.ours.s{budget}.n{n}", _eval_model(model, bases, budget).mean())
+            _record_equivariance(record, "ours", model, bases, kind_of, config.equivariance_samples)
             if seed == config.seeds[0]:
                 torch.save(model.state_dict(), out / "ours_seed0.pt.tmp")
                 os.replace(out / "ours_seed0.pt.tmp", out / "ours_seed0.pt")
@@ -123,12 +155,13 @@ def reproduce(out: Path, config: ReproduceConfig, progress: bool = True) -> dict
                 for n, bases in eval_sets.items():
                     torch.manual_seed(seed)
                     abl = LatticeReducer(ReducerConfig(variant=variant, n=n))
-                    train(abl, TrainConfig(dims=(n,), steps=config.ablation_steps, sweeps=2, seed=seed),
-                          progress=progress, select=True)
+                    tcfg = TrainConfig(dims=(n,), steps=config.ablation_steps, batch=config.ablation_batch,
+                                       sweeps=config.train_sweeps, seed=seed)
+                    train(abl, tcfg, progress=progress, select=True)
                     record(f"log_defect.ablation_{variant}.n{n}", _eval_model(abl, bases).mean())
-                    bn, on = _equivariance(abl, bases[:3])
-                    record(f"equivariance_error.bn.ablation_{variant}.n{n}", bn)
-                    record(f"invariance_error.on.ablation_{variant}.n{n}", on)
+                    record(f"log_defect_budget.ablation_{variant}.s{tcfg.sweeps}.n{n}",
+                           _eval_model(abl, bases, tcfg.sweeps).mean())
+                    _record_equivariance(record, f"ablation_{variant}", abl, bases, kind_of, 1)
 
     metrics: dict[str, Any] = {}
     for key, vals in per_seed.items():
@@ -140,13 +173,14 @@ def reproduce(out: Path, config: ReproduceConfig, progress: bool = True) -> dict
             metrics[f"log_defect_median.{name}.n{n}"] = float(np.median(scores))
             for k, kind in enumerate(KINDS):
                 metrics[f"log_defect.{name}.{kind}.n{n}"] = float(scores[kind_of == k].mean())
+    for (budget, n), val in budget_scores.items():
+        metrics[f"log_defect_budget.classical.s{budget}.n{n}"] = float(val)
     for n in config.dims:
         metrics[f"ratio.ours_over_lll.n{n}"] = metrics[f"log_defect.ours.n{n}"] / metrics[f"log_defect.lll.n{n}"]
     extra.update(
         seeds=list(config.seeds), config=asdict(config), train_configs=train_cfgs,
         reducer_config=asdict(ReducerConfig()), eval_seed=10**7, kinds=list(KINDS),
-        machine=f"{platform.machine()} {os.cpu_count()} CPUs, torch {torch.__version__}, threads {torch.get_num_threads()}",
-        wall_seconds=time.perf_counter() - t0,
+        machine=_machine(), wall_seconds=time.perf_counter() - t0,
     )
     metrics.update(extra)
     _write_json(out / "metrics.json", metrics)
@@ -174,11 +208,30 @@ def _figures(out: Path, metrics: dict[str, Any], curves: dict[int, list[float]],
     fig.tight_layout()
     fig.savefig(out / "log_defect.png", dpi=120)
     plt.close(fig)
+    fig, axes = plt.subplots(1, len(config.dims), figsize=(3.2 * len(config.dims), 3.2), squeeze=False)
+    budgets = list(config.budgets)
+    for ax, n in zip(axes[0], config.dims, strict=True):
+        for m in ("classical", "ours"):
+            vals = [metrics[f"log_defect_budget.{m}.s{s}.n{n}"] for s in budgets]
+            err = [metrics.get(f"log_defect_budget.{m}.s{s}.n{n}.std", 0.0) for s in budgets]
+            ax.errorbar(budgets, vals, yerr=err, marker="o", label=f"{m} (budget)")
+            ax.axhline(metrics[f"log_defect.{m}.n{n}"], ls=":", color=ax.lines[-1].get_color(),
+                       label=f"{m} (converged)")
+        ax.axhline(metrics[f"log_defect.lll.n{n}"], color="k", ls="--", label="LLL 0.99")
+        ax.set_yscale("log")
+        ax.set_xticks(budgets)
+        ax.set_title(f"n={n}")
+        ax.set_xlabel("sweeps")
+    axes[0][0].set_ylabel("mean log defect")
+    axes[0][0].legend(fontsize=6)
+    fig.tight_layout()
+    fig.savefig(out / "defect_vs_sweeps.png", dpi=120)
+    plt.close(fig)
     fig, ax = plt.subplots(figsize=(6, 3.5))
     for seed, c in curves.items():
         ax.plot(c, label=f"seed {seed}", lw=0.8)
     ax.set_xlabel("step")
-    ax.set_ylabel("training loss (log defect)")
+    ax.set_ylabel("greedy log defect of the training batch")
     ax.legend()
     fig.tight_layout()
     fig.savefig(out / "training_loss.png", dpi=120)
@@ -222,9 +275,8 @@ def bench(out: Path, dims: tuple[int, ...] = (8, 16, 32), repeats: int = 5, prog
         res[f"count.lll.n{n}"] = count
     res.update(
         repeats=repeats, device="cpu", seed=7, lll_delta=0.99, reducer_config=asdict(ReducerConfig()),
-        machine=f"{platform.machine()} {os.cpu_count()} CPUs, torch {torch.__version__}, threads {torch.get_num_threads()}",
-        note="ours: untrained weights (timing does not depend on them); lll_transform not used, plain LLL.reduction",
+        machine=_machine(),
+        note="ours: zero-initialised (classical) weights; the trained network costs the same per sweep",
     )
     _write_json(out / "bench.json", res)
-    _ = lll_transform
     return res

@@ -84,14 +84,15 @@ class GramGraphNet(nn.Module):
         self.edge_mlps = nn.ModuleList([_mlp(3 * hidden, hidden, hidden) for _ in range(layers)])
         self.node_mlps = nn.ModuleList([_mlp(3 * hidden, hidden, hidden) for _ in range(layers)])
         self.head = _mlp(hidden, hidden, 2)
+        self.node_head = _mlp(hidden, hidden, 1)
 
     def forward(
         self, gram: torch.Tensor, dual: torch.Tensor, basis: torch.Tensor | None
-    ) -> tuple[torch.Tensor, torch.Tensor]:
+    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         nodes, edges = gram_features(gram, dual)
         return self._propagate(self.node_in(nodes), self.edge_in(edges))
 
-    def _propagate(self, v: torch.Tensor, e: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    def _propagate(self, v: torch.Tensor, e: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         n = v.shape[1]
         off = (1.0 - torch.eye(n, dtype=v.dtype, device=v.device))[None, :, :, None]
         for edge_mlp, node_mlp in zip(self.edge_mlps, self.node_mlps, strict=True):
@@ -103,7 +104,7 @@ class GramGraphNet(nn.Module):
             in_mean = e.sum(1) / (n - 1)
             v = v + node_mlp(torch.cat([v, out_mean, in_mean], -1))
         a = self.gain * torch.tanh(self.head(e))
-        return a[..., 0], a[..., 1]
+        return a[..., 0], a[..., 1], self.gain * torch.tanh(self.node_head(v)[..., 0])
 
 
 class CoordinateGraphNet(GramGraphNet):
@@ -125,7 +126,7 @@ class CoordinateGraphNet(GramGraphNet):
 
     def forward(
         self, gram: torch.Tensor, dual: torch.Tensor, basis: torch.Tensor | None
-    ) -> tuple[torch.Tensor, torch.Tensor]:
+    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         if basis is None or basis.shape[-1] != self.n:
             raise ValueError(f"CoordinateGraphNet needs the basis with n = {self.n}")
         scale = torch.sqrt((basis * basis).sum(-1).mean(-1))[:, None, None]
@@ -148,18 +149,19 @@ class FlatMLPNet(nn.Module):
         super().__init__()
         self.n, self.gain = n, gain
         self.mlp = nn.Sequential(
-            nn.Linear(n * n + n, hidden), nn.SiLU(), nn.Linear(hidden, hidden), nn.SiLU(), nn.Linear(hidden, 2 * n * n)
+            nn.Linear(n * n + n, hidden), nn.SiLU(), nn.Linear(hidden, hidden), nn.SiLU(),
+            nn.Linear(hidden, 2 * n * n + n),
         )
 
     def forward(
         self, gram: torch.Tensor, dual: torch.Tensor, basis: torch.Tensor | None
-    ) -> tuple[torch.Tensor, torch.Tensor]:
+    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         if gram.shape[-1] != self.n:
             raise ValueError(f"FlatMLPNet was built for n = {self.n}, got n = {gram.shape[-1]}")
         gd = torch.diagonal(gram, dim1=-2, dim2=-1)
         cos = gram / torch.sqrt(gd[:, :, None] * gd[:, None, :])
         loglen = 0.5 * torch.log(gd)
         loglen = loglen - loglen.mean(-1, keepdim=True)
-        out = self.mlp(torch.cat([cos.flatten(1), loglen], -1)).view(-1, 2, self.n, self.n)
-        a = self.gain * torch.tanh(out)
-        return a[:, 0], a[:, 1]
+        out = self.gain * torch.tanh(self.mlp(torch.cat([cos.flatten(1), loglen], -1)))
+        a = out[:, : 2 * self.n * self.n].reshape(-1, 2, self.n, self.n)
+        return a[:, 0], a[:, 1], out[:, 2 * self.n * self.n :]
