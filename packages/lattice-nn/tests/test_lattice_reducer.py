@@ -17,9 +17,14 @@ from lattice_nn import (
 )
 
 
-def _model(variant: str = "equivariant", n: int | None = None) -> LatticeReducer:
-    torch.manual_seed(0)  # random (not zero) output layer, so the network really changes the moves
-    return LatticeReducer(ReducerConfig(variant=variant, n=n, zero_init=False, gain=2.0)).double().eval()
+def _model(
+    variant: str = "equivariant", n: int | None = None, learn_rounding: bool = True, sweeps: int = 6
+) -> LatticeReducer:
+    torch.manual_seed(0)  # random (not zero) output layers, so the network really changes the moves
+    # order_prior 0: the pivot order comes from the network alone
+    cfg = ReducerConfig(variant=variant, n=n, zero_init=False, learn_rounding=learn_rounding, sweeps=sweeps,
+                        order_prior=0.0)
+    return LatticeReducer(cfg).double().eval()
 
 
 @pytest.mark.parametrize("kind", ["gaussian", "qary", "mimo"])
@@ -49,11 +54,12 @@ def test_reduces_2d_to_gauss_reduced_basis() -> None:
     np.testing.assert_allclose(np.sort(np.abs(out.basis[0].numpy()).sum(-1)), [1.0, 1.0])
 
 
-@pytest.mark.parametrize("n", [4, 5])
-def test_unimodular_is_bn_equivariant(n: int) -> None:
-    model = _model()
-    x = torch.as_tensor(generate("gaussian", n, 1, seed=3)[0])
-    classical = LatticeReducer(ReducerConfig(variant="classical"))
+@pytest.mark.parametrize(("n", "learn_rounding"), [(4, False), (5, False), (5, True)])
+def test_unimodular_is_bn_equivariant(n: int, learn_rounding: bool) -> None:
+    # one sweep: the learned pivot order alone then changes the result (it is a budget policy)
+    model = _model(learn_rounding=learn_rounding, sweeps=6 if learn_rounding else 1)
+    x = torch.as_tensor(generate("gaussian", n, 1, seed=2)[0])
+    classical = LatticeReducer(ReducerConfig(variant="classical", sweeps=model.config.sweeps))
     assert not torch.equal(model(x), classical(x))  # the network changes the moves, so this test has teeth
     errs = assert_equivariant(lambda b: model(b)[0].double(), BasisRows(n), Conjugation(n), x, atol=1e-6)
     assert len(errs) >= 8

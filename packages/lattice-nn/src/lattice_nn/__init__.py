@@ -14,10 +14,10 @@ from ._baselines import (
 from ._defect import log_defect, log_defect_from_gram
 from ._lattices import KINDS, gaussian_bases, generate, mimo_bases, qary_bases
 from ._nets import CoordinateGraphNet, FlatMLPNet, GramGraphNet, gram_features
-from ._reducer import LatticeReducer, ReducerConfig, Reduction
+from ._reducer import LatticeReducer, ReducerConfig, Reduction, plackett_luce_log_prob
 from ._train import TrainConfig, train, validation_loss
 from ._types import AmbientRotation, BasisRows, Conjugation, Invariant
-from ._unimodular import integer_det, integer_inverse, is_unimodular, round_ste
+from ._unimodular import integer_det, integer_inverse, is_unimodular
 from ._validate import check_basis
 
 __version__ = "0.1.0"
@@ -50,8 +50,8 @@ __all__ = [
     "log_defect_from_gram",
     "mimo_bases",
     "pairwise_reduction_transform",
+    "plackett_luce_log_prob",
     "qary_bases",
-    "round_ste",
     "train",
     "validation_loss",
 ]

@@ -69,6 +69,23 @@ class Reduction(NamedTuple):
     log_prob: torch.Tensor
 
 
+def plackett_luce_log_prob(score: torch.Tensor, order: torch.Tensor) -> torch.Tensor:
+    """Log-probability of the ranking ``order`` under the Plackett-Luce model with logits ``score``:
+    ``sum_k s_{o_k} - log sum_{l >= k} exp(s_{o_l})`` (first place drawn with softmax, then the next, ...).
+    Sorting ``score + Gumbel noise`` in decreasing order samples from it.
+
+    Shapes:
+        score: ``(batch, n)``; order: ``(batch, n)`` indices -> ``(batch,)``.
+
+    Examples:
+        >>> s = torch.tensor([[0.0, 0.0]])
+        >>> float(plackett_luce_log_prob(s, torch.tensor([[1, 0]])).exp())
+        0.5
+    """
+    s = torch.gather(score, -1, order)
+    return (s - torch.logcumsumexp(s.flip(-1), -1).flip(-1)).sum(-1)
+
+
 class LatticeReducer(nn.Module):
     """Neural lattice reduction by iterated Gauss moves with learned rounding; the output is exactly unimodular.
 
@@ -179,9 +196,7 @@ class LatticeReducer(nn.Module):
         u = torch.rand(score.shape, dtype=score.dtype, device=score.device, generator=generator)
         gumbel = -torch.log(-torch.log(u.clamp(min=1e-300)))
         order = torch.argsort(score.detach() + gumbel, dim=-1, descending=True)
-        s = torch.gather(score, -1, order)
-        lp = (s - torch.logcumsumexp(s.flip(-1), -1).flip(-1)).sum(-1)
-        return order, lp
+        return order, plackett_luce_log_prob(score, order)
 
     def _round(
         self, x: torch.Tensor, logit: torch.Tensor, mask: torch.Tensor, sample: bool,

@@ -1,4 +1,4 @@
-"""Exact integer checks for unimodular matrices and straight-through rounding."""
+"""Exact integer checks for unimodular matrices."""
 
 from __future__ import annotations
 
@@ -6,15 +6,6 @@ from fractions import Fraction
 
 import numpy as np
 import torch
-
-
-def round_ste(x: torch.Tensor) -> torch.Tensor:
-    """Round to the nearest integer in the forward pass, identity gradient in the backward pass.
-
-    ``torch.round`` rounds halves to even, so it is odd: ``round(-x) = -round(x)``, which keeps sign-flip
-    equivariance exact.
-    """
-    return x + (torch.round(x) - x).detach()
 
 
 def _as_int_rows(u: np.ndarray | torch.Tensor) -> list[list[int]]:
