@@ -22,8 +22,9 @@ def _model(
 ) -> LatticeReducer:
     torch.manual_seed(0)  # random (not zero) output layers, so the network really changes the moves
     # order_prior 0: the pivot order comes from the network alone
-    cfg = ReducerConfig(variant=variant, n=n, zero_init=False, learn_rounding=learn_rounding, sweeps=sweeps,
-                        order_prior=0.0)
+    cfg = ReducerConfig(
+        variant=variant, n=n, zero_init=False, learn_rounding=learn_rounding, sweeps=sweeps, order_prior=0.0
+    )
     return LatticeReducer(cfg).double().eval()
 
 
@@ -50,7 +51,9 @@ def test_unimodular_checks_catch_bad_matrices() -> None:
 
 
 def test_reduces_2d_to_gauss_reduced_basis() -> None:
-    out = LatticeReducer(ReducerConfig(variant="classical")).reduce(torch.tensor([[4.0, 1.0], [9.0, 2.0]]).double())
+    out = LatticeReducer(ReducerConfig(variant="classical")).reduce(
+        torch.tensor([[4.0, 1.0], [9.0, 2.0]]).double()
+    )
     np.testing.assert_allclose(np.sort(np.abs(out.basis[0].numpy()).sum(-1)), [1.0, 1.0])
 
 
@@ -72,8 +75,9 @@ def test_defect_and_unimodular_are_on_invariant() -> None:
     model = _model()
     x = torch.as_tensor(generate("mimo", n, 1, seed=4)[0])
     rot = AmbientRotation(n)
-    assert_equivariant(lambda b: torch.as_tensor(log_defect(model.reduce(b).basis)), rot, Invariant(rot.group), x,
-                       atol=1e-6)
+    assert_equivariant(
+        lambda b: torch.as_tensor(log_defect(model.reduce(b).basis)), rot, Invariant(rot.group), x, atol=1e-6
+    )
     assert_equivariant(lambda b: model(b)[0].double(), rot, Invariant(rot.group), x, atol=1e-6)
 
 

@@ -19,7 +19,9 @@ def test_training_beats_the_classical_skeleton_on_held_out_lattices() -> None:
     classical = LatticeReducer(ReducerConfig(variant="classical"))
     before = validation_loss(model, (6,), seed=123, sweeps=1)
     assert before == validation_loss(classical, (6,), seed=123, sweeps=1)
-    losses = train(model, TrainConfig(dims=(6,), steps=10, sweeps=1, lr=3e-3, batch=16, seed=0), progress=False)
+    losses = train(
+        model, TrainConfig(dims=(6,), steps=10, sweeps=1, lr=3e-3, batch=16, seed=0), progress=False
+    )
     after = validation_loss(model, (6,), seed=123, sweeps=1)
     assert len(losses) == 10
     assert after < before - 0.02, (before, after)
@@ -47,4 +49,6 @@ def test_sampled_reduction_has_gradient_and_is_unimodular() -> None:
 
 
 def test_classical_variant_has_nothing_to_train() -> None:
-    assert train(LatticeReducer(ReducerConfig(variant="classical")), TrainConfig(steps=2), progress=False) == []
+    assert (
+        train(LatticeReducer(ReducerConfig(variant="classical")), TrainConfig(steps=2), progress=False) == []
+    )

@@ -1,4 +1,5 @@
-"""Baselines: fpylll LLL and BKZ (integer scaling, transform applied back), pairwise size reduction, identity."""
+"""Baselines: fpylll LLL and BKZ (integer scaling, transform applied back), pairwise size reduction,
+identity."""
 
 from __future__ import annotations
 
@@ -18,7 +19,9 @@ def to_integer_matrix(basis: np.ndarray, bits: int = SCALE_BITS) -> IntegerMatri
     return IntegerMatrix.from_matrix(scaled.tolist())
 
 
-def _fpylll_transform(basis: np.ndarray, method: str, block_size: int = 10, delta: float = 0.99) -> np.ndarray:
+def _fpylll_transform(
+    basis: np.ndarray, method: str, block_size: int = 10, delta: float = 0.99
+) -> np.ndarray:
     check_basis(basis)
     b = np.asarray(basis, dtype=float)
     n = b.shape[0]

@@ -1,4 +1,5 @@
-"""Command line: ``lattice-nn reproduce [--quick] --out DIR [--seeds ...]`` and ``lattice-nn bench --out DIR``."""
+"""Command line: ``lattice-nn reproduce [--quick] --out DIR [--seeds ...]`` and
+``lattice-nn bench --out DIR``."""
 
 from __future__ import annotations
 
@@ -10,8 +11,12 @@ from pathlib import Path
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="lattice-nn", description="Neural lattice reduction (arXiv 2311.08170)")
     sub = p.add_subparsers(dest="command", required=True)
-    r = sub.add_parser("reproduce", help="train, evaluate vs LLL/BKZ/size reduction, write metrics.json + PNGs")
-    r.add_argument("--quick", action="store_true", help="n in {4, 8}, one seed, no ablations (< 5 min on 2 CPUs)")
+    r = sub.add_parser(
+        "reproduce", help="train, evaluate vs LLL/BKZ/size reduction, write metrics.json + PNGs"
+    )
+    r.add_argument(
+        "--quick", action="store_true", help="n in {4, 8}, one seed, no ablations (< 5 min on 2 CPUs)"
+    )
     r.add_argument("--out", type=Path, required=True)
     r.add_argument("--seeds", type=int, nargs="+", default=None)
     b = sub.add_parser("bench", help="time per basis: ours (batched) vs fpylll LLL, writes bench.json")

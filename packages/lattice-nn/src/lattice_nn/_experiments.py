@@ -80,7 +80,8 @@ def _equivariance(model: LatticeReducer, bases: np.ndarray) -> tuple[float, floa
 
 
 def _machine() -> str:
-    return f"{platform.machine()} {os.cpu_count()} CPUs, torch {torch.__version__}, threads {torch.get_num_threads()}"
+    threads = torch.get_num_threads()
+    return f"{platform.machine()} {os.cpu_count()} CPUs, torch {torch.__version__}, threads {threads}"
 
 
 def _record_equivariance(
@@ -115,7 +116,8 @@ def reproduce(out: Path, config: ReproduceConfig, progress: bool = True) -> dict
         per_seed.setdefault(key, []).append(float(value))
 
     eval_sets = {
-        n: np.concatenate([generate(k, n, config.eval_per_kind, seed=10**7) for k in KINDS]) for n in config.dims
+        n: np.concatenate([generate(k, n, config.eval_per_kind, seed=10**7) for k in KINDS])
+        for n in config.dims
     }
     kind_of = np.repeat(np.arange(len(KINDS)), config.eval_per_kind)
     base_scores: dict[str, dict[int, np.ndarray]] = {}
@@ -134,8 +136,13 @@ def reproduce(out: Path, config: ReproduceConfig, progress: bool = True) -> dict
     for seed in tqdm(config.seeds, desc="seeds", disable=not progress):
         torch.manual_seed(seed)
         model = LatticeReducer(ReducerConfig())
-        tcfg = TrainConfig(dims=config.dims, steps=config.train_steps, batch=config.train_batch,
-                           sweeps=config.train_sweeps, seed=seed)
+        tcfg = TrainConfig(
+            dims=config.dims,
+            steps=config.train_steps,
+            batch=config.train_batch,
+            sweeps=config.train_sweeps,
+            seed=seed,
+        )
         train_cfgs.append(asdict(tcfg))
         curves[seed] = train(model, tcfg, progress=progress, select=True)
         for n, bases in eval_sets.items():
@@ -155,12 +162,19 @@ def reproduce(out: Path, config: ReproduceConfig, progress: bool = True) -> dict
                 for n, bases in eval_sets.items():
                     torch.manual_seed(seed)
                     abl = LatticeReducer(ReducerConfig(variant=variant, n=n))
-                    tcfg = TrainConfig(dims=(n,), steps=config.ablation_steps, batch=config.ablation_batch,
-                                       sweeps=config.train_sweeps, seed=seed)
+                    tcfg = TrainConfig(
+                        dims=(n,),
+                        steps=config.ablation_steps,
+                        batch=config.ablation_batch,
+                        sweeps=config.train_sweeps,
+                        seed=seed,
+                    )
                     train(abl, tcfg, progress=progress, select=True)
                     record(f"log_defect.ablation_{variant}.n{n}", _eval_model(abl, bases).mean())
-                    record(f"log_defect_budget.ablation_{variant}.s{tcfg.sweeps}.n{n}",
-                           _eval_model(abl, bases, tcfg.sweeps).mean())
+                    record(
+                        f"log_defect_budget.ablation_{variant}.s{tcfg.sweeps}.n{n}",
+                        _eval_model(abl, bases, tcfg.sweeps).mean(),
+                    )
                     _record_equivariance(record, f"ablation_{variant}", abl, bases, kind_of, 1)
 
     metrics: dict[str, Any] = {}
@@ -176,11 +190,18 @@ def reproduce(out: Path, config: ReproduceConfig, progress: bool = True) -> dict
     for (budget, n), val in budget_scores.items():
         metrics[f"log_defect_budget.classical.s{budget}.n{n}"] = float(val)
     for n in config.dims:
-        metrics[f"ratio.ours_over_lll.n{n}"] = metrics[f"log_defect.ours.n{n}"] / metrics[f"log_defect.lll.n{n}"]
+        metrics[f"ratio.ours_over_lll.n{n}"] = (
+            metrics[f"log_defect.ours.n{n}"] / metrics[f"log_defect.lll.n{n}"]
+        )
     extra.update(
-        seeds=list(config.seeds), config=asdict(config), train_configs=train_cfgs,
-        reducer_config=asdict(ReducerConfig()), eval_seed=10**7, kinds=list(KINDS),
-        machine=_machine(), wall_seconds=time.perf_counter() - t0,
+        seeds=list(config.seeds),
+        config=asdict(config),
+        train_configs=train_cfgs,
+        reducer_config=asdict(ReducerConfig()),
+        eval_seed=10**7,
+        kinds=list(KINDS),
+        machine=_machine(),
+        wall_seconds=time.perf_counter() - t0,
     )
     metrics.update(extra)
     _write_json(out / "metrics.json", metrics)
@@ -188,7 +209,9 @@ def reproduce(out: Path, config: ReproduceConfig, progress: bool = True) -> dict
     return metrics
 
 
-def _figures(out: Path, metrics: dict[str, Any], curves: dict[int, list[float]], config: ReproduceConfig) -> None:
+def _figures(
+    out: Path, metrics: dict[str, Any], curves: dict[int, list[float]], config: ReproduceConfig
+) -> None:
     import matplotlib
 
     matplotlib.use("Agg")
@@ -215,8 +238,12 @@ def _figures(out: Path, metrics: dict[str, Any], curves: dict[int, list[float]],
             vals = [metrics[f"log_defect_budget.{m}.s{s}.n{n}"] for s in budgets]
             err = [metrics.get(f"log_defect_budget.{m}.s{s}.n{n}.std", 0.0) for s in budgets]
             ax.errorbar(budgets, vals, yerr=err, marker="o", label=f"{m} (budget)")
-            ax.axhline(metrics[f"log_defect.{m}.n{n}"], ls=":", color=ax.lines[-1].get_color(),
-                       label=f"{m} (converged)")
+            ax.axhline(
+                metrics[f"log_defect.{m}.n{n}"],
+                ls=":",
+                color=ax.lines[-1].get_color(),
+                label=f"{m} (converged)",
+            )
         ax.axhline(metrics[f"log_defect.lll.n{n}"], color="k", ls="--", label="LLL 0.99")
         ax.set_yscale("log")
         ax.set_xticks(budgets)
@@ -238,7 +265,9 @@ def _figures(out: Path, metrics: dict[str, Any], curves: dict[int, list[float]],
     plt.close(fig)
 
 
-def bench(out: Path, dims: tuple[int, ...] = (8, 16, 32), repeats: int = 5, progress: bool = True) -> dict[str, Any]:
+def bench(
+    out: Path, dims: tuple[int, ...] = (8, 16, 32), repeats: int = 5, progress: bool = True
+) -> dict[str, Any]:
     """Time per basis: ours batched (one ``reduce`` call per batch) vs fpylll LLL (one call per basis).
 
     Gaussian bases; fpylll gets them scaled by ``2**20`` and rounded (conversion not timed). Medians over
@@ -274,7 +303,11 @@ def bench(out: Path, dims: tuple[int, ...] = (8, 16, 32), repeats: int = 5, prog
         res[f"batch.ours.n{n}"] = batch
         res[f"count.lll.n{n}"] = count
     res.update(
-        repeats=repeats, device="cpu", seed=7, lll_delta=0.99, reducer_config=asdict(ReducerConfig()),
+        repeats=repeats,
+        device="cpu",
+        seed=7,
+        lll_delta=0.99,
+        reducer_config=asdict(ReducerConfig()),
         machine=_machine(),
         note="ours: zero-initialised (classical) weights; the trained network costs the same per sweep",
     )

@@ -34,7 +34,9 @@ def qary_bases(n: int, count: int, rng: np.random.Generator, q: int = 257) -> np
     return out
 
 
-def mimo_bases(n: int, count: int, rng: np.random.Generator, rho: tuple[float, float] = (0.5, 0.95)) -> np.ndarray:
+def mimo_bases(
+    n: int, count: int, rng: np.random.Generator, rho: tuple[float, float] = (0.5, 0.95)
+) -> np.ndarray:
     """Correlated MIMO-channel-like bases ``H = R^{1/2} W R^{1/2}`` (Kronecker model), rows = columns of H.
 
     ``W`` has i.i.d. standard normal entries and ``R_ij = rho^{|i - j|}`` (exponential correlation) with

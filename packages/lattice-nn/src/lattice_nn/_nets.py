@@ -1,8 +1,9 @@
 """Score networks of the reducer: a B_n-equivariant graph network on Gram features and the two ablations.
 
 Each network reads the current lattice (Gram matrix ``G``, its inverse ``H`` and, for the coordinate ablation,
-the basis itself) and returns two edge fields ``(a_pair, a_gauss)`` of shape ``(batch, n, n)`` with values in
-``(-gain, gain)``: multiplicative corrections to the classical move coefficients (see :class:`LatticeReducer`).
+the basis itself) and returns two edge fields ``(l_pair, l_gauss)`` of shape ``(batch, n, n)`` (rounding
+logits, used with ``learn_rounding``) and a node field ``t`` of shape ``(batch, n)`` (pivot scores), all in
+``(-gain, gain)``; see :class:`LatticeReducer`.
 """
 
 from __future__ import annotations
@@ -43,7 +44,8 @@ def gram_features(gram: torch.Tensor, dual: torch.Tensor) -> tuple[torch.Tensor,
     r = gram.abs() / gd[:, None, :]
     x = dual.abs() / hd[:, :, None]
     edges = torch.stack(
-        [cos, dcos, torch.log1p(r), torch.log1p(x), (r - torch.round(r)).abs(), (x - torch.round(x)).abs()], -1
+        [cos, dcos, torch.log1p(r), torch.log1p(x), (r - torch.round(r)).abs(), (x - torch.round(x)).abs()],
+        -1,
     )
     eye = torch.eye(gram.shape[-1], dtype=torch.bool, device=gram.device)
     return nodes, edges.masked_fill(eye[None, :, :, None], 0.0)
@@ -57,9 +59,10 @@ class GramGraphNet(nn.Module):
     the hyperoctahedral group B_n of signed permutations of the basis vectors.
 
     Maths: edges ``e_ij <- e_ij + phi([e_ij, v_i, v_j])``, nodes ``v_i <- v_i + psi([v_i, mean_j e_ij,
-    mean_j e_ji])`` (means over ``j != i``). Features are sign-invariant (:func:`gram_features`), the layers are
-    permutation-equivariant, so the edge outputs are B_n-invariant scalars on ordered pairs; the reducer
-    multiplies them with sign-odd classical coefficients, which makes the moves B_n-equivariant.
+    mean_j e_ji])`` (means over ``j != i``). Features are sign-invariant (:func:`gram_features`) and the
+    layers permutation-equivariant, so the outputs are B_n-invariant scalars on ordered pairs (edges) and on
+    basis vectors (nodes); the reducer only uses them to pick pivots and rounding directions of sign-odd
+    classical coefficients, which keeps the moves B_n-equivariant.
 
     Args:
         hidden: width of node and edge embeddings.
@@ -67,13 +70,13 @@ class GramGraphNet(nn.Module):
         gain: outputs lie in ``(-gain, gain)`` (tanh).
 
     Shapes:
-        gram, dual: ``(batch, n, n)``; basis is ignored -> two ``(batch, n, n)`` tensors.
+        gram, dual: ``(batch, n, n)``; basis is ignored -> two ``(batch, n, n)`` tensors and ``(batch, n)``.
 
     Examples:
         >>> net = GramGraphNet(hidden=8, layers=1)
         >>> g = torch.eye(3)[None] + 0.1
         >>> [t.shape for t in net(g, torch.linalg.inv(g), None)]
-        [torch.Size([1, 3, 3]), torch.Size([1, 3, 3])]
+        [torch.Size([1, 3, 3]), torch.Size([1, 3, 3]), torch.Size([1, 3])]
     """
 
     def __init__(self, hidden: int = 32, layers: int = 2, gain: float = 0.5) -> None:
@@ -115,7 +118,7 @@ class CoordinateGraphNet(GramGraphNet):
     Permutation equivariance is kept. Needs a fixed ambient dimension ``n``.
 
     Shapes:
-        basis: ``(batch, n, n)`` -> two ``(batch, n, n)`` tensors.
+        basis: ``(batch, n, n)`` -> two ``(batch, n, n)`` tensors and ``(batch, n)``.
     """
 
     def __init__(self, n: int, hidden: int = 32, layers: int = 2, gain: float = 0.5) -> None:
@@ -139,17 +142,21 @@ class FlatMLPNet(nn.Module):
     """Ablation without B_n equivariance: an MLP on the flattened normalised Gram matrix.
 
     Input: signed cosines ``G_ij / sqrt(G_ii G_jj)`` and centred log-lengths (``n^2 + n`` numbers, O(n)-
-    invariant), output: the ``2 n^2`` edge corrections. No permutation or sign symmetry. Fixed ``n``.
+    invariant), output: the ``2 n^2`` edge logits and ``n`` node scores. No permutation or sign symmetry.
+    Fixed ``n``.
 
     Shapes:
-        gram: ``(batch, n, n)`` -> two ``(batch, n, n)`` tensors.
+        gram: ``(batch, n, n)`` -> two ``(batch, n, n)`` tensors and ``(batch, n)``.
     """
 
     def __init__(self, n: int, hidden: int = 256, gain: float = 0.5) -> None:
         super().__init__()
         self.n, self.gain = n, gain
         self.mlp = nn.Sequential(
-            nn.Linear(n * n + n, hidden), nn.SiLU(), nn.Linear(hidden, hidden), nn.SiLU(),
+            nn.Linear(n * n + n, hidden),
+            nn.SiLU(),
+            nn.Linear(hidden, hidden),
+            nn.SiLU(),
             nn.Linear(hidden, 2 * n * n + n),
         )
 

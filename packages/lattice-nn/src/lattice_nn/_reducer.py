@@ -24,7 +24,8 @@ class ReducerConfig:
 
     Args:
         variant: ``"equivariant"`` (B_n-equivariant network on the Gram matrix), ``"no_bn"`` (MLP on the
-            flattened Gram matrix), ``"no_gram"`` (graph network on coordinates) or ``"classical"`` (no network:
+            flattened Gram matrix), ``"no_gram"`` (graph network on coordinates) or ``"classical"``
+            (no network:
             every coefficient rounded to the nearest integer, the classical move skeleton).
         n: dimension, needed by the ``no_bn`` and ``no_gram`` ablations (fixed-size inputs).
         hidden: network width. layers: message-passing layers.
@@ -87,7 +88,7 @@ def plackett_luce_log_prob(score: torch.Tensor, order: torch.Tensor) -> torch.Te
 
 
 class LatticeReducer(nn.Module):
-    """Neural lattice reduction by iterated Gauss moves with learned rounding; the output is exactly unimodular.
+    """Neural lattice reduction by iterated Gauss moves in a learned order; the output is exactly unimodular.
 
     Paper: Marchetti, Cesa, Pratik, Behboodi, *Neural Lattice Reduction: A Self-Supervised Geometric Deep
     Learning Approach*, arXiv 2311.08170 (2023).
@@ -144,7 +145,11 @@ class LatticeReducer(nn.Module):
         else:
             self.net = None
         if self.net is not None and config.zero_init:
-            heads = [self.net.mlp[-1]] if isinstance(self.net, FlatMLPNet) else [self.net.head[-1], self.net.node_head[-1]]
+            heads = (
+                [self.net.mlp[-1]]
+                if isinstance(self.net, FlatMLPNet)
+                else [self.net.head[-1], self.net.node_head[-1]]
+            )
             for lin in heads:
                 nn.init.zeros_(lin.weight)
                 nn.init.zeros_(lin.bias)
@@ -154,7 +159,10 @@ class LatticeReducer(nn.Module):
         return self.reduce(basis).unimodular
 
     def reduce(
-        self, basis: torch.Tensor | np.ndarray, sweeps: int | None = None, sample: bool = False,
+        self,
+        basis: torch.Tensor | np.ndarray,
+        sweeps: int | None = None,
+        sample: bool = False,
         generator: torch.Generator | None = None,
     ) -> Reduction:
         """Reduce a basis or a batch of bases (rows are basis vectors); see the class docstring.
@@ -177,18 +185,23 @@ class LatticeReducer(nn.Module):
         unimodular, log_prob = self._run(b0, sweeps or self.config.sweeps, sample, generator)
         return Reduction(unimodular, unimodular.to(b0.dtype) @ b0, log_prob)
 
-    # -- the move loop ------------------------------------------------------------------------------------------
-    def _logits(self, gram: torch.Tensor, dual: torch.Tensor, basis: torch.Tensor) -> tuple[torch.Tensor, ...]:
+    # -- the move loop --------------------------------------------------------------------------------------
+    def _logits(
+        self, gram: torch.Tensor, dual: torch.Tensor, basis: torch.Tensor
+    ) -> tuple[torch.Tensor, ...]:
         if self.net is None:
             zero = torch.zeros_like(gram)
             return zero, zero, zero[..., 0]
         p = next(self.net.parameters())
-        return tuple(t.to(gram.dtype) for t in self.net(gram.to(p.dtype), dual.to(p.dtype), basis.to(p.dtype)))
+        return tuple(
+            t.to(gram.dtype) for t in self.net(gram.to(p.dtype), dual.to(p.dtype), basis.to(p.dtype))
+        )
 
     def _order(
         self, gram: torch.Tensor, node: torch.Tensor, sample: bool, generator: torch.Generator | None
     ) -> tuple[torch.Tensor, torch.Tensor | None]:
-        """Pivot order: decreasing ``s_i = -order_prior * log ||b_i|| + node_i`` (Plackett-Luce when sampling)."""
+        """Pivot order: decreasing ``s_i = -order_prior * log ||b_i|| + node_i`` (Plackett-Luce sample when
+        ``sample``); returns the order and its log-probability (``None`` unless sampling)."""
         loglen = 0.5 * torch.log(torch.diagonal(gram, dim1=-2, dim2=-1))
         score = -self.config.order_prior * (loglen - loglen.mean(-1, keepdim=True)) + node
         if not sample:
@@ -199,7 +212,11 @@ class LatticeReducer(nn.Module):
         return order, plackett_luce_log_prob(score, order)
 
     def _round(
-        self, x: torch.Tensor, logit: torch.Tensor, mask: torch.Tensor, sample: bool,
+        self,
+        x: torch.Tensor,
+        logit: torch.Tensor,
+        mask: torch.Tensor,
+        sample: bool,
         generator: torch.Generator | None,
     ) -> tuple[torch.Tensor, torch.Tensor | None]:
         """``q(x)`` with the learned up/down bit; returns it and (when sampling) the log-probability."""
@@ -252,12 +269,16 @@ class LatticeReducer(nn.Module):
                     diag = torch.diagonal(gram, dim1=-2, dim2=-1)
                     m = m * ((2.0 * m * g + m * m * gii) < -1e-12 * diag).to(dt)
                     mg = m[:, :, None] * g[:, None, :]
-                    gram = gram + mg + mg.transpose(-1, -2) + gii[:, :, None] * (m[:, :, None] * m[:, None, :])
+                    gram = (
+                        gram + mg + mg.transpose(-1, -2) + gii[:, :, None] * (m[:, :, None] * m[:, None, :])
+                    )
                     hm = (dual @ m[:, :, None])[..., 0]
                     oh = onehot[:, :, None] * hm[:, None, :]
                     dual = dual - oh - oh.transpose(-1, -2)
                     dual = dual + (m * hm).sum(-1)[:, None, None] * (onehot[:, :, None] * onehot[:, None, :])
-                    unimodular = unimodular + m.round().to(torch.int64)[:, :, None] * unimodular[rows, i][:, None, :]
+                    unimodular = (
+                        unimodular + m.round().to(torch.int64)[:, :, None] * unimodular[rows, i][:, None, :]
+                    )
                     h = dual[rows, :, i]
                     x = h / h[rows, i][:, None]
                 m, lp = self._round(x, l_gauss[rows, i, :], notself, sample, generator)
@@ -283,7 +304,7 @@ class LatticeReducer(nn.Module):
                 break  # no move shortened any vector: a fixed point
             if int(unimodular.abs().max()) > MAX_ENTRY:
                 raise RuntimeError(
-                    f"unimodular entries reached {int(unimodular.abs().max())} > {MAX_ENTRY}; the input basis is "
-                    "too badly conditioned for exact int64 arithmetic"
+                    f"unimodular entries reached {int(unimodular.abs().max())} > {MAX_ENTRY}; the input "
+                    "basis is too badly conditioned for exact int64 arithmetic"
                 )
         return unimodular, log_prob

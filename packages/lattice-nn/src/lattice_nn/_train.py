@@ -21,7 +21,8 @@ class TrainConfig:
     Args:
         dims: dimensions to train on (one is drawn per step). kinds: lattice families (mixed in each batch).
         steps: optimiser steps. batch: bases per step. lr: Adam learning rate. sweeps: reducer sweeps in
-        training (the budget the policy is trained for). seed: seeds the data, the sampling and the initialisation.
+        training (the budget the policy is trained for). seed: seeds the data, the sampling and the
+        initialisation.
         log_every: progress / validation interval. val_count: validation bases per family and dimension.
     """
 
@@ -36,8 +37,9 @@ class TrainConfig:
     val_count: int = 32
 
 
-def validation_loss(model: LatticeReducer, dims: tuple[int, ...], seed: int, count: int = 32,
-                    sweeps: int | None = None) -> float:
+def validation_loss(
+    model: LatticeReducer, dims: tuple[int, ...], seed: int, count: int = 32, sweeps: int | None = None
+) -> float:
     """Mean log defect of ``model`` on a fixed seeded set (``count`` bases per family and dimension)."""
     vals = []
     with torch.no_grad():
@@ -48,17 +50,20 @@ def validation_loss(model: LatticeReducer, dims: tuple[int, ...], seed: int, cou
     return float(np.mean(vals))
 
 
-def train(model: LatticeReducer, config: TrainConfig, progress: bool = True, select: bool = False) -> list[float]:
+def train(
+    model: LatticeReducer, config: TrainConfig, progress: bool = True, select: bool = False
+) -> list[float]:
     """Train ``model`` in place on freshly generated seeded lattices; returns the training loss of each step.
 
     Self-supervised policy gradient (REINFORCE with a self-critical baseline): for each basis the reducer runs
     twice with ``config.sweeps`` sweeps, once sampling its rounding decisions and once taking the most likely
     ones (the baseline). With ``D`` the log orthogonality defect ``sum_i log ||b_i|| - log |det B|`` of the
     reduced basis (computed from the exact integer ``U``), the surrogate loss is
-    ``mean((D_sample - D_greedy) * log p(decisions))``; its gradient is an unbiased estimate of the gradient of
-    the expected defect of the sampled policy. The returned per-step losses are the mean ``D_greedy`` (the defect
-    the deterministic model reaches on that batch). A model without parameters (``variant="classical"``) is
-    left as is.
+    ``mean((D_sample - D_greedy) * log p(decisions))``; its gradient is an unbiased estimate of the gradient
+    of the expected defect of the sampled policy. The decisions are the pivot orders (and, with
+    ``learn_rounding``, the rounding bits). The returned per-step losses are the mean ``D_greedy`` (the
+    defect the deterministic model reaches on that batch). A model without parameters
+    (``variant="classical"``) is left as is.
 
     With ``select=True`` the parameters with the lowest :func:`validation_loss` (fixed seed ``10**6 +
     config.seed``, ``config.sweeps`` sweeps, checked every ``log_every`` steps and before training) are

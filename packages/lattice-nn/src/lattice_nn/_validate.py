@@ -22,11 +22,14 @@ def check_basis(basis: np.ndarray | torch.Tensor, name: str = "basis") -> None:
         raise ValueError(f"{name} must have shape (n, n) or (batch, n, n), got {shape}")
     if shape[-1] != shape[-2]:
         raise ValueError(
-            f"{name} must be square (n basis vectors in R^n, full rank), got {shape[-2]} vectors in R^{shape[-1]}"
+            f"{name} must be square (n basis vectors in R^n, full rank), "
+            f"got {shape[-2]} vectors in R^{shape[-1]}"
         )
     if shape[-1] < 2:
         raise ValueError(f"{name} must have dimension n >= 2, got n = {shape[-1]}")
-    arr = basis.detach().cpu().double().numpy() if isinstance(basis, torch.Tensor) else np.asarray(basis, float)
+    arr = (
+        basis.detach().cpu().double().numpy() if isinstance(basis, torch.Tensor) else np.asarray(basis, float)
+    )
     if not np.all(np.isfinite(arr)):
         bad = int((~np.isfinite(arr)).sum())
         raise ValueError(f"{name} has {bad} non-finite entries (NaN or inf); expected finite real numbers")
@@ -41,6 +44,6 @@ def check_basis(basis: np.ndarray | torch.Tensor, name: str = "basis") -> None:
     if np.any(~np.isfinite(gap)) or np.any(gap > MAX_LOG_DEFECT):
         b = int(np.nonzero(~np.isfinite(gap) | (gap > MAX_LOG_DEFECT))[0][0])
         raise ValueError(
-            f"{name} is singular (or numerically so): batch element {b} has |det B| ~ 0 relative to its vector "
-            f"lengths (log orthogonality defect {gap[b]:.3g} > {MAX_LOG_DEFECT}); expected a full-rank basis"
+            f"{name} is singular (or numerically so): batch element {b} has |det B| ~ 0 relative to its "
+            f"vector lengths (log orthogonality defect {gap[b]:.3g} > {MAX_LOG_DEFECT}); expected a full-rank basis"
         )
