@@ -45,5 +45,6 @@ def check_basis(basis: np.ndarray | torch.Tensor, name: str = "basis") -> None:
         b = int(np.nonzero(~np.isfinite(gap) | (gap > MAX_LOG_DEFECT))[0][0])
         raise ValueError(
             f"{name} is singular (or numerically so): batch element {b} has |det B| ~ 0 relative to its "
-            f"vector lengths (log orthogonality defect {gap[b]:.3g} > {MAX_LOG_DEFECT}); expected a full-rank basis"
+            f"vector lengths (log orthogonality defect {gap[b]:.3g} > {MAX_LOG_DEFECT}); "
+            "expected a full-rank basis"
         )
