@@ -24,24 +24,30 @@ from ._types import AmbientRotation, BasisRows, Conjugation, Invariant
 
 @dataclass(frozen=True)
 class ReproduceConfig:
-    """What ``reproduce`` runs. ``quick``: n in {4, 8}, one seed, short training, no ablations."""
+    """What ``reproduce`` runs. ``quick``: n in {4, 8}, one seed, short training, no ablations.
+
+    ``threads``: torch CPU threads; the per-pivot tensors are tiny, and one thread avoids OpenMP overhead (and
+    the large slow-downs of spinning threads when the cores are shared). ``equivariance_samples``: bases per
+    family for the B_n / O(n) checks (each check reduces every test element's transform of each basis).
+    """
 
     dims: tuple[int, ...] = (4, 8, 12, 16)
     seeds: tuple[int, ...] = (0, 1, 2)
-    eval_per_kind: int = 50
-    train_steps: int = 30
+    eval_per_kind: int = 100
+    train_steps: int = 300
     train_batch: int = 48
     train_sweeps: int = 1
-    ablation_steps: int = 10
-    ablation_batch: int = 24
+    ablation_steps: int = 150
+    ablation_batch: int = 48
     ablations: bool = True
     budgets: tuple[int, ...] = (1, 2, 3)
     equivariance_samples: int = 3
+    threads: int = 1
     baselines: tuple[str, ...] = ("input", "lll", "bkz", "sizered")
 
     @staticmethod
     def quick(seeds: tuple[int, ...] = (0,)) -> ReproduceConfig:
-        return ReproduceConfig(dims=(4, 8), seeds=seeds, eval_per_kind=50, train_steps=30, ablations=False)
+        return ReproduceConfig(dims=(4, 8), seeds=seeds, eval_per_kind=50, train_steps=150, ablations=False)
 
 
 def _write_json(path: Path, data: dict[str, Any]) -> None:
@@ -107,6 +113,7 @@ def reproduce(out: Path, config: ReproduceConfig, progress: bool = True) -> dict
     """Train, evaluate against the baselines, write ``metrics.json`` and figures into ``out``."""
     out.mkdir(parents=True, exist_ok=True)
     torch.set_default_dtype(torch.float64)
+    torch.set_num_threads(config.threads)
     t0 = time.perf_counter()
     per_seed: dict[str, list[float]] = {}
     curves: dict[int, list[float]] = {}

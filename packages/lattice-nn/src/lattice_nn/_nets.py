@@ -88,6 +88,8 @@ class GramGraphNet(nn.Module):
         self.node_mlps = nn.ModuleList([_mlp(3 * hidden, hidden, hidden) for _ in range(layers)])
         self.head = _mlp(hidden, hidden, 2)
         self.node_head = _mlp(hidden, hidden, 1)
+        #: compute the edge (rounding) logits; the reducer turns this off unless ``learn_rounding``
+        self.edge_outputs = True
 
     def forward(
         self, gram: torch.Tensor, dual: torch.Tensor, basis: torch.Tensor | None
@@ -96,18 +98,26 @@ class GramGraphNet(nn.Module):
         return self._propagate(self.node_in(nodes), self.edge_in(edges))
 
     def _propagate(self, v: torch.Tensor, e: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        n = v.shape[1]
+        n, h = v.shape[1], v.shape[-1]
         off = (1.0 - torch.eye(n, dtype=v.dtype, device=v.device))[None, :, :, None]
         for edge_mlp, node_mlp in zip(self.edge_mlps, self.node_mlps, strict=True):
-            vi = v[:, :, None, :].expand(-1, -1, n, -1)
-            vj = v[:, None, :, :].expand(-1, n, -1, -1)
-            e = e + edge_mlp(torch.cat([e, vi, vj], -1))
-            e = e * off
+            # edge_mlp([e_ij, v_i, v_j]) with the first linear layer split by blocks: the node terms are
+            # computed once per node instead of once per edge (same weights as the concatenated form)
+            lin, act, out = edge_mlp
+            w = lin.weight
+            pre = (
+                e @ w[:, :h].T + (v @ w[:, h : 2 * h].T)[:, :, None, :] + (v @ w[:, 2 * h :].T)[:, None, :, :]
+            )
+            e = (e + out(act(pre + lin.bias))) * off
             out_mean = e.sum(2) / (n - 1)
             in_mean = e.sum(1) / (n - 1)
             v = v + node_mlp(torch.cat([v, out_mean, in_mean], -1))
+        node = self.gain * torch.tanh(self.node_head(v)[..., 0])
+        if not self.edge_outputs:  # rounding logits not needed: skip the per-edge head
+            zero = torch.zeros_like(e[..., 0])
+            return zero, zero, node
         a = self.gain * torch.tanh(self.head(e))
-        return a[..., 0], a[..., 1], self.gain * torch.tanh(self.node_head(v)[..., 0])
+        return a[..., 0], a[..., 1], node
 
 
 class CoordinateGraphNet(GramGraphNet):

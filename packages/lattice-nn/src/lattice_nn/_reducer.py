@@ -144,6 +144,8 @@ class LatticeReducer(nn.Module):
             self.net = CoordinateGraphNet(config.n, config.hidden, config.layers, config.gain)
         else:
             self.net = None
+        if isinstance(self.net, GramGraphNet):
+            self.net.edge_outputs = config.learn_rounding
         if self.net is not None and config.zero_init:
             heads = (
                 [self.net.mlp[-1]]
@@ -236,75 +238,95 @@ class LatticeReducer(nn.Module):
         self, b0: torch.Tensor, sweeps: int, sample: bool, generator: torch.Generator | None
     ) -> tuple[torch.Tensor, torch.Tensor]:
         batch, n, _ = b0.shape
-        dev, dt = b0.device, b0.dtype
         gram0 = b0 @ b0.transpose(-1, -2)
-        unimodular = torch.eye(n, dtype=torch.int64, device=dev).repeat(batch, 1, 1)
-        log_prob = torch.zeros(batch, dtype=dt, device=dev)
-        rows = torch.arange(batch, device=dev)
-        eye = torch.eye(n, dtype=dt, device=dev)
+        unimodular = torch.eye(n, dtype=torch.int64, device=b0.device).repeat(batch, 1, 1)
+        log_prob = torch.zeros(batch, dtype=b0.dtype, device=b0.device)
+        active = torch.arange(batch, device=b0.device)  # bases not yet at a fixed point
         for _ in range(sweeps):
-            before = unimodular.clone()
-            with torch.no_grad():  # recompute from the exact integers to stop round-off drift
-                uf = unimodular.to(dt)
-                gram = uf @ gram0 @ uf.transpose(-1, -2)
-                dual = torch.linalg.inv(gram)
-            l_pair, l_gauss, node = self._logits(gram, dual, uf @ b0)
-            order, lp = self._order(gram, node, sample, generator)
-            if lp is not None:
+            if sample:  # every basis takes part (and gets a log-probability) in training
+                unimodular, lp = self._sweep(gram0, b0, unimodular, sample, generator)
                 log_prob = log_prob + lp
-            for k in range(n):
-                i = order[:, k]
-                onehot = eye[i]
-                notself = 1.0 - onehot
-                with torch.no_grad():
-                    g = gram[rows, :, i]
-                    gii = g[rows, i][:, None]
-                    r = g / gii
-                m, lp = self._round(r, l_pair[rows, :, i], notself, sample, generator)
-                if lp is not None:
-                    log_prob = log_prob + lp
-                with torch.no_grad():
-                    # pair move: b_j <- b_j - q(r_ji) b_i, kept where it shortens b_j
-                    m = -m
-                    diag = torch.diagonal(gram, dim1=-2, dim2=-1)
-                    m = m * ((2.0 * m * g + m * m * gii) < -1e-12 * diag).to(dt)
-                    mg = m[:, :, None] * g[:, None, :]
-                    gram = (
-                        gram + mg + mg.transpose(-1, -2) + gii[:, :, None] * (m[:, :, None] * m[:, None, :])
-                    )
-                    hm = (dual @ m[:, :, None])[..., 0]
-                    oh = onehot[:, :, None] * hm[:, None, :]
-                    dual = dual - oh - oh.transpose(-1, -2)
-                    dual = dual + (m * hm).sum(-1)[:, None, None] * (onehot[:, :, None] * onehot[:, None, :])
-                    unimodular = (
-                        unimodular + m.round().to(torch.int64)[:, :, None] * unimodular[rows, i][:, None, :]
-                    )
-                    h = dual[rows, :, i]
-                    x = h / h[rows, i][:, None]
-                m, lp = self._round(x, l_gauss[rows, i, :], notself, sample, generator)
-                if lp is not None:
-                    log_prob = log_prob + lp
-                with torch.no_grad():
-                    # Gauss move: b_i <- b_i + sum_j q(x_ij) b_j, kept where it shortens b_i
-                    gm = (gram @ m[:, :, None])[..., 0]
-                    change = 2.0 * (m * gram[rows, i]).sum(-1) + (m * gm).sum(-1)
-                    keep = (change < -1e-12 * gram[rows, i, i]).to(dt)[:, None]
-                    m = m * keep
-                    gm = gm * keep
-                    og = onehot[:, :, None] * gm[:, None, :]
-                    gram = gram + og + og.transpose(-1, -2)
-                    gram = gram + (m * gm).sum(-1)[:, None, None] * (onehot[:, :, None] * onehot[:, None, :])
-                    hi = dual[rows, i]
-                    mh = m[:, :, None] * hi[:, None, :]
-                    dual = dual - mh - mh.transpose(-1, -2)
-                    dual = dual + dual[rows, i, i][:, None, None] * (m[:, :, None] * m[:, None, :])
-                    step = (m.round().to(torch.int64)[:, :, None] * unimodular).sum(1)
-                    unimodular = unimodular + onehot.to(torch.int64)[:, :, None] * step[:, None, :]
-            if not sample and torch.equal(before, unimodular):
-                break  # no move shortened any vector: a fixed point
+            else:
+                old = unimodular[active]
+                new, _ = self._sweep(gram0[active], b0[active], old, sample, generator)
+                unimodular = unimodular.index_copy(0, active, new)
+                # a sweep that changes nothing would change nothing again: drop those bases
+                active = active[(new != old).flatten(1).any(1)]
+                if active.numel() == 0:
+                    break
             if int(unimodular.abs().max()) > MAX_ENTRY:
                 raise RuntimeError(
                     f"unimodular entries reached {int(unimodular.abs().max())} > {MAX_ENTRY}; the input "
                     "basis is too badly conditioned for exact int64 arithmetic"
                 )
+        return unimodular, log_prob
+
+    def _sweep(
+        self,
+        gram0: torch.Tensor,
+        b0: torch.Tensor,
+        unimodular: torch.Tensor,
+        sample: bool,
+        generator: torch.Generator | None,
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """One pass over all pivots: the updated ``U`` and the log-probability of the sampled choices."""
+        batch, n, _ = b0.shape
+        dev, dt = b0.device, b0.dtype
+        log_prob = torch.zeros(batch, dtype=dt, device=dev)
+        rows = torch.arange(batch, device=dev)
+        eye = torch.eye(n, dtype=dt, device=dev)
+        with torch.no_grad():  # recompute from the exact integers to stop round-off drift
+            uf = unimodular.to(dt)
+            gram = uf @ gram0 @ uf.transpose(-1, -2)
+            dual = torch.linalg.inv(gram)
+        l_pair, l_gauss, node = self._logits(gram, dual, uf @ b0)
+        order, lp = self._order(gram, node, sample, generator)
+        if lp is not None:
+            log_prob = log_prob + lp
+        for k in range(n):
+            i = order[:, k]
+            onehot = eye[i]
+            notself = 1.0 - onehot
+            with torch.no_grad():
+                g = gram[rows, :, i]
+                gii = g[rows, i][:, None]
+                r = g / gii
+            m, lp = self._round(r, l_pair[rows, :, i], notself, sample, generator)
+            if lp is not None:
+                log_prob = log_prob + lp
+            with torch.no_grad():
+                # pair move: b_j <- b_j - q(r_ji) b_i, kept where it shortens b_j
+                m = -m
+                diag = torch.diagonal(gram, dim1=-2, dim2=-1)
+                m = m * ((2.0 * m * g + m * m * gii) < -1e-12 * diag).to(dt)
+                mg = m[:, :, None] * g[:, None, :]
+                gram = gram + mg + mg.transpose(-1, -2) + gii[:, :, None] * (m[:, :, None] * m[:, None, :])
+                hm = (dual @ m[:, :, None])[..., 0]
+                oh = onehot[:, :, None] * hm[:, None, :]
+                dual = dual - oh - oh.transpose(-1, -2)
+                dual = dual + (m * hm).sum(-1)[:, None, None] * (onehot[:, :, None] * onehot[:, None, :])
+                unimodular = (
+                    unimodular + m.round().to(torch.int64)[:, :, None] * unimodular[rows, i][:, None, :]
+                )
+                h = dual[rows, :, i]
+                x = h / h[rows, i][:, None]
+            m, lp = self._round(x, l_gauss[rows, i, :], notself, sample, generator)
+            if lp is not None:
+                log_prob = log_prob + lp
+            with torch.no_grad():
+                # Gauss move: b_i <- b_i + sum_j q(x_ij) b_j, kept where it shortens b_i
+                gm = (gram @ m[:, :, None])[..., 0]
+                change = 2.0 * (m * gram[rows, i]).sum(-1) + (m * gm).sum(-1)
+                keep = (change < -1e-12 * gram[rows, i, i]).to(dt)[:, None]
+                m = m * keep
+                gm = gm * keep
+                og = onehot[:, :, None] * gm[:, None, :]
+                gram = gram + og + og.transpose(-1, -2)
+                gram = gram + (m * gm).sum(-1)[:, None, None] * (onehot[:, :, None] * onehot[:, None, :])
+                hi = dual[rows, i]
+                mh = m[:, :, None] * hi[:, None, :]
+                dual = dual - mh - mh.transpose(-1, -2)
+                dual = dual + dual[rows, i, i][:, None, None] * (m[:, :, None] * m[:, None, :])
+                step = (m.round().to(torch.int64)[:, :, None] * unimodular).sum(1)
+                unimodular = unimodular + onehot.to(torch.int64)[:, :, None] * step[:, None, :]
         return unimodular, log_prob

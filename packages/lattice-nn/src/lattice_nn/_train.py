@@ -28,9 +28,9 @@ class TrainConfig:
 
     dims: tuple[int, ...] = (4, 8)
     kinds: tuple[str, ...] = KINDS
-    steps: int = 200
+    steps: int = 300
     batch: int = 48
-    lr: float = 1e-3
+    lr: float = 3e-3
     sweeps: int = 1
     seed: int = 0
     log_every: int = field(default=10)
