@@ -22,6 +22,8 @@ def _parser() -> argparse.ArgumentParser:
     b = sub.add_parser("bench", help="time per basis: ours (batched) vs fpylll LLL, writes bench.json")
     b.add_argument("--out", type=Path, required=True)
     b.add_argument("--repeats", type=int, default=5)
+    b.add_argument("--checkpoint", type=Path, default=None, help="state dict from reproduce (ours_seed0.pt)")
+    b.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: torch's choice)")
     return p
 
 
@@ -38,7 +40,7 @@ def main(argv: list[str] | None = None) -> int:
         metrics = reproduce(args.out, cfg)
         keys = [k for k in sorted(metrics) if k.startswith("log_defect.") and k.count(".") == 2]
     else:
-        metrics = bench(args.out, repeats=args.repeats)
+        metrics = bench(args.out, repeats=args.repeats, checkpoint=args.checkpoint, threads=args.threads)
         keys = [k for k in sorted(metrics) if k.startswith(("ms_per_basis", "speedup"))]
     print(json.dumps({k: metrics[k] for k in keys}, indent=1))
     return 0

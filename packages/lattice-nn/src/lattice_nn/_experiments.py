@@ -110,10 +110,22 @@ def _record_equivariance(
 
 
 def reproduce(out: Path, config: ReproduceConfig, progress: bool = True) -> dict[str, Any]:
-    """Train, evaluate against the baselines, write ``metrics.json`` and figures into ``out``."""
-    out.mkdir(parents=True, exist_ok=True)
+    """Train, evaluate against the baselines, write ``metrics.json`` and figures into ``out``.
+
+    Runs in float64 with ``config.threads`` torch threads; both settings are restored afterwards.
+    """
+    dtype, threads = torch.get_default_dtype(), torch.get_num_threads()
     torch.set_default_dtype(torch.float64)
     torch.set_num_threads(config.threads)
+    try:
+        return _reproduce(out, config, progress)
+    finally:
+        torch.set_default_dtype(dtype)
+        torch.set_num_threads(threads)
+
+
+def _reproduce(out: Path, config: ReproduceConfig, progress: bool) -> dict[str, Any]:
+    out.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
     per_seed: dict[str, list[float]] = {}
     curves: dict[int, list[float]] = {}
@@ -273,29 +285,46 @@ def _figures(
 
 
 def bench(
-    out: Path, dims: tuple[int, ...] = (8, 16, 32), repeats: int = 5, progress: bool = True
+    out: Path,
+    dims: tuple[int, ...] = (8, 16, 32),
+    repeats: int = 5,
+    progress: bool = True,
+    checkpoint: Path | None = None,
+    threads: int | None = None,
 ) -> dict[str, Any]:
     """Time per basis: ours batched (one ``reduce`` call per batch) vs fpylll LLL (one call per basis).
 
-    Gaussian bases; fpylll gets them scaled by ``2**20`` and rounded (conversion not timed). Medians over
-    ``repeats``. Writes ``bench.json``.
+    Gaussian bases (seed 7); fpylll gets them scaled by ``2**20`` and rounded (conversion not timed). Methods:
+    ``ours`` (the reducer run to its fixed point, at most ``sweeps`` = 6), ``ours_budget2`` (two sweeps, the
+    regime the pivot policy is trained for), ``classical`` (the skeleton without network) and ``lll``.
+    ``checkpoint``: a state dict from ``reproduce`` (``ours_seed0.pt``); without it the network is
+    zero-initialised (same cost per sweep, but the number of sweeps to the fixed point may differ).
+    ``threads``: torch CPU threads (default: torch's choice). Medians over ``repeats``. Writes ``bench.json``.
     """
     from fpylll import LLL
 
+    if threads is not None:
+        torch.set_num_threads(threads)
     out.mkdir(parents=True, exist_ok=True)
-    model = LatticeReducer(ReducerConfig()).eval()
+    model = LatticeReducer(ReducerConfig()).double().eval()
+    if checkpoint is not None:
+        model.load_state_dict(torch.load(checkpoint, map_location="cpu"))
+    classical = LatticeReducer(ReducerConfig(variant="classical"))
+    runs = {"ours": (model, None), "ours_budget2": (model, 2), "classical": (classical, None)}
     res: dict[str, Any] = {}
     for n in tqdm(dims, desc="bench", disable=not progress):
         batch = {8: 2048, 16: 1024, 32: 256}.get(n, 256)
         bases = torch.as_tensor(generate("gaussian", n, batch, seed=7), dtype=torch.float64)
         with torch.no_grad():
-            model.reduce(bases[:8])
-            times = []
-            for _ in range(repeats):
-                t = time.perf_counter()
-                model.reduce(bases)
-                times.append((time.perf_counter() - t) / batch)
-        res[f"ms_per_basis.ours.n{n}"] = 1e3 * float(np.median(times))
+            for name, (mod, sweeps) in runs.items():
+                mod.reduce(bases[:8], sweeps=sweeps)
+                times = []
+                for _ in range(repeats):
+                    t = time.perf_counter()
+                    red = mod.reduce(bases, sweeps=sweeps)
+                    times.append((time.perf_counter() - t) / batch)
+                res[f"ms_per_basis.{name}.n{n}"] = 1e3 * float(np.median(times))
+                res[f"log_defect.{name}.n{n}"] = float(log_defect(red.basis.numpy()).mean())
         count = {8: 400, 16: 200, 32: 40}.get(n, 40)
         np_bases = bases.numpy()[:count]
         times = []
@@ -306,7 +335,10 @@ def bench(
                 LLL.reduction(a, delta=0.99)
             times.append((time.perf_counter() - t) / count)
         res[f"ms_per_basis.lll.n{n}"] = 1e3 * float(np.median(times))
-        res[f"speedup.ours_over_lll.n{n}"] = res[f"ms_per_basis.lll.n{n}"] / res[f"ms_per_basis.ours.n{n}"]
+        for name in runs:
+            res[f"speedup.{name}_over_lll.n{n}"] = (
+                res[f"ms_per_basis.lll.n{n}"] / res[f"ms_per_basis.{name}.n{n}"]
+            )
         res[f"batch.ours.n{n}"] = batch
         res[f"count.lll.n{n}"] = count
     res.update(
@@ -315,8 +347,8 @@ def bench(
         seed=7,
         lll_delta=0.99,
         reducer_config=asdict(ReducerConfig()),
+        checkpoint=str(checkpoint) if checkpoint is not None else None,
         machine=_machine(),
-        note="ours: zero-initialised (classical) weights; the trained network costs the same per sweep",
     )
     _write_json(out / "bench.json", res)
     return res
