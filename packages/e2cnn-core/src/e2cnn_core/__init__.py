@@ -1,0 +1,21 @@
+"""e2cnn-core: General E(2)-equivariant steerable CNNs (Weiler & Cesa, NeurIPS 2019) in pure PyTorch.
+
+Feature tensors are plain ``torch.Tensor`` of shape ``(B, C, H, W)``; every module declares the field types it
+maps between (``in_type``, ``out_type``) and exports to plain PyTorch with ``export()``.
+"""
+
+from ._field_type import FieldType
+from ._gspace import GSpace2D, flip2d, flip_rot2d, rot2d, trivial2d
+from ._module import EquivariantModule
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "EquivariantModule",
+    "FieldType",
+    "GSpace2D",
+    "flip2d",
+    "flip_rot2d",
+    "rot2d",
+    "trivial2d",
+]
