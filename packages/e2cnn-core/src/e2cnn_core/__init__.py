@@ -7,10 +7,15 @@ maps between (``in_type``, ``out_type``) and exports to plain PyTorch with ``exp
 from ._field_type import FieldType
 from ._gspace import GSpace2D, flip2d, flip_rot2d, rot2d, trivial2d
 from ._module import EquivariantModule
+from ._pointwise import ELU, LeakyReLU, PointwiseNonLinearity, ReLU
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "ELU",
+    "LeakyReLU",
+    "PointwiseNonLinearity",
+    "ReLU",
     "EquivariantModule",
     "FieldType",
     "GSpace2D",
