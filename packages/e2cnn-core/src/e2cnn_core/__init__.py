@@ -7,12 +7,18 @@ maps between (``in_type``, ``out_type``) and exports to plain PyTorch with ``exp
 from ._field_type import FieldType
 from ._gspace import GSpace2D, flip2d, flip_rot2d, rot2d, trivial2d
 from ._module import EquivariantModule
+from ._concatenated import ConcatenatedNonLinearity
+from ._gated import GatedNonLinearity
+from ._norm_nonlinearity import NormNonLinearity
 from ._pointwise import ELU, LeakyReLU, PointwiseNonLinearity, ReLU
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "ConcatenatedNonLinearity",
     "ELU",
+    "GatedNonLinearity",
+    "NormNonLinearity",
     "LeakyReLU",
     "PointwiseNonLinearity",
     "ReLU",
