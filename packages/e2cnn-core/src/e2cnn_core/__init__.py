@@ -8,6 +8,7 @@ from ._field_type import FieldType
 from ._gspace import GSpace2D, flip2d, flip_rot2d, rot2d, trivial2d
 from ._module import EquivariantModule
 from ._concatenated import ConcatenatedNonLinearity
+from ._fourier_pointwise import FourierELU, FourierPointwise
 from ._gated import GatedNonLinearity
 from ._norm_nonlinearity import NormNonLinearity
 from ._pointwise import ELU, LeakyReLU, PointwiseNonLinearity, ReLU
@@ -17,6 +18,8 @@ __version__ = "0.1.0"
 __all__ = [
     "ConcatenatedNonLinearity",
     "ELU",
+    "FourierELU",
+    "FourierPointwise",
     "GatedNonLinearity",
     "NormNonLinearity",
     "LeakyReLU",
