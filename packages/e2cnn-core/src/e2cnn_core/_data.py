@@ -57,7 +57,9 @@ class DataConfig:
         for name in ("n_train", "n_test"):
             n = getattr(self, name)
             if n <= 0 or n % 10:
-                raise ValueError(f"{name} must be a positive multiple of 10 (stratified over 10 classes), got {n}")
+                raise ValueError(
+                    f"{name} must be a positive multiple of 10 (stratified over 10 classes), got {n}"
+                )
 
 
 @dataclass(frozen=True)
@@ -112,7 +114,9 @@ def read_idx(path: str | os.PathLike) -> np.ndarray:
     if len(data) < 4 or data[0] != 0 or data[1] != 0:
         raise ValueError(f"{path} is not an IDX file (magic bytes {data[:4]!r}, expected 00 00 08 <ndim>)")
     if data[2] != 0x08:
-        raise ValueError(f"{path} holds IDX type code {data[2]:#04x}; only unsigned bytes (0x08) are supported")
+        raise ValueError(
+            f"{path} holds IDX type code {data[2]:#04x}; only unsigned bytes (0x08) are supported"
+        )
     ndim = data[3]
     shape = tuple(int.from_bytes(data[4 + 4 * i : 8 + 4 * i], "big") for i in range(ndim))
     offset = 4 + 4 * ndim
@@ -122,7 +126,9 @@ def read_idx(path: str | os.PathLike) -> np.ndarray:
     return np.frombuffer(data, dtype=np.uint8, offset=offset).reshape(shape)
 
 
-def load_fashion_mnist(root: str | os.PathLike = FASHION_MNIST_DIR, train: bool = True) -> tuple[np.ndarray, np.ndarray]:
+def load_fashion_mnist(
+    root: str | os.PathLike = FASHION_MNIST_DIR, train: bool = True
+) -> tuple[np.ndarray, np.ndarray]:
     """Fashion-MNIST from its IDX files: ``(N, 28, 28)`` uint8 and ``(N,)`` int64."""
     root = Path(root)
     prefix = "train" if train else "t10k"
@@ -173,7 +179,9 @@ def load_cifar10(root: str | os.PathLike, train: bool = True) -> tuple[np.ndarra
 
 
 # ---------------------------------------------------------------------------------------------- transforms
-def stratified_indices(labels: np.ndarray, n: int, rng: np.random.Generator, exclude: np.ndarray | None = None) -> np.ndarray:
+def stratified_indices(
+    labels: np.ndarray, n: int, rng: np.random.Generator, exclude: np.ndarray | None = None
+) -> np.ndarray:
     """``n`` indices, ``n / n_classes`` per class, drawn without replacement (and outside ``exclude``)."""
     classes = np.unique(labels)
     per = n // len(classes)
@@ -222,16 +230,27 @@ def rotate(images: torch.Tensor, angles: torch.Tensor, flips: torch.Tensor | Non
 
 
 def _make_split(
-    images: np.ndarray, labels: np.ndarray, indices: np.ndarray, size: int, flip: bool, rng: np.random.Generator
+    images: np.ndarray,
+    labels: np.ndarray,
+    indices: np.ndarray,
+    size: int,
+    flip: bool,
+    rng: np.random.Generator,
 ) -> Split:
     x = pad_to(torch.from_numpy(images.astype(np.float32) / 255.0).unsqueeze(1), size)
     angles = torch.from_numpy(rng.uniform(0.0, 2.0 * math.pi, size=len(labels)))
-    flips = torch.from_numpy(rng.integers(0, 2, size=len(labels)) if flip else np.zeros(len(labels), np.int64))
+    flips = torch.from_numpy(
+        rng.integers(0, 2, size=len(labels)) if flip else np.zeros(len(labels), np.int64)
+    )
     x = rotate(x, angles, flips).clamp_(0.0, 1.0)
-    return Split(x.contiguous(), torch.from_numpy(labels), angles.float(), flips.bool(), torch.from_numpy(indices))
+    return Split(
+        x.contiguous(), torch.from_numpy(labels), angles.float(), flips.bool(), torch.from_numpy(indices)
+    )
 
 
-def build_dataset(config: DataConfig, fashion_root: str | os.PathLike = FASHION_MNIST_DIR) -> tuple[Split, Split]:
+def build_dataset(
+    config: DataConfig, fashion_root: str | os.PathLike = FASHION_MNIST_DIR
+) -> tuple[Split, Split]:
     """Train and test splits for ``config`` (deterministic in ``config.seed``).
 
     MNIST: a stratified, seeded split of the 5,000 digits into ``n_train`` and ``n_test`` (disjoint).
@@ -253,7 +272,9 @@ def build_dataset(config: DataConfig, fashion_root: str | os.PathLike = FASHION_
         tr_x, tr_y = load_mnist_5k()
         te_x, te_y = tr_x, tr_y
         if config.n_train + config.n_test > len(tr_y):
-            raise ValueError(f"n_train + n_test = {config.n_train + config.n_test} exceeds the {len(tr_y)} digits")
+            raise ValueError(
+                f"n_train + n_test = {config.n_train + config.n_test} exceeds the {len(tr_y)} digits"
+            )
         i_tr = stratified_indices(tr_y, config.n_train, rng)
         i_te = stratified_indices(te_y, config.n_test, rng, exclude=i_tr)
     train = _make_split(tr_x[i_tr], tr_y[i_tr], i_tr, config.size, flip, rng)

@@ -6,6 +6,7 @@ import json
 import os
 import random
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -68,7 +69,9 @@ def write_json_atomic(obj: Any, path: str | os.PathLike) -> None:
 
 
 @torch.no_grad()
-def evaluate(model: nn.Module, split: Split, batch_size: int = 250, device: str | torch.device = "cpu") -> float:
+def evaluate(
+    model: nn.Module, split: Split, batch_size: int = 250, device: str | torch.device = "cpu"
+) -> float:
     """Classification error (fraction in [0, 1]) of ``model`` on ``split`` in eval mode."""
     was_training = model.training
     model.eval()
@@ -91,12 +94,13 @@ def train_model(
     device: str | torch.device = "cpu",
     desc: str = "train",
     progress: bool = True,
+    augment: Callable[[torch.Tensor, torch.Generator], torch.Tensor] | None = None,
 ) -> dict[str, Any]:
     """Train ``model`` on ``train`` with cross-entropy and return its history and final test error.
 
     The epoch order comes from a generator seeded by ``(seed, epoch)``, so a run resumed from ``checkpoint``
     (written atomically after every epoch: model, optimiser, scheduler, epoch, history) continues exactly where it
-    stopped.
+    stopped. ``augment(x, generator)``, if given, transforms each training batch (same seeded generator).
 
     Returns:
         ``{"test_error": float, "train_loss": [per epoch], "train_error": [per epoch], "seconds": float,
@@ -105,7 +109,9 @@ def train_model(
     model.to(device)
     opt = torch.optim.Adam(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
     decay, start = config.lr_decay, config.decay_start
-    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda e: decay ** max(0, e - start + 1) if e >= start else 1.0)
+    sched = torch.optim.lr_scheduler.LambdaLR(
+        opt, lambda e: decay ** max(0, e - start + 1) if e >= start else 1.0
+    )
     history: dict[str, Any] = {"train_loss": [], "train_error": [], "seconds": 0.0}
     first = 0
     ckpt = Path(checkpoint) if checkpoint is not None else None
@@ -119,13 +125,19 @@ def train_model(
     for epoch in range(first, config.epochs):
         t0 = time.perf_counter()
         model.train()
-        order = torch.randperm(n, generator=torch.Generator().manual_seed(seed * 100_003 + epoch))
+        gen = torch.Generator().manual_seed(seed * 100_003 + epoch)
+        order = torch.randperm(n, generator=gen)
         total, wrong = 0.0, 0
-        bar = tqdm(range(0, n, config.batch_size), desc=f"{desc} epoch {epoch + 1}/{config.epochs}",
-                   disable=not progress, leave=False)
+        bar = tqdm(
+            range(0, n, config.batch_size),
+            desc=f"{desc} epoch {epoch + 1}/{config.epochs}",
+            disable=not progress,
+            leave=False,
+        )
         for i in bar:
             idx = order[i : i + config.batch_size]
-            x, y = train.images[idx].to(device), train.labels[idx].to(device)
+            x, y = train.images[idx], train.labels[idx].to(device)
+            x = (augment(x, gen) if augment is not None else x).to(device)
             logits = model(x)
             loss = F.cross_entropy(logits, y)
             opt.zero_grad(set_to_none=True)
@@ -139,7 +151,17 @@ def train_model(
         history["train_error"].append(wrong / n)
         history["seconds"] += time.perf_counter() - t0
         if ckpt is not None:
-            save_atomic({"model": model.state_dict(), "optimizer": opt.state_dict(), "scheduler": sched.state_dict(),
-                         "history": history, "epoch": epoch + 1, "config": asdict(config), "seed": seed}, ckpt)
+            save_atomic(
+                {
+                    "model": model.state_dict(),
+                    "optimizer": opt.state_dict(),
+                    "scheduler": sched.state_dict(),
+                    "history": history,
+                    "epoch": epoch + 1,
+                    "config": asdict(config),
+                    "seed": seed,
+                },
+                ckpt,
+            )
     test_error = evaluate(model, test, config.eval_batch_size, device)
     return {**history, "test_error": test_error, "epochs": config.epochs, "seed": seed}
