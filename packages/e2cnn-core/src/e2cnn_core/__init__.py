@@ -7,6 +7,7 @@ maps between (``in_type``, ``out_type``) and exports to plain PyTorch with ``exp
 from ._field_type import FieldType
 from ._gspace import GSpace2D, flip2d, flip_rot2d, rot2d, trivial2d
 from ._module import EquivariantModule
+from ._batchnorm import GNormBatchNorm, IIDBatchNorm2d, InnerBatchNorm, NormBatchNorm
 from ._concatenated import ConcatenatedNonLinearity
 from ._fourier_pointwise import FourierELU, FourierPointwise
 from ._gated import GatedNonLinearity
@@ -20,7 +21,11 @@ __all__ = [
     "ELU",
     "FourierELU",
     "FourierPointwise",
+    "GNormBatchNorm",
     "GatedNonLinearity",
+    "IIDBatchNorm2d",
+    "InnerBatchNorm",
+    "NormBatchNorm",
     "NormNonLinearity",
     "LeakyReLU",
     "PointwiseNonLinearity",
