@@ -9,6 +9,7 @@ from ._gspace import GSpace2D, flip2d, flip_rot2d, rot2d, trivial2d
 from ._module import EquivariantModule
 from ._batchnorm import GNormBatchNorm, IIDBatchNorm2d, InnerBatchNorm, NormBatchNorm
 from ._concatenated import ConcatenatedNonLinearity
+from ._field_norm import FieldNorm
 from ._fourier_pointwise import FourierELU, FourierPointwise
 from ._gated import GatedNonLinearity
 from ._norm_nonlinearity import NormNonLinearity
@@ -19,6 +20,7 @@ __version__ = "0.1.0"
 __all__ = [
     "ConcatenatedNonLinearity",
     "ELU",
+    "FieldNorm",
     "FourierELU",
     "FourierPointwise",
     "GNormBatchNorm",

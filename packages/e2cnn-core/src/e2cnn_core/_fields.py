@@ -119,10 +119,10 @@ class FieldLayout(nn.Module):
         for i, rep in enumerate(field_type.reps):
             order.setdefault(key(rep), []).append(i)
         starts = np.cumsum([0] + [r.dim for r in field_type.reps])
-        self.keys = list(order)
-        self.fields = [order[k] for k in self.keys]
+        # only ints and tensors are kept: a layout is a plain torch module (exported models hold it)
+        self.fields = [order[k] for k in order]
         self.dims = [field_type.reps[f[0]].dim for f in self.fields]
-        for k, f in zip(self.keys, self.fields, strict=True):
+        for k, f in zip(order, self.fields, strict=True):
             if len({field_type.reps[i].dim for i in f}) != 1:
                 raise ValueError(f"fields grouped under key {k!r} have different dimensions")
         self.counts = [len(f) for f in self.fields]
