@@ -7,15 +7,31 @@ from torch import nn
 
 
 def _tiny_cnn():
-    return nn.Sequential(nn.Conv2d(1, 16, 5, stride=2), nn.BatchNorm2d(16), nn.ReLU(), nn.Conv2d(16, 32, 3, stride=2),
-                         nn.BatchNorm2d(32), nn.ReLU(), nn.AdaptiveAvgPool2d(2), nn.Flatten(), nn.Linear(128, 10))
+    return nn.Sequential(
+        nn.Conv2d(1, 16, 5, stride=2),
+        nn.BatchNorm2d(16),
+        nn.ReLU(),
+        nn.Conv2d(16, 32, 3, stride=2),
+        nn.BatchNorm2d(32),
+        nn.ReLU(),
+        nn.AdaptiveAvgPool2d(2),
+        nn.Flatten(),
+        nn.Linear(128, 10),
+    )
 
 
 def test_loss_decreases_and_error_beats_chance():
     train, test = build_dataset(DataConfig(n_train=300, n_test=100, seed=0))
     seed_everything(0)
     model = _tiny_cnn()
-    out = train_model(model, train, test, TrainConfig(epochs=5, batch_size=32, lr=1e-2, decay_start=100), seed=0, progress=False)
+    out = train_model(
+        model,
+        train,
+        test,
+        TrainConfig(epochs=5, batch_size=32, lr=1e-2, decay_start=100),
+        seed=0,
+        progress=False,
+    )
     assert out["train_loss"][-1] < out["train_loss"][0] - 0.4
     assert out["test_error"] < 0.9  # chance is 0.9
     assert out["test_error"] == evaluate(model, test)
@@ -31,8 +47,15 @@ def test_resume_from_checkpoint_is_exact(tmp_path):
     ckpt = tmp_path / "run" / "checkpoint.pt"
     seed_everything(5)
     part_model = _tiny_cnn()
-    train_model(part_model, train, test, TrainConfig(**{**cfg.__dict__, "epochs": 1}), seed=5, checkpoint=ckpt,
-                progress=False)
+    train_model(
+        part_model,
+        train,
+        test,
+        TrainConfig(**{**cfg.__dict__, "epochs": 1}),
+        seed=5,
+        checkpoint=ckpt,
+        progress=False,
+    )
     assert ckpt.exists() and not ckpt.with_name("checkpoint.pt.tmp").exists()
     seed_everything(123)  # a fresh process would re-initialise differently: the checkpoint must win
     resumed_model = _tiny_cnn()

@@ -7,9 +7,9 @@ import re
 
 from equi_groups import CyclicGroup, DihedralGroup, PlanarGroup
 
-#: Channels of the six convolution layers of the paper's MNIST model for a conventional CNN (Weiler & Cesa 2019,
-#: appendix); equivariant models use ``round(c * width / sqrt(field dim))`` fields so that the parameter count
-#: stays close to the conventional model's.
+#: Channels of the six convolution layers of the paper's MNIST model for a conventional CNN (Weiler & Cesa
+#: 2019, appendix); equivariant models use ``round(c * width / sqrt(field dim))`` fields so that the parameter
+#: count stays close to the conventional model's.
 MNIST_CHANNELS = (16, 24, 32, 32, 48, 64)
 #: (kernel size, padding) of the six layers; pooling (3x3, stride 2, padding 1) follows layers 2 and 4.
 MNIST_KERNELS = ((7, 1), (5, 2), (5, 2), (5, 2), (5, 2), (5, 1))

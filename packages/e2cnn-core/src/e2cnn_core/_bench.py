@@ -1,9 +1,10 @@
 """``e2cnn-core bench``: build time, training step, eval and exported-eval forward of the zoo's MNIST models,
-side by side with a plain CNN of the same channel counts and, when importable, the same models built with escnn.
+side by side with a plain CNN of the same channel counts and, when importable, the same models built with
+escnn.
 
-Timings are medians over ``repeats`` runs after ``warmup`` runs, in one process, on one device. Build time is the
-first construction of that model in the process (caches of pure functions from earlier models may help: the
-models are built in the order given, for both libraries).
+Timings are medians over ``repeats`` runs after ``warmup`` runs, in one process, on one device. Build time is
+the first construction of that model in the process (caches of pure functions from earlier models may help:
+the models are built in the order given, for both libraries).
 """
 
 from __future__ import annotations
@@ -148,7 +149,8 @@ class PlainCNN(nn.Sequential):
         super().__init__(*layers)
 
 
-# ------------------------------------------------------------------------------------------------ escnn models
+# ------------------------------------------------------------------------------------------------ escnn
+# models
 def escnn_available() -> bool:
     try:
         import escnn  # noqa: F401

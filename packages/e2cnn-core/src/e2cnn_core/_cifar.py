@@ -1,5 +1,5 @@
-"""``e2cnn-core train-cifar``: the equivariant wide ResNet as a drop-in CIFAR-10 classifier (Weiler & Cesa 2019,
-Sec. 3.3), trained on the official CIFAR-10 python pickles from a path the user gives."""
+"""``e2cnn-core train-cifar``: the equivariant wide ResNet as a drop-in CIFAR-10 classifier (Weiler & Cesa
+2019, Sec. 3.3), trained on the official CIFAR-10 python pickles from a path the user gives."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ class CifarConfig:
 
     Args:
         depth, widen: WRN-depth-widen.
-        groups: rotation order per stage; ``flip``: dihedral groups (``(8, 4, 1)`` + flip = the paper's D8D4D1).
+        groups: rotation order per stage; ``flip``: dihedral groups ((8, 4, 1) + flip: the paper's D8D4D1).
         epochs, batch_size, lr: Adam settings (decay 0.8 per epoch after a fifth of the epochs).
         limit: use only the first ``limit`` train and test images (smoke runs).
         seed: initialisation, batch order and augmentation.
@@ -47,7 +47,8 @@ def _to_split(x: Any, y: Any, mean: torch.Tensor, std: torch.Tensor) -> Split:
 
 
 def crop_flip(x: torch.Tensor, gen: torch.Generator, pad: int = 4) -> torch.Tensor:
-    """Standard CIFAR augmentation: random horizontal flip and random ``pad``-pixel translation (zero padding)."""
+    """Standard CIFAR augmentation: random horizontal flip and random ``pad``-pixel translation (zero
+    padding)."""
     b, _, h, w = x.shape
     flip = torch.rand(b, generator=gen) < 0.5
     x = torch.where(flip[:, None, None, None], x.flip(-1), x)

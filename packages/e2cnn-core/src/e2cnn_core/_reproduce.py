@@ -1,8 +1,8 @@
 """``e2cnn-core reproduce``: the MNIST-rot table of Weiler & Cesa (2019) at CPU scale.
 
-Every (model, seed) run lives in ``OUT/runs/<model>-seed<k>/``: a checkpoint written atomically after each epoch
-and, once finished, ``result.json``. A rerun skips finished runs and resumes interrupted ones, so an interrupted
-``reproduce`` continues where it stopped.
+Every (model, seed) run lives in ``OUT/runs/<model>-seed<k>/``: a checkpoint written atomically after each
+epoch and, once finished, ``result.json``. A rerun skips finished runs and resumes interrupted ones, so an
+interrupted ``reproduce`` continues where it stopped.
 """
 
 from __future__ import annotations
@@ -202,7 +202,8 @@ def reproduce(
 
 
 def with_overrides(cfg: ReproduceConfig, **kw: Any) -> ReproduceConfig:
-    """``cfg`` with top-level fields (``models``, ``seeds``, ``width``) and ``dataset``/``epochs`` replaced."""
+    """``cfg`` with top-level fields (``models``, ``seeds``, ``width``) and ``dataset``/``epochs``
+    replaced."""
     data, train = cfg.data, cfg.train
     if kw.get("dataset") is not None:
         data = replace(data, dataset=kw.pop("dataset"))

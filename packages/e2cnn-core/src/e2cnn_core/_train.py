@@ -99,8 +99,9 @@ def train_model(
     """Train ``model`` on ``train`` with cross-entropy and return its history and final test error.
 
     The epoch order comes from a generator seeded by ``(seed, epoch)``, so a run resumed from ``checkpoint``
-    (written atomically after every epoch: model, optimiser, scheduler, epoch, history) continues exactly where it
-    stopped. ``augment(x, generator)``, if given, transforms each training batch (same seeded generator).
+    (written atomically after every epoch: model, optimiser, scheduler, epoch, history) continues exactly
+    where it stopped. ``augment(x, generator)``, if given, transforms each training batch (same seeded
+    generator).
 
     Returns:
         ``{"test_error": float, "train_loss": [per epoch], "train_error": [per epoch], "seconds": float,

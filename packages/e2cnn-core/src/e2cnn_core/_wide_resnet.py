@@ -13,10 +13,10 @@ from ._architecture import n_fields
 from ._batchnorm import InnerBatchNorm
 from ._containers import SequentialModule
 from ._field_type import FieldType
+from ._group_pooling import GroupPooling
 from ._gspace import GSpace2D
 from ._module import EquivariantModule
 from ._pointwise import ReLU
-from ._pooling import GroupPooling
 from ._r2conv import R2Conv
 from ._restriction import RestrictionModule
 from ._zoo import _GlobalAvgPool
@@ -32,11 +32,11 @@ class _PlainResidual(nn.Module):
 
 
 class ResidualBlock(EquivariantModule):
-    """Pre-activation residual block ``x -> conv(relu(bn(conv(relu(bn(x)))))) + shortcut(x)`` on regular fields.
+    """Pre-activation residual block on regular fields: ``x -> conv(relu(bn(conv(relu(bn(x)))))) + short(x)``.
 
     Zagoruyko & Komodakis, *Wide Residual Networks*, BMVC 2016, made equivariant as in Weiler & Cesa (2019):
-    ``InnerBatchNorm``, pointwise ReLU, 3x3 ``R2Conv``; the shortcut is the identity, or a 1x1 ``R2Conv`` when the
-    type or the stride changes. Sum of two equivariant maps of the same type: equivariant.
+    ``InnerBatchNorm``, pointwise ReLU, 3x3 ``R2Conv``; the shortcut is the identity, or a 1x1 ``R2Conv`` when
+    the type or the stride changes. Sum of two equivariant maps of the same type: equivariant.
 
     Args:
         in_type: regular (or any permutation) fields.
@@ -86,13 +86,13 @@ def _group(n: int, flip: bool) -> PlanarGroup:
 
 
 class WideResNet(EquivariantModule):
-    """Equivariant wide ResNet WRN-``depth``-``widen`` (Weiler & Cesa 2019, Sec. 3.3; Zagoruyko & Komodakis 2016).
+    """Equivariant wide ResNet WRN-``depth``-``widen`` (Weiler & Cesa 2019, Sec. 3.3; Zagoruyko & Komodakis).
 
     A 3x3 lifting convolution, three stages of ``(depth - 4) / 6`` residual blocks with ``16k, 32k, 64k``
     conventional channels (``round(c / sqrt(|G|))`` regular fields, ``k = widen``, strides 1, 2, 2), a final
     batch norm + ReLU, group pooling, global average pooling and a linear classifier. ``groups`` gives the
-    rotation order per stage: ``(8, 4, 1)`` with ``flip=True`` is the paper's D8D4D1 model (restricted to D4 at
-    stage 2 and to the flips D1 at stage 3); each restriction must go to a subgroup.
+    rotation order per stage: ``(8, 4, 1)`` with ``flip=True`` is the paper's D8D4D1 model (restricted to D4
+    at stage 2 and to the flips D1 at stage 3); each restriction must go to a subgroup.
 
     Args:
         depth: ``6 n + 4``.

@@ -1,10 +1,11 @@
-"""Model zoo: the paper's MNIST model for any planar group (with restriction), a Fourier-nonlinearity model for
-SO(2)/O(2), and an equivariant wide ResNet for CIFAR-sized images.
+"""Model zoo: the paper's MNIST model for any planar group (with restriction), a Fourier-nonlinearity model
+for SO(2)/O(2), and an equivariant wide ResNet for CIFAR-sized images.
 
-Every model maps a trivial input field type (grey or RGB channels) to class logits that are invariant under the
-model's symmetry group; on the pixel grid this is exact for multiples of 90 degrees and the axis flips contained in
-that group. Each model declares ``in_type`` and ``out_type`` (logits as trivial fields of the group the whole model
-is equivariant to, so a restricted model declares the subgroup) and exports to plain PyTorch with ``export()``.
+Every model maps a trivial input field type (grey or RGB channels) to class logits that are invariant under
+the model's symmetry group; on the pixel grid this is exact for multiples of 90 degrees and the axis flips
+contained in that group. Each model declares ``in_type`` and ``out_type`` (logits as trivial fields of the
+group the whole model is equivariant to, so a restricted model declares the subgroup) and exports to plain
+PyTorch with ``export()``.
 """
 
 from __future__ import annotations
@@ -20,10 +21,11 @@ from ._batchnorm import IIDBatchNorm2d, InnerBatchNorm
 from ._containers import SequentialModule
 from ._field_type import FieldType
 from ._fourier_pointwise import FourierELU
+from ._group_pooling import GroupPooling, NormPool
 from ._gspace import GSpace2D, flip_rot2d, rot2d
 from ._module import EquivariantModule
 from ._pointwise import ELU
-from ._pooling import GroupPooling, NormPool, PointwiseAvgPool2d, PointwiseMaxPool2d
+from ._pooling import PointwiseAvgPool2d, PointwiseMaxPool2d
 from ._r2conv import R2Conv
 from ._restriction import RestrictionModule
 
@@ -44,7 +46,8 @@ class _GlobalAvgPool(nn.Module):
 
 
 class _InvariantClassifier(EquivariantModule):
-    """Equivariant ``features`` (ending in trivial fields), global average pooling and a plain MLP ``head``."""
+    """Equivariant ``features`` (ending in trivial fields), global average pooling and a plain MLP
+    ``head``."""
 
     features: SequentialModule
     head: nn.Module
@@ -71,14 +74,14 @@ class _InvariantClassifier(EquivariantModule):
 class MNISTModel(_InvariantClassifier):
     """The MNIST model of Weiler & Cesa (2019): six steerable convolutions on regular fields, any group.
 
-    Weiler & Cesa, *General E(2)-Equivariant Steerable CNNs*, NeurIPS 2019, Sec. 3.1 and appendix. Each layer is
-    ``R2Conv -> InnerBatchNorm -> ELU`` on regular fields of ``G``; 3x3 max pooling with stride 2 follows layers 2
-    and 4; group pooling (max over each field) makes the last features invariant; global average pooling and a
-    three-layer MLP (with batch norm and ELU) give the logits. A restricted model ``G|kH`` uses ``G`` up to layer
-    ``k - 1`` and ``H`` from layer ``k`` on (``RestrictionModule`` then regular fields of ``H``), e.g. D16|5C16.
-    ``G = C1`` is a conventional CNN. With odd input sizes (29 for MNIST) all pooling windows are placed
-    symmetrically, so the logits are exactly invariant to the 90-degree rotations and axis flips in the model's
-    symmetry group.
+    Weiler & Cesa, *General E(2)-Equivariant Steerable CNNs*, NeurIPS 2019, Sec. 3.1 and appendix. Each layer
+    is ``R2Conv -> InnerBatchNorm -> ELU`` on regular fields of ``G``; 3x3 max pooling with stride 2 follows
+    layers 2 and 4; group pooling (max over each field) makes the last features invariant; global average
+    pooling and a three-layer MLP (with batch norm and ELU) give the logits. A restricted model ``G|kH`` uses
+    ``G`` up to layer ``k - 1`` and ``H`` from layer ``k`` on (``RestrictionModule`` then regular fields of
+    ``H``), e.g. D16|5C16. ``G = C1`` is a conventional CNN. With odd input sizes (29 for MNIST) all pooling
+    windows are placed symmetrically, so the logits are exactly invariant to the 90-degree rotations and axis
+    flips in the model's symmetry group.
 
     Args:
         name: ``"C8"``, ``"D16"``, ``"D16|5C16"``, ... (see :func:`parse_model_name`).
@@ -131,10 +134,10 @@ class FourierModel(_InvariantClassifier):
 
     Weiler & Cesa, NeurIPS 2019, Sec. 2.6 ("Fourier-based" / quotient nonlinearities) and escnn's FourierELU:
     fields carry ``band_limited_regular(G, L)`` (frequencies ``<= L``); the nonlinearity samples each field on
-    ``N`` rotations (O(2): ``N`` rotations and ``N`` reflections), applies ELU and projects back. Batch norm is
-    IID (``IIDBatchNorm2d``), pooling is 3x3 average pooling with stride 2 (linear, hence equivariant for any
-    field), and the invariant features are the norms of the last fields (``NormPool``). Equivariance is exact for
-    the grid elements and approximate (sampling) for other angles.
+    ``N`` rotations (O(2): ``N`` rotations and ``N`` reflections), applies ELU and projects back. Batch norm
+    is IID (``IIDBatchNorm2d``), pooling is 3x3 average pooling with stride 2 (linear, hence equivariant for
+    any field), and the invariant features are the norms of the last fields (``NormPool``). Equivariance is
+    exact for the grid elements and approximate (sampling) for other angles.
 
     Args:
         name: ``"SO2"`` or ``"O2"``.
@@ -178,7 +181,8 @@ class FourierModel(_InvariantClassifier):
 def build_model(
     name: str, n_classes: int = 10, width: float = 1.0, in_channels: int = 1
 ) -> _InvariantClassifier:
-    """A zoo classifier by name: ``"SO2"``/``"O2"`` give :class:`FourierModel`, anything else :class:`MNISTModel`."""
+    """A zoo classifier by name: ``"SO2"``/``"O2"`` give :class:`FourierModel`, anything else
+    :class:`MNISTModel`."""
     if name in ("SO2", "O2"):
         return FourierModel(name, n_classes, width, in_channels=in_channels)
     return MNISTModel(name, n_classes, width, in_channels=in_channels)
