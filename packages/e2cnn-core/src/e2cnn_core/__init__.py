@@ -12,6 +12,15 @@ from ._concatenated import ConcatenatedNonLinearity
 from ._field_norm import FieldNorm
 from ._fourier_pointwise import FourierELU, FourierPointwise
 from ._gated import GatedNonLinearity
+from ._group_pooling import GroupPooling, NormPool
+from ._pooling import (
+    PointwiseAdaptiveAvgPool2d,
+    PointwiseAdaptiveMaxPool2d,
+    PointwiseAvgPool2d,
+    PointwiseAvgPoolAntialiased2d,
+    PointwiseMaxPool2d,
+    PointwiseMaxPoolAntialiased2d,
+)
 from ._norm_nonlinearity import NormNonLinearity
 from ._pointwise import ELU, LeakyReLU, PointwiseNonLinearity, ReLU
 
@@ -25,6 +34,14 @@ __all__ = [
     "FourierPointwise",
     "GNormBatchNorm",
     "GatedNonLinearity",
+    "GroupPooling",
+    "NormPool",
+    "PointwiseAdaptiveAvgPool2d",
+    "PointwiseAdaptiveMaxPool2d",
+    "PointwiseAvgPool2d",
+    "PointwiseAvgPoolAntialiased2d",
+    "PointwiseMaxPool2d",
+    "PointwiseMaxPoolAntialiased2d",
     "IIDBatchNorm2d",
     "InnerBatchNorm",
     "NormBatchNorm",
