@@ -9,6 +9,8 @@ from ._gspace import GSpace2D, flip2d, flip_rot2d, rot2d, trivial2d
 from ._module import EquivariantModule
 from ._batchnorm import GNormBatchNorm, IIDBatchNorm2d, InnerBatchNorm, NormBatchNorm
 from ._concatenated import ConcatenatedNonLinearity
+from ._containers import MultipleModule, SequentialModule
+from ._dropout import FieldDropout, PointwiseDropout
 from ._field_norm import FieldNorm
 from ._fourier_pointwise import FourierELU, FourierPointwise
 from ._gated import GatedNonLinearity
@@ -23,20 +25,24 @@ from ._pooling import (
 )
 from ._norm_nonlinearity import NormNonLinearity
 from ._pointwise import ELU, LeakyReLU, PointwiseNonLinearity, ReLU
+from ._restriction import RestrictionModule
 
 __version__ = "0.1.0"
 
 __all__ = [
     "ConcatenatedNonLinearity",
     "ELU",
+    "FieldDropout",
     "FieldNorm",
     "FourierELU",
     "FourierPointwise",
     "GNormBatchNorm",
     "GatedNonLinearity",
     "GroupPooling",
+    "MultipleModule",
     "NormPool",
     "PointwiseAdaptiveAvgPool2d",
+    "PointwiseDropout",
     "PointwiseAdaptiveMaxPool2d",
     "PointwiseAvgPool2d",
     "PointwiseAvgPoolAntialiased2d",
@@ -49,6 +55,8 @@ __all__ = [
     "LeakyReLU",
     "PointwiseNonLinearity",
     "ReLU",
+    "RestrictionModule",
+    "SequentialModule",
     "EquivariantModule",
     "FieldType",
     "GSpace2D",
