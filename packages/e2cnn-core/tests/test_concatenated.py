@@ -1,7 +1,7 @@
 import pytest
 import torch
 from e2cnn_core import ConcatenatedNonLinearity, FieldType, flip_rot2d, rot2d
-from equi_groups import irrep, quotient, regular, trivial, CyclicGroup
+from equi_groups import CyclicGroup, irrep, quotient, regular, trivial
 from equi_groups.testing import assert_equivariant
 
 

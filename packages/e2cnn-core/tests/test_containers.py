@@ -55,8 +55,12 @@ def test_sequential_and_multiple_equivariant_and_export(gs):
     mixed = FieldType(gs, [trivial(g)] * 2 + [irrep(g, g.irreps()[-1]), regular(g)])
     multi = MultipleModule(
         mixed,
-        [NormNonLinearity(mixed), IIDBatchNorm2d(mixed), SequentialModule(GNormBatchNorm(mixed), NormPool(mixed)),
-         GatedNonLinearity(mixed, 2)],
+        [
+            NormNonLinearity(mixed),
+            IIDBatchNorm2d(mixed),
+            SequentialModule(GNormBatchNorm(mixed), NormPool(mixed)),
+            GatedNonLinearity(mixed, 2),
+        ],
     )
     assert multi.out_type.size == 2 * mixed.size + 4 + (mixed.size - 2)
     for m, ti in ((seq, t), (multi, mixed)):

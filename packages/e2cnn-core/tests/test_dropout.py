@@ -27,8 +27,10 @@ def test_pointwise_dropout_and_eval_equivariance():
     for gs in (rot2d(4), flip_rot2d(4)):
         g = gs.group
         t = FieldType(gs, [regular(g), trivial(g)])
-        for m in (FieldDropout(FieldType(gs, [regular(g), irrep(g, (1, 1) if g.has_reflections else 1)]), 0.3),
-                  PointwiseDropout(t, 0.3)):
+        for m in (
+            FieldDropout(FieldType(gs, [regular(g), irrep(g, (1, 1) if g.has_reflections else 1)]), 0.3),
+            PointwiseDropout(t, 0.3),
+        ):
             assert_equivariant(m, x=m.in_type.random_input())
             x = m.in_type.random_input()
             assert torch.equal(m.export().eval()(x), m.eval()(x))

@@ -1,8 +1,6 @@
-import math
-
 import pytest
 import torch
-from e2cnn_core import FieldType, FourierELU, FourierPointwise, flip_rot2d, rot2d
+from e2cnn_core import FourierELU, FourierPointwise, flip_rot2d, rot2d
 from equi_groups import grid
 from equi_groups.testing import assert_equivariant, equivariance_errors
 

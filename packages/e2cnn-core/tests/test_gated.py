@@ -16,7 +16,9 @@ def _type(gs):
     return FieldType(gs, [trivial(g)] * len(gated) + gated), len(gated)
 
 
-@pytest.mark.parametrize("gs", [rot2d(4), flip_rot2d(4), rot2d(8), flip_rot2d(8), rot2d(-1), flip_rot2d(-1)], ids=str)
+@pytest.mark.parametrize(
+    "gs", [rot2d(4), flip_rot2d(4), rot2d(8), flip_rot2d(8), rot2d(-1), flip_rot2d(-1)], ids=str
+)
 def test_gated_equivariant(gs):
     t, n = _type(gs)
     m = GatedNonLinearity(t, n)

@@ -10,7 +10,13 @@ from equi_groups.testing import assert_equivariant
 def _type(gs):
     g = gs.group
     if g.is_finite:
-        reps = [irrep(g, g.irreps()[-1]), regular(g), irrep(g, g.irreps()[2]), trivial(g), irrep(g, g.irreps()[2])]
+        reps = [
+            irrep(g, g.irreps()[-1]),
+            regular(g),
+            irrep(g, g.irreps()[2]),
+            trivial(g),
+            irrep(g, g.irreps()[2]),
+        ]
     else:
         ids = g.irreps(3)
         reps = [irrep(g, ids[-1]), irrep(g, ids[1]), irrep(g, ids[-2]), irrep(g, ids[-1])]

@@ -1,8 +1,7 @@
 import pytest
 import torch
 from e2cnn_core import ELU, FieldType, LeakyReLU, PointwiseNonLinearity, ReLU, flip_rot2d, rot2d
-from equi_groups import irrep, quotient, regular, trivial
-from equi_groups import CyclicGroup, DihedralGroup
+from equi_groups import CyclicGroup, DihedralGroup, irrep, quotient, regular, trivial
 from equi_groups.testing import assert_equivariant
 
 GRID = [rot2d(4), flip_rot2d(4)]

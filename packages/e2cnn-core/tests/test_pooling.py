@@ -72,11 +72,19 @@ def test_antialiasing_reduces_off_grid_error():
     gs = rot2d(8)
     t = FieldType(gs, [regular(gs.group)] * 2)
     r = torch.linspace(-1, 1, 33)
-    smooth = torch.exp(-4 * (r[:, None] ** 2 + r[None, :] ** 2))  # a smooth input, so resampling error is small
+    smooth = torch.exp(
+        -4 * (r[:, None] ** 2 + r[None, :] ** 2)
+    )  # a smooth input, so resampling error is small
     x = smooth * torch.randn(2, t.size, 1, 1, generator=torch.Generator().manual_seed(0))
     odd = [g for g in gs.group.elements() if not gs.is_grid_exact(g)]
-    plain = max(equivariance_errors(PointwiseMaxPool2d(t, 3, stride=2, padding=1), x=x, elements=odd).values())
-    aa = max(equivariance_errors(PointwiseMaxPoolAntialiased2d(t, 3, stride=2, padding=1), x=x, elements=odd).values())
+    plain = max(
+        equivariance_errors(PointwiseMaxPool2d(t, 3, stride=2, padding=1), x=x, elements=odd).values()
+    )
+    aa = max(
+        equivariance_errors(
+            PointwiseMaxPoolAntialiased2d(t, 3, stride=2, padding=1), x=x, elements=odd
+        ).values()
+    )
     assert aa < plain
 
 

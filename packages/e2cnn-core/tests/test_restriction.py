@@ -31,7 +31,7 @@ def test_restriction_matches_subgroup_action(gs, sub):
     h_elems = [h for h in sub.elements() if m.out_type.gspace.is_grid_exact(h)]
     as_g = [sub.inclusion(g, h) for h in h_elems]
     x = t.random_input()
-    for h, gh in zip(h_elems, as_g):
+    for h, gh in zip(h_elems, as_g, strict=False):
         assert torch.allclose(m.out_type.transform(m(x), h), m(t.transform(x, gh)), atol=1e-5)
     # and the module is equivariant as a map of H-fields
     assert_equivariant(m, in_type=t.restrict(sub), out_type=m.out_type, x=x, elements=h_elems)

@@ -2,7 +2,8 @@
 
 Statistics are shared over whatever a group element can mix: a per-channel mean is only subtracted inside the
 invariant (trivial-irrep) subspace of a field, and variances are pooled over channels that ``rho(g)`` can mix.
-Training follows ``torch.nn.BatchNorm2d``: normalise with the biased batch variance, update running statistics with
+Training follows ``torch.nn.BatchNorm2d``: normalise with the biased batch variance, update running
+statistics with
 ``momentum`` (``None``: cumulative average) and the unbiased variance, use running statistics in eval mode.
 """
 
@@ -44,10 +45,14 @@ class _Tracked(EquivariantModule):
 class InnerBatchNorm(_Tracked):
     """Batch norm with one mean and variance per field, shared over the field's channels.
 
-    Weiler & Cesa, *General E(2)-Equivariant Steerable CNNs*, NeurIPS 2019 (the batch norm of the MNIST models).
-    For permutation fields (regular, quotient, trivial) ``rho(g)`` only permutes a field's channels, so statistics
-    pooled over ``(batch, channels of the field, space)`` and a per-field affine map commute with it. Fields of equal
-    dimension are normalised together as one ``(B, F, d, H, W)`` batch norm (``F.batch_norm``), no loop over fields.
+    Weiler & Cesa, *General E(2)-Equivariant Steerable CNNs*, NeurIPS 2019 (the batch norm of the MNIST
+    models).
+    For permutation fields (regular, quotient, trivial) ``rho(g)`` only permutes a field's channels, so
+    statistics
+    pooled over ``(batch, channels of the field, space)`` and a per-field affine map commute with it. Fields
+    of equal
+    dimension are normalised together as one ``(B, F, d, H, W)`` batch norm (``F.batch_norm``), no loop over
+    fields.
 
     Args:
         in_type: permutation fields only (others raise ``ValueError``).
@@ -67,7 +72,9 @@ class InnerBatchNorm(_Tracked):
         ((4, 24, 5, 5), (24,))
     """
 
-    def __init__(self, in_type: FieldType, eps: float = 1e-5, momentum: float | None = 0.1, affine: bool = True) -> None:
+    def __init__(
+        self, in_type: FieldType, eps: float = 1e-5, momentum: float | None = 0.1, affine: bool = True
+    ) -> None:
         super().__init__(in_type, eps, momentum, affine)
         require_permutation(in_type, type(self).__name__)
         self.layout = FieldLayout(in_type)
@@ -114,7 +121,8 @@ class InnerBatchNorm(_Tracked):
 
 
 class _StatNorm(_Tracked):
-    """Per-channel affine normalisation ``y = Q (x' * s + t)``, ``x' = Q^T x``, where channels share statistics
+    """Per-channel affine normalisation ``y = Q (x' * s + t)``, ``x' = Q^T x``, where channels share
+    statistics
     by ``group`` (one variance per group), means live in the span of ``P`` and biases in the span of ``T``."""
 
     def __init__(
@@ -132,14 +140,28 @@ class _StatNorm(_Tracked):
         c = in_type.size
         n_stats = int(group.max()) + 1
         self.register_buffer("group", torch.as_tensor(group, dtype=torch.long), persistent=False)
-        self.register_buffer("group_size", torch.bincount(self.group, minlength=n_stats).float(), persistent=False)
-        self.register_buffer("P", None if mean_projector is None else torch.tensor(mean_projector, dtype=torch.float32), persistent=False)
-        self.register_buffer("T", None if bias_basis is None else torch.tensor(bias_basis, dtype=torch.float32), persistent=False)
-        self.register_buffer("Q", None if basis is None else torch.tensor(basis, dtype=torch.float32), persistent=False)
+        self.register_buffer(
+            "group_size", torch.bincount(self.group, minlength=n_stats).float(), persistent=False
+        )
+        self.register_buffer(
+            "P",
+            None if mean_projector is None else torch.tensor(mean_projector, dtype=torch.float32),
+            persistent=False,
+        )
+        self.register_buffer(
+            "T",
+            None if bias_basis is None else torch.tensor(bias_basis, dtype=torch.float32),
+            persistent=False,
+        )
+        self.register_buffer(
+            "Q", None if basis is None else torch.tensor(basis, dtype=torch.float32), persistent=False
+        )
         self.register_buffer("running_mean", torch.zeros(c))
         self.register_buffer("running_var", torch.ones(n_stats))
         self.weight = nn.Parameter(torch.ones(n_stats)) if affine else None
-        self.bias = nn.Parameter(torch.zeros(bias_basis.shape[1])) if affine and bias_basis is not None else None
+        self.bias = (
+            nn.Parameter(torch.zeros(bias_basis.shape[1])) if affine and bias_basis is not None else None
+        )
 
     def _mean(self, mu: torch.Tensor) -> torch.Tensor:
         return torch.zeros_like(mu) if self.P is None else self.P.to(mu.dtype) @ mu
@@ -163,7 +185,10 @@ class _StatNorm(_Tracked):
             var_c, mu = torch.var_mean(x, dim=dims, unbiased=False)
             mean = self._mean(mu)
             dev = var_c + (mu - mean) ** 2
-            var = torch.zeros_like(self.group_size, dtype=x.dtype).index_add(0, self.group, dev) / self.group_size
+            var = (
+                torch.zeros_like(self.group_size, dtype=x.dtype).index_add(0, self.group, dev)
+                / self.group_size
+            )
             n = x.numel() // x.shape[1] * self.group_size
             factor = self._factor()
             with torch.no_grad():
@@ -202,8 +227,10 @@ class IIDBatchNorm2d(_StatNorm):
     """Batch norm assuming each field's covariance is a multiple of the identity: one variance per field.
 
     Weiler & Cesa 2019, Sec. 2.6 (and escnn's ``IIDBatchNorm2d``; Cesa's thesis, Ch. 4.2). The mean is the
-    projection of the channel means onto the field's invariant subspace (zero for fields without trivial irreps);
-    the variance is ``E|x_f - m_f|^2 / d_f``; one scale per field, biases only in the invariant subspace. Works for
+    projection of the channel means onto the field's invariant subspace (zero for fields without trivial
+    irreps);
+    the variance is ``E|x_f - m_f|^2 / d_f``; one scale per field, biases only in the invariant subspace.
+    Works for
     any field type; exports to one ``nn.BatchNorm2d``.
 
     Args:
@@ -216,17 +243,23 @@ class IIDBatchNorm2d(_StatNorm):
         ``x: (B, C, *S) -> (B, C, *S)``.
     """
 
-    def __init__(self, in_type: FieldType, eps: float = 1e-5, momentum: float | None = 0.1, affine: bool = True) -> None:
+    def __init__(
+        self, in_type: FieldType, eps: float = 1e-5, momentum: float | None = 0.1, affine: bool = True
+    ) -> None:
         inv = [invariant_basis(r) for r in in_type.reps]
         t = block_diag(inv) if any(b.shape[1] for b in inv) else None
-        super().__init__(in_type, eps, momentum, affine, _field_stats(in_type), None if t is None else t @ t.T, t, None)
+        super().__init__(
+            in_type, eps, momentum, affine, _field_stats(in_type), None if t is None else t @ t.T, t, None
+        )
 
 
 class NormBatchNorm(_StatNorm):
-    """Batch norm for fields without trivial irreps: the mean is zero by symmetry, only the norm is normalised.
+    """Batch norm for fields without trivial irreps: the mean is zero by symmetry, only the norm is
+    normalised.
 
     Weiler & Cesa 2019, Sec. 2.6 (escnn's ``NormBatchNorm``). If ``rho`` has no trivial irrep,
-    ``mean_g rho(g) v = 0`` so no mean is estimated; each field is divided by ``sqrt(E|x_f|^2 / d_f + eps)`` and
+    ``mean_g rho(g) v = 0`` so no mean is estimated; each field is divided by ``sqrt(E|x_f|^2 / d_f + eps)``
+    and
     scaled by a learnt per-field weight (no bias). Fields containing a trivial irrep raise ``ValueError``.
 
     Args:
@@ -239,7 +272,9 @@ class NormBatchNorm(_StatNorm):
         ``x: (B, C, *S) -> (B, C, *S)``.
     """
 
-    def __init__(self, in_type: FieldType, eps: float = 1e-5, momentum: float | None = 0.1, affine: bool = True) -> None:
+    def __init__(
+        self, in_type: FieldType, eps: float = 1e-5, momentum: float | None = 0.1, affine: bool = True
+    ) -> None:
         for i, r in enumerate(in_type.reps):
             if invariant_basis(r).shape[1]:
                 raise ValueError(
@@ -250,12 +285,14 @@ class NormBatchNorm(_StatNorm):
 
 
 class GNormBatchNorm(_StatNorm):
-    """Batch norm in the irrep basis: one variance (and scale) per irrep of each field, means and biases on the
+    """Batch norm in the irrep basis: one variance (and scale) per irrep of each field, means and biases on
+    the
     trivial irreps only.
 
     Weiler & Cesa 2019, Sec. 2.6 (escnn's ``GNormBatchNorm``). Each field is rotated into its irreps,
     ``x' = Q^T x``; an irrep's channels are mixed only among themselves by ``psi(g)``, so they share one
-    variance ``E|x'_psi - m_psi|^2 / dim psi`` and one scale. Exports to ``nn.BatchNorm2d`` when every field is
+    variance ``E|x'_psi - m_psi|^2 / dim psi`` and one scale. Exports to ``nn.BatchNorm2d`` when every field
+    is
     already in its irrep basis, otherwise to a 1x1 ``nn.Conv2d`` (``Q diag(s) Q^T``).
 
     Args:
@@ -268,7 +305,9 @@ class GNormBatchNorm(_StatNorm):
         ``x: (B, C, *S) -> (B, C, *S)``.
     """
 
-    def __init__(self, in_type: FieldType, eps: float = 1e-5, momentum: float | None = 0.1, affine: bool = True) -> None:
+    def __init__(
+        self, in_type: FieldType, eps: float = 1e-5, momentum: float | None = 0.1, affine: bool = True
+    ) -> None:
         group = in_type.group
         trivial_id = (group.irreps(0) if not group.is_finite else group.irreps())[0]
         stats, mask, k = [], [], 0
@@ -282,5 +321,13 @@ class GNormBatchNorm(_StatNorm):
         q = None if all(np.allclose(b, np.eye(b.shape[0])) for b in qs) else block_diag(qs)
         m = np.array(mask, dtype=bool)
         t = np.eye(len(mask))[:, m] if m.any() else None
-        super().__init__(in_type, eps, momentum, affine, np.array(stats), None if t is None else np.diag(m.astype(float)), t, q)
-
+        super().__init__(
+            in_type,
+            eps,
+            momentum,
+            affine,
+            np.array(stats),
+            None if t is None else np.diag(m.astype(float)),
+            t,
+            q,
+        )

@@ -1,4 +1,5 @@
-"""Concatenated nonlinearity (CReLU, Shang et al. 2016) on signed-permutation fields (Weiler & Cesa 2019, Sec. 2.6)."""
+"""Concatenated nonlinearity (CReLU, Shang et al. 2016) on signed-permutation fields (Weiler & Cesa 2019,
+Sec. 2.6)."""
 
 from __future__ import annotations
 
@@ -20,10 +21,14 @@ _FUNCTIONS = {"c_relu": "relu", "c_sigmoid": "sigmoid", "c_tanh": "tanh", "c_elu
 class ConcatenatedNonLinearity(EquivariantModule):
     """``x -> (f(x_1), f(-x_1), f(x_2), f(-x_2), ...)``: each channel becomes two adjacent channels.
 
-    Weiler & Cesa, *General E(2)-Equivariant Steerable CNNs*, NeurIPS 2019, Sec. 2.6 (concatenated nonlinearities,
-    CReLU of Shang et al., ICML 2016). If ``rho(g)`` is a signed permutation (``rho(g) e_j = +-e_{p(j)}``), the
-    pairs ``(f(x_j), f(-x_j))`` are permuted, and swapped inside a pair where the sign is ``-1``: the output is a
-    permutation field of twice the dimension (a field of dimension ``d`` becomes one of dimension ``2d``). So it
+    Weiler & Cesa, *General E(2)-Equivariant Steerable CNNs*, NeurIPS 2019, Sec. 2.6 (concatenated
+    nonlinearities,
+    CReLU of Shang et al., ICML 2016). If ``rho(g)`` is a signed permutation (``rho(g) e_j = +-e_{p(j)}``),
+    the
+    pairs ``(f(x_j), f(-x_j))`` are permuted, and swapped inside a pair where the sign is ``-1``: the output
+    is a
+    permutation field of twice the dimension (a field of dimension ``d`` becomes one of dimension ``2d``). So
+    it
     works on sign representations (e.g. the D_N irrep ``(1, 0)``) as well as regular/quotient/trivial fields.
 
     Args:
@@ -44,7 +49,9 @@ class ConcatenatedNonLinearity(EquivariantModule):
     def __init__(self, in_type: FieldType, function: str = "c_relu") -> None:
         super().__init__()
         if function not in _FUNCTIONS:
-            raise ValueError(f"unknown concatenated function {function!r}; expected one of {sorted(_FUNCTIONS)}")
+            raise ValueError(
+                f"unknown concatenated function {function!r}; expected one of {sorted(_FUNCTIONS)}"
+            )
         for i, rep in enumerate(in_type.reps):
             if not in_type.group.is_finite or signed_permutation(rep) is None:
                 raise ValueError(

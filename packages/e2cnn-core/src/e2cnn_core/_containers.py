@@ -63,7 +63,8 @@ class SequentialModule(EquivariantModule):
 class MultipleModule(EquivariantModule):
     """Parallel branches on the same input, outputs concatenated along channels.
 
-    Every branch takes ``in_type``; ``out_type`` is the concatenation (``+``) of the branches' output types, in
+    Every branch takes ``in_type``; ``out_type`` is the concatenation (``+``) of the branches' output types,
+    in
     order. E.g. a block applying ELU to regular fields and a norm nonlinearity to irrep fields after a
     restriction of the channels, or several pooling scales side by side.
 
@@ -72,7 +73,8 @@ class MultipleModule(EquivariantModule):
         branches: equivariant modules (at least one), each with ``in_type`` equal to ``in_type``.
 
     Shapes:
-        ``x: (B, in_type.size, H, W) -> (B, sum of branch out sizes, H', W')`` (branches must agree on H', W').
+        ``x: (B, in_type.size, H, W) -> (B, sum of branch out sizes, H', W')`` (branches must agree on H',
+        W').
     """
 
     def __init__(self, in_type: FieldType, branches: list[EquivariantModule]) -> None:
@@ -82,7 +84,9 @@ class MultipleModule(EquivariantModule):
         out = None
         for i, b in enumerate(branches):
             if b.in_type != in_type:
-                raise ValueError(f"branch {i} ({type(b).__name__}) expects in_type {b.in_type}, got {in_type}")
+                raise ValueError(
+                    f"branch {i} ({type(b).__name__}) expects in_type {b.in_type}, got {in_type}"
+                )
             out = b.out_type if out is None else out + b.out_type
         self.in_type = in_type
         self.out_type = out

@@ -15,7 +15,8 @@ class FieldDropout(EquivariantModule):
     """Drops whole fields: in training each field of each sample is zeroed with probability ``p`` (all its
     channels and pixels together) and the rest scaled by ``1 / (1 - p)``; identity in eval mode.
 
-    A field's mask is invariant, so ``mask * rho(g) v = rho(g) (mask * v)``: equivariant for any field type, in
+    A field's mask is invariant, so ``mask * rho(g) v = rho(g) (mask * v)``: equivariant for any field type,
+    in
     distribution. One Bernoulli draw per (sample, field), expanded to channels by a precomputed index.
 
     Args:
@@ -39,7 +40,9 @@ class FieldDropout(EquivariantModule):
         x = self.in_type.check(x)
         if not self.training or self.p == 0.0:
             return x
-        keep = torch.empty(x.shape[0], len(self.in_type.reps), device=x.device, dtype=x.dtype).bernoulli_(1 - self.p)
+        keep = torch.empty(x.shape[0], len(self.in_type.reps), device=x.device, dtype=x.dtype).bernoulli_(
+            1 - self.p
+        )
         mask = keep.index_select(1, self.field_of_channel) / (1 - self.p)
         return x * mask.view(*mask.shape, *([1] * (x.dim() - 2)))
 

@@ -16,7 +16,14 @@ from ._module import EquivariantModule
 class _FieldNormCore(nn.Module):
     """Torch-only core of :class:`FieldNorm` (what ``export()`` returns)."""
 
-    def __init__(self, layout: FieldLayout, projectors: list[np.ndarray], bases: list[np.ndarray], eps: float, affine: bool) -> None:
+    def __init__(
+        self,
+        layout: FieldLayout,
+        projectors: list[np.ndarray],
+        bases: list[np.ndarray],
+        eps: float,
+        affine: bool,
+    ) -> None:
         super().__init__()
         self.layout = layout
         self.eps = eps
@@ -42,11 +49,15 @@ class _FieldNormCore(nn.Module):
             var = p.pow(2).mean(2, keepdim=True)
             scale = torch.rsqrt(var + self.eps)
             if self.weight is not None:
-                scale = scale * self.weight.index_select(0, self.layout.fields_tensor(g)).view(1, -1, 1, *extra)
+                scale = scale * self.weight.index_select(0, self.layout.fields_tensor(g)).view(
+                    1, -1, 1, *extra
+                )
             y = p * scale
             if self.bias is not None and self.has_mean[g]:
                 basis = getattr(self, f"B{g}").to(p.dtype)  # (d, k)
-                beta = self.bias[self._bias_offsets[g] : self._bias_offsets[g + 1]].view(p.shape[1], basis.shape[1])
+                beta = self.bias[self._bias_offsets[g] : self._bias_offsets[g + 1]].view(
+                    p.shape[1], basis.shape[1]
+                )
                 y = y + (beta @ basis.T).view(1, p.shape[1], p.shape[2], *extra)
             out.append(y)
         return self.layout.merge(out)
@@ -55,13 +66,18 @@ class _FieldNormCore(nn.Module):
 class FieldNorm(EquivariantModule):
     """Normalises every field separately at every pixel of every sample (a layer norm per field).
 
-    For a field value ``v`` (dimension ``d``): ``m = P v`` (projection onto the invariant subspace, zero without
-    trivial irreps), ``y = w_f (v - m) / sqrt(|v - m|^2 / d + eps) + B beta_f`` with one scale ``w_f`` per field and
-    biases ``beta_f`` in the invariant subspace only. Both ``|v - m|`` and ``P`` commute with ``rho(g)``, so the
-    map is equivariant for any field. No running statistics: identical in train and eval mode. Fields of the same
+    For a field value ``v`` (dimension ``d``): ``m = P v`` (projection onto the invariant subspace, zero
+    without
+    trivial irreps), ``y = w_f (v - m) / sqrt(|v - m|^2 / d + eps) + B beta_f`` with one scale ``w_f`` per
+    field and
+    biases ``beta_f`` in the invariant subspace only. Both ``|v - m|`` and ``P`` commute with ``rho(g)``, so
+    the
+    map is equivariant for any field. No running statistics: identical in train and eval mode. Fields of the
+    same
     representation are processed together as ``(B, F, d, *S)`` views.
 
-    Weiler & Cesa, *General E(2)-Equivariant Steerable CNNs*, NeurIPS 2019 (normalisations, Sec. 2.6); as escnn's
+    Weiler & Cesa, *General E(2)-Equivariant Steerable CNNs*, NeurIPS 2019 (normalisations, Sec. 2.6); as
+    escnn's
     ``FieldNorm``.
 
     Args:

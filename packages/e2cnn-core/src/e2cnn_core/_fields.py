@@ -3,7 +3,8 @@
 * which representations commute with pointwise maps (permutation matrices) or with ``x -> -x`` tricks
   (signed permutations), read off the matrices of the group's generators;
 * the invariant (trivial-irrep) subspace of a representation;
-* :class:`FieldLayout`: fields grouped by a key (e.g. their dimension) into contiguous ``(B, F, d, ...)`` views,
+* :class:`FieldLayout`: fields grouped by a key (e.g. their dimension) into contiguous ``(B, F, d, ...)``
+views,
   precomputed once, so that forward passes run one vectorised op per group instead of a loop over fields.
 """
 
@@ -56,11 +57,13 @@ def signed_permutation(rep: Representation) -> tuple[tuple[np.ndarray, np.ndarra
 
 
 def require_permutation(field_type: FieldType, what: str) -> None:
-    """Raise a ``ValueError`` naming the first field whose representation is not a permutation representation."""
+    """Raise a ``ValueError`` naming the first field whose representation is not a permutation
+    representation."""
     for i, rep in enumerate(field_type.reps):
         if not is_permutation(rep):
             raise ValueError(
-                f"{what} acts channel by channel and needs permutation representations (regular, quotient, trivial); "
+                f"{what} acts channel by channel and needs permutation representations "
+                f"(regular, quotient, trivial); "
                 f"field {i} has {rep}, whose matrices are not permutations"
             )
 
@@ -112,7 +115,9 @@ class FieldLayout(nn.Module):
     results back in field order, either with the input's field dimensions or with one channel per field.
     """
 
-    def __init__(self, field_type: FieldType, key: Callable[[Representation], Hashable] | None = None) -> None:
+    def __init__(
+        self, field_type: FieldType, key: Callable[[Representation], Hashable] | None = None
+    ) -> None:
         super().__init__()
         key = key or (lambda r: r.dim)
         order: dict[Hashable, list[int]] = {}
@@ -139,8 +144,12 @@ class FieldLayout(nn.Module):
             self.register_buffer(f"fields{g}", torch.tensor(fields, dtype=torch.long), persistent=False)
         field_order = [i for f in self.fields for i in f]
         self.in_order = channel_order == list(range(len(channel_order)))
-        self.register_buffer("channel_inverse", torch.tensor(np.argsort(channel_order), dtype=torch.long), persistent=False)
-        self.register_buffer("field_inverse", torch.tensor(np.argsort(field_order), dtype=torch.long), persistent=False)
+        self.register_buffer(
+            "channel_inverse", torch.tensor(np.argsort(channel_order), dtype=torch.long), persistent=False
+        )
+        self.register_buffer(
+            "field_inverse", torch.tensor(np.argsort(field_order), dtype=torch.long), persistent=False
+        )
         self.n_fields = len(field_type.reps)
 
     def index(self, g: int) -> torch.Tensor:

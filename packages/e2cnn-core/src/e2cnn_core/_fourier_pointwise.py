@@ -1,4 +1,5 @@
-"""Fourier-based pointwise nonlinearities for band-limited fields (Weiler & Cesa 2019, Sec. 2.6; Cohen et al. 2018)."""
+"""Fourier-based pointwise nonlinearities for band-limited fields (Weiler & Cesa 2019, Sec. 2.6; Cohen et al.
+2018)."""
 
 from __future__ import annotations
 
@@ -18,7 +19,9 @@ from ._plain import FourierActivation
 _FUNCTIONS = {"p_relu": "relu", "p_elu": "elu", "p_sigmoid": "sigmoid", "p_tanh": "tanh"}
 
 
-def _sampling(gspace: GSpace2D, max_frequency: int | None, N: int, kind: str) -> tuple[np.ndarray, int | None]:
+def _sampling(
+    gspace: GSpace2D, max_frequency: int | None, N: int, kind: str
+) -> tuple[np.ndarray, int | None]:
     """The sampling matrix ``A (n, D)`` of ``band_limited_regular(G, max_frequency)`` on the chosen grid."""
     group = gspace.group
     if group.is_finite:
@@ -49,8 +52,10 @@ class FourierPointwise(EquivariantModule):
     ``band_limited_regular(G, L)``, see ``equi_groups.FourierBasis``); the module samples it on a grid
     ``g_1..g_n`` (``A v``), applies ``sigma`` pointwise and projects back by least squares:
     ``v -> A^+ sigma(A v)``. As ``A rho(h) = P_h A`` for a grid element ``h`` (``P_h`` a permutation), this is
-    exactly equivariant for every ``h`` in the grid's group (rotations by multiples of ``2 pi / N``, and flips for
-    O(2)); other angles are approximate, improving as ``N`` grows. For finite groups the grid is every element.
+    exactly equivariant for every ``h`` in the grid's group (rotations by multiples of ``2 pi / N``, and
+    flips for
+    O(2)); other angles are approximate, improving as ``N`` grows. For finite groups the grid is every
+    element.
 
     Args:
         gspace: the planar gspace (SO(2), O(2), C_N or D_N).
@@ -97,8 +102,10 @@ class FourierPointwise(EquivariantModule):
         self.in_type = FieldType(gspace, [rep] * channels)
         self.out_type = self.in_type
         self.core = FourierActivation(
-            torch.tensor(a, dtype=torch.float32), torch.tensor(np.linalg.pinv(a), dtype=torch.float32),
-            _FUNCTIONS[function], alpha,
+            torch.tensor(a, dtype=torch.float32),
+            torch.tensor(np.linalg.pinv(a), dtype=torch.float32),
+            _FUNCTIONS[function],
+            alpha,
         )
 
     @property
@@ -129,7 +136,12 @@ class FourierELU(FourierPointwise):
     """
 
     def __init__(
-        self, gspace: GSpace2D, channels: int, max_frequency: int | None, N: int = 16, inplace: bool = False,
+        self,
+        gspace: GSpace2D,
+        channels: int,
+        max_frequency: int | None,
+        N: int = 16,
+        inplace: bool = False,
         grid: str = "regular",
     ) -> None:
         super().__init__(gspace, channels, max_frequency, "p_elu", N=N, grid=grid)

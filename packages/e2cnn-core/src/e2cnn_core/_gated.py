@@ -16,8 +16,10 @@ from ._plain import Gate
 class GatedNonLinearity(EquivariantModule):
     """Each gated field is multiplied by the sigmoid of its own scalar gate: ``y_i = sigmoid(s_i) x_i``.
 
-    Weiler & Cesa, *General E(2)-Equivariant Steerable CNNs*, NeurIPS 2019, Sec. 2.6 (gated nonlinearities, after
-    Weiler et al., NeurIPS 2018). ``in_type = gates + gated``: the first ``n_gates`` fields are trivial (scalars, one
+    Weiler & Cesa, *General E(2)-Equivariant Steerable CNNs*, NeurIPS 2019, Sec. 2.6 (gated nonlinearities,
+    after
+    Weiler et al., NeurIPS 2018). ``in_type = gates + gated``: the first ``n_gates`` fields are trivial
+    (scalars, one
     per gated field) and the remaining ``n_gates`` fields are gated in order; as the gate is invariant,
     ``sigmoid(s) rho(g) x = rho(g) sigmoid(s) x``. The output type is the gated fields only.
 
@@ -41,7 +43,10 @@ class GatedNonLinearity(EquivariantModule):
         super().__init__()
         n = len(in_type.reps)
         if not 1 <= n_gates or 2 * n_gates != n:
-            raise ValueError(f"in_type has {n} fields: expected n_gates gates + n_gates gated fields, got n_gates={n_gates}")
+            raise ValueError(
+                f"in_type has {n} fields: expected n_gates gates + n_gates gated fields, "
+                f"got n_gates={n_gates}"
+            )
         for i, rep in enumerate(in_type.reps[:n_gates]):
             if rep.dim != 1 or not rep.is_trivial():
                 raise ValueError(f"gate field {i} must be trivial (a scalar), got {rep}")

@@ -1,4 +1,5 @@
-"""Invariant maps per field: group pooling (max over a permutation field) and norm pooling (Weiler & Cesa 2019)."""
+"""Invariant maps per field: group pooling (max over a permutation field) and norm pooling (Weiler & Cesa
+2019)."""
 
 from __future__ import annotations
 

@@ -1,7 +1,9 @@
 """Plain torch modules that ``export()`` returns where ``torch.nn`` has no ready-made equivalent.
 
-They hold only tensors, ints and strings (no field types, groups or representations): an exported model depends on
-torch alone at run time (its pickle names these classes, like escnn's exported ``MaxPoolChannels``). The equivariant
+They hold only tensors, ints and strings (no field types, groups or representations): an exported model
+depends on
+torch alone at run time (its pickle names these classes, like escnn's exported ``MaxPoolChannels``). The
+equivariant
 modules of this package run the same cores, so export is exact by construction and tested anyway.
 """
 
@@ -25,7 +27,8 @@ _ACTIVATIONS = {
 
 
 def activation(name: str, **kwargs: float) -> nn.Module:
-    """The ``torch.nn`` module of an activation name (``relu``, ``elu``, ``leaky_relu``, ``sigmoid``, ``tanh``)."""
+    """The ``torch.nn`` module of an activation name (``relu``, ``elu``, ``leaky_relu``, ``sigmoid``,
+    ``tanh``)."""
     if name == "relu":
         return nn.ReLU()
     if name == "elu":
@@ -103,7 +106,8 @@ class NormActivation(nn.Module):
 
 
 class Gate(nn.Module):
-    """``(gates, gated) -> gated_f * sigmoid(gate_f)``: the first ``n_gates`` channels gate the rest, channel ``c`` of
+    """``(gates, gated) -> gated_f * sigmoid(gate_f)``: the first ``n_gates`` channels gate the rest, channel
+    ``c`` of
     the gated part by gate ``index[c]``."""
 
     def __init__(self, n_gates: int, index: torch.Tensor) -> None:

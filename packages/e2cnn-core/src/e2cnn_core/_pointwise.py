@@ -11,14 +11,22 @@ from ._fields import require_permutation
 from ._module import EquivariantModule
 from ._plain import activation
 
-_FUNCTIONS = {"p_relu": "relu", "p_elu": "elu", "p_leaky_relu": "leaky_relu", "p_sigmoid": "sigmoid", "p_tanh": "tanh"}
+_FUNCTIONS = {
+    "p_relu": "relu",
+    "p_elu": "elu",
+    "p_leaky_relu": "leaky_relu",
+    "p_sigmoid": "sigmoid",
+    "p_tanh": "tanh",
+}
 
 
 class PointwiseNonLinearity(EquivariantModule):
     """A nonlinearity applied to every channel separately: ``y_c(x) = sigma(f_c(x))``.
 
-    Weiler & Cesa, *General E(2)-Equivariant Steerable CNNs*, NeurIPS 2019, Sec. 2.6. A pointwise map commutes with
-    ``rho(g)`` exactly when ``rho(g)`` permutes channels, so every field must carry a permutation representation
+    Weiler & Cesa, *General E(2)-Equivariant Steerable CNNs*, NeurIPS 2019, Sec. 2.6. A pointwise map
+    commutes with
+    ``rho(g)`` exactly when ``rho(g)`` permutes channels, so every field must carry a permutation
+    representation
     (regular, quotient, trivial, or a restriction of one); any other field raises a ``ValueError``.
 
     Args:
@@ -79,7 +87,8 @@ class ReLU(PointwiseNonLinearity):
 
 
 class ELU(PointwiseNonLinearity):
-    """Pointwise ELU on permutation fields (see :class:`PointwiseNonLinearity`); the paper's MNIST nonlinearity.
+    """Pointwise ELU on permutation fields (see :class:`PointwiseNonLinearity`); the paper's MNIST
+    nonlinearity.
 
     Args:
         in_type: input field type (regular, quotient or trivial fields).

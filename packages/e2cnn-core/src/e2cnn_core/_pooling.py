@@ -1,9 +1,13 @@
 """Spatial pooling of steerable feature maps (Weiler & Cesa 2019, Sec. 2.6; Zhang 2019 for anti-aliasing).
 
-Pooling acts on each channel's spatial map. Linear pooling (average, Gaussian blur) commutes with any ``rho(g)``;
-max pooling only with permutation representations. On a square grid, 90-degree rotations and flips commute with a
-pooling window exactly when the windows cover the input symmetrically: ``(n + 2 padding - window) % stride == 0``.
-Anti-aliased pooling blurs with an isotropic Gaussian before subsampling, which keeps equivariance to other angles
+Pooling acts on each channel's spatial map. Linear pooling (average, Gaussian blur) commutes with any
+``rho(g)``;
+max pooling only with permutation representations. On a square grid, 90-degree rotations and flips commute
+with a
+pooling window exactly when the windows cover the input symmetrically: ``(n + 2 padding - window) % stride ==
+0``.
+Anti-aliased pooling blurs with an isotropic Gaussian before subsampling, which keeps equivariance to other
+angles
 closer (escnn's convention). Every module exports to ``torch.nn`` pooling layers or a depthwise ``nn.Conv2d``.
 """
 
@@ -25,7 +29,8 @@ def _pair(v: _Size) -> tuple[int, int]:
 
 
 def gaussian_filter(sigma: float, size: int) -> torch.Tensor:
-    """Normalised ``(size, size)`` isotropic Gaussian, exactly invariant under 90-degree rotations and flips."""
+    """Normalised ``(size, size)`` isotropic Gaussian, exactly invariant under 90-degree rotations and
+    flips."""
     if sigma <= 0:
         raise ValueError(f"sigma must be > 0, got {sigma}")
     r = torch.arange(size, dtype=torch.float64) - (size - 1) / 2
@@ -76,8 +81,13 @@ class PointwiseMaxPool2d(EquivariantModule):
     """
 
     def __init__(
-        self, in_type: FieldType, kernel_size: _Size, stride: _Size | None = None, padding: _Size = 0,
-        dilation: _Size = 1, ceil_mode: bool = False,
+        self,
+        in_type: FieldType,
+        kernel_size: _Size,
+        stride: _Size | None = None,
+        padding: _Size = 0,
+        dilation: _Size = 1,
+        ceil_mode: bool = False,
     ) -> None:
         super().__init__()
         require_permutation(in_type, type(self).__name__)
@@ -87,10 +97,14 @@ class PointwiseMaxPool2d(EquivariantModule):
         self.padding, self.dilation, self.ceil_mode = _pair(padding), _pair(dilation), ceil_mode
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return F.max_pool2d(self.in_type.check(x), self.kernel_size, self.stride, self.padding, self.dilation, self.ceil_mode)
+        return F.max_pool2d(
+            self.in_type.check(x), self.kernel_size, self.stride, self.padding, self.dilation, self.ceil_mode
+        )
 
     def export(self) -> nn.Module:
-        return nn.MaxPool2d(self.kernel_size, self.stride, self.padding, self.dilation, ceil_mode=self.ceil_mode)
+        return nn.MaxPool2d(
+            self.kernel_size, self.stride, self.padding, self.dilation, ceil_mode=self.ceil_mode
+        )
 
 
 class PointwiseAvgPool2d(EquivariantModule):
@@ -108,7 +122,11 @@ class PointwiseAvgPool2d(EquivariantModule):
     """
 
     def __init__(
-        self, in_type: FieldType, kernel_size: _Size, stride: _Size | None = None, padding: _Size = 0,
+        self,
+        in_type: FieldType,
+        kernel_size: _Size,
+        stride: _Size | None = None,
+        padding: _Size = 0,
         ceil_mode: bool = False,
     ) -> None:
         super().__init__()
@@ -118,7 +136,9 @@ class PointwiseAvgPool2d(EquivariantModule):
         self.padding, self.ceil_mode = _pair(padding), ceil_mode
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return F.avg_pool2d(self.in_type.check(x), self.kernel_size, self.stride, self.padding, self.ceil_mode)
+        return F.avg_pool2d(
+            self.in_type.check(x), self.kernel_size, self.stride, self.padding, self.ceil_mode
+        )
 
     def export(self) -> nn.Module:
         return nn.AvgPool2d(self.kernel_size, self.stride, self.padding, ceil_mode=self.ceil_mode)
@@ -129,7 +149,8 @@ class PointwiseMaxPoolAntialiased2d(_Blur):
     dense max pooling (stride 1), then a depthwise Gaussian blur with the stride.
 
     The blur filter has size ``2 round(4 sigma) + 1`` and is padded by ``padding + size // 2`` (escnn's
-    convention). Exports to ``nn.Sequential(nn.MaxPool2d(stride=1), nn.Conv2d(groups=C))``, which escnn cannot do.
+    convention). Exports to ``nn.Sequential(nn.MaxPool2d(stride=1), nn.Conv2d(groups=C))``, which escnn
+    cannot do.
 
     Args:
         in_type: regular, quotient or trivial fields.
@@ -143,7 +164,11 @@ class PointwiseMaxPoolAntialiased2d(_Blur):
     """
 
     def __init__(
-        self, in_type: FieldType, kernel_size: _Size, stride: _Size | None = None, padding: _Size | None = None,
+        self,
+        in_type: FieldType,
+        kernel_size: _Size,
+        stride: _Size | None = None,
+        padding: _Size | None = None,
         sigma: float = 0.6,
     ) -> None:
         super().__init__()
@@ -162,13 +187,17 @@ class PointwiseMaxPoolAntialiased2d(_Blur):
         return self._blur(y, self.stride, self._blur_padding)
 
     def export(self) -> nn.Module:
-        return nn.Sequential(nn.MaxPool2d(self.kernel_size, 1, self.padding), self._blur_module(self.stride, self._blur_padding))
+        return nn.Sequential(
+            nn.MaxPool2d(self.kernel_size, 1, self.padding),
+            self._blur_module(self.stride, self._blur_padding),
+        )
 
 
 class PointwiseAvgPoolAntialiased2d(_Blur):
     """Anti-aliased average pooling: a depthwise Gaussian blur with a stride (the MNIST model's pooling).
 
-    The filter has size ``2 round(3 sigma) + 1``; ``padding=None`` pads by ``size // 2`` (input size preserved at
+    The filter has size ``2 round(3 sigma) + 1``; ``padding=None`` pads by ``size // 2`` (input size
+    preserved at
     stride 1), as escnn. Linear, so any field type. Exports to a depthwise ``nn.Conv2d``.
 
     Args:
@@ -198,7 +227,8 @@ class PointwiseAvgPoolAntialiased2d(_Blur):
 
 
 class PointwiseAdaptiveAvgPool2d(EquivariantModule):
-    """Channel-wise adaptive average pooling to ``output_size`` (``output_size=1``: global average); any fields.
+    """Channel-wise adaptive average pooling to ``output_size`` (``output_size=1``: global average); any
+    fields.
 
     Args:
         in_type: any field type.
@@ -242,4 +272,3 @@ class PointwiseAdaptiveMaxPool2d(EquivariantModule):
 
     def export(self) -> nn.Module:
         return nn.AdaptiveMaxPool2d(self.output_size)
-

@@ -16,12 +16,14 @@ class RestrictionModule(EquivariantModule):
 
     Weiler & Cesa, *General E(2)-Equivariant Steerable CNNs*, NeurIPS 2019, Sec. 3.5: restricting e.g. D_16 to
     C_16 after the first layers (model ``D16|5C16``) keeps the reflection symmetry where local features are
-    mirror-symmetric and drops it where global orientation matters. Each field's representation ``rho`` becomes
+    mirror-symmetric and drops it where global orientation matters. Each field's representation ``rho``
+    becomes
     ``rho|_H`` (decomposed into H's irreps by equi-groups); the data is not touched.
 
     Args:
         in_type: the field type over ``G``.
-        subgroup: a planar subgroup of ``G`` (e.g. ``CyclicGroup(16)`` of ``DihedralGroup(16)``, ``DihedralGroup(8)``
+        subgroup: a planar subgroup of ``G`` (e.g. ``CyclicGroup(16)`` of ``DihedralGroup(16)``,
+        ``DihedralGroup(8)``
             of ``O2()``); anything else raises ``ValueError``.
 
     Shapes:
