@@ -178,7 +178,9 @@ def irreps_basis(group: PlanarGroup, psi_in: Hashable, psi_out: Hashable, geomet
                 mats.append(a * rings[i])
                 radius.append(geometry.rings[i])
                 freq.append(k)
-                ident.append(k == 0 and phase == 0.0 and kind in ("22a", "11") and psi_in == psi_out)
+                ident.append(
+                    k == 0 and phase == 0.0 and kind in ("22a", "11") and psi_in == psi_out and geometry.rings[i] == 0
+                )
     d_out, d_in, P = a_out.dim, a_in.dim, geometry.num_points
     if not mats:
         samples = np.zeros((0, d_out, d_in, P))
