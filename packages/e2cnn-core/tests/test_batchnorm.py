@@ -161,3 +161,17 @@ def test_batchnorm_errors():
         m(torch.randn(2, 8, 3, 3))
     with pytest.raises(ValueError, match="field type has 4 channels, input has 3"):
         IIDBatchNorm2d(FieldType(gs, [regular(g)]))(torch.randn(2, 3, 3, 3))
+
+
+def test_inner_batchnorm_regular_fields_match_batchnorm3d():
+    gs = rot2d(8)
+    t = FieldType(gs, [regular(gs.group)] * 3)
+    m = InnerBatchNorm(t, momentum=0.2)
+    ref = torch.nn.BatchNorm3d(3, momentum=0.2)
+    gen = torch.Generator().manual_seed(4)
+    for _ in range(3):
+        x = torch.randn(4, 24, 5, 5, generator=gen) * 3 + 1
+        y = m(x)
+        assert torch.allclose(y, ref(x.view(4, 3, 8, 5, 5)).view(4, 24, 5, 5), atol=1e-5)
+    assert torch.allclose(m.running_mean, ref.running_mean) and torch.allclose(m.running_var, ref.running_var)
+    assert m.num_batches_tracked.item() == 3

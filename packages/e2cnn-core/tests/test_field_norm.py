@@ -23,7 +23,9 @@ def _module(t):
     return m
 
 
-@pytest.mark.parametrize("gs", [rot2d(4), flip_rot2d(4), rot2d(-1), flip_rot2d(-1)], ids=str)
+@pytest.mark.parametrize(
+    "gs", [rot2d(4), flip_rot2d(4), rot2d(8), flip_rot2d(8), rot2d(-1), flip_rot2d(-1)], ids=str
+)
 def test_field_norm_equivariant(gs):
     t = _type(gs)
     m = _module(t)

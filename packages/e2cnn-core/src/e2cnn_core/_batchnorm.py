@@ -83,26 +83,32 @@ class InnerBatchNorm(_Tracked):
         self.register_buffer("running_var", torch.ones(n))
         self.weight = nn.Parameter(torch.ones(n)) if affine else None
         self.bias = nn.Parameter(torch.zeros(n)) if affine else None
+        # per group: a slice of the per-field statistics when its fields are consecutive (views, updated in
+        # place by F.batch_norm), else None (gather, then scatter the running statistics back)
+        self._field_slices = [
+            slice(f[0], f[-1] + 1) if f == list(range(f[0], f[-1] + 1)) else None for f in self.layout.fields
+        ]
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         x = self.in_type.check(x)
         factor = self._factor() if self.training else 0.0
-        parts = self.layout.split(x)
         out = []
-        for g, p in enumerate(parts):
-            idx = self.layout.fields_tensor(g)
-            single = len(parts) == 1 and self.layout.in_order
-            rm = self.running_mean if single else self.running_mean[idx]
-            rv = self.running_var if single else self.running_var[idx]
-            w = None if self.weight is None else (self.weight if single else self.weight[idx])
-            b = None if self.bias is None else (self.bias if single else self.bias[idx])
-            shape = p.shape
+        for g, p in enumerate(self.layout.split(x)):
+            sl = self._field_slices[g]
+            sel = (
+                (lambda v, sl=sl: v[sl])
+                if sl is not None
+                else (lambda v, g=g: v[self.layout.fields_tensor(g)])
+            )
+            rm, rv = sel(self.running_mean), sel(self.running_var)
+            w = None if self.weight is None else sel(self.weight)
+            b = None if self.bias is None else sel(self.bias)
             y = F.batch_norm(p, rm, rv, w, b, self.training, factor, self.eps)
-            if not single and self.training:
+            if sl is None and self.training:
                 with torch.no_grad():
-                    self.running_mean[idx] = rm
-                    self.running_var[idx] = rv
-            out.append(y.reshape(shape))
+                    self.running_mean[self.layout.fields_tensor(g)] = rm
+                    self.running_var[self.layout.fields_tensor(g)] = rv
+            out.append(y)
         return self.layout.merge(out)
 
     def _channel(self, v: torch.Tensor) -> torch.Tensor:
