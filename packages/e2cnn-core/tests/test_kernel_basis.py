@@ -8,11 +8,10 @@ import math
 import numpy as np
 import pytest
 import torch
-from equi_groups import O2, SO2, CyclicGroup, DihedralGroup, irrep, quotient, regular
-from equi_groups import direct_sum as dsum
-
 from e2cnn_core._kernel_basis import kernel_basis, rep_basis
 from e2cnn_core._radial import kernel_geometry
+from equi_groups import O2, SO2, CyclicGroup, DihedralGroup, irrep, quotient, regular
+from equi_groups import direct_sum as dsum
 
 FINITE_N = (1, 2, 3, 4, 5, 8)
 
@@ -35,9 +34,10 @@ def _rotate_points(G, g, pts: np.ndarray) -> np.ndarray:
 
 @pytest.mark.parametrize("G", _groups(), ids=str)
 def test_kernel_constraint_on_random_points(G) -> None:
-    """Evaluate the sampled basis at points g x: the analytic basis is sampled on arbitrary points through a custom
-    grid, so we check k(g x) = rho_out(g) k(x) rho_in(g)^-1 at random continuous points and elements."""
-    from e2cnn_core._kernel_basis import _angular_matrix, _angular_elements, _group_params, _irrep
+    """Evaluate the sampled basis at points g x: the analytic basis is sampled on arbitrary points through a
+    custom grid, so we check k(g x) = rho_out(g) k(x) rho_in(g)^-1 at random continuous points and
+    elements."""
+    from e2cnn_core._kernel_basis import _angular_elements, _angular_matrix, _group_params, _irrep
 
     N, refl, axis = _group_params(G)
     rng = np.random.default_rng(0)
@@ -111,7 +111,8 @@ def test_basis_is_cached_value() -> None:
     assert rep_basis(regular(G), regular(G), g) is rep_basis(regular(G), regular(G), kernel_geometry(5))
 
 
-# ------------------------------------------------------------------------------------------------- escnn oracle
+# ------------------------------------------------------------------------------------------------- escnn
+# oracle
 def _escnn_space(G):
     from escnn import gspaces
 
@@ -262,19 +263,30 @@ def _finite_reps(G) -> list:
     out = [(regular(G), E.regular_representation)]
     N = G.N
     for M in (d for d in range(1, N) if N % d == 0 and d > 1):
-        out.append((quotient(G, CyclicGroup(M)), E.quotient_representation(M if isinstance(G, CyclicGroup) else (None, M))))
+        out.append(
+            (
+                quotient(G, CyclicGroup(M)),
+                E.quotient_representation(M if isinstance(G, CyclicGroup) else (None, M)),
+            )
+        )
     if isinstance(G, DihedralGroup) and N > 1:
         out.append((quotient(G, CyclicGroup(N)), E.quotient_representation((None, N))))
         out.append((quotient(G, DihedralGroup(1, G.axis)), E.quotient_representation((0, 1))))
     return out
 
 
-@pytest.mark.parametrize("G", [CyclicGroup(n) for n in FINITE_N] + [DihedralGroup(n) for n in FINITE_N], ids=str)
+@pytest.mark.parametrize(
+    "G", [CyclicGroup(n) for n in FINITE_N] + [DihedralGroup(n) for n in FINITE_N], ids=str
+)
 def test_regular_and_quotient_match_escnn(G) -> None:
     pytest.importorskip("escnn")
     reps = _finite_reps(G)
     # every pair for small groups; for N = 8 (escnn takes ~3 s per pair) regular <-> one quotient
-    pairs = [(a, b) for a in reps for b in reps] if G.order() <= 10 else [(reps[0], reps[0]), (reps[0], reps[-1]), (reps[-1], reps[0])]
+    pairs = (
+        [(a, b) for a in reps for b in reps]
+        if G.order() <= 10
+        else [(reps[0], reps[0]), (reps[0], reps[-1]), (reps[-1], reps[0])]
+    )
     for (our_in, esc_in), (our_out, esc_out) in pairs:
         _compare(G, our_in, our_out, esc_in, esc_out, kernel_size=5)
     # mixed: regular -> an irrep with a change of basis

@@ -7,14 +7,13 @@ import math
 import numpy as np
 import pytest
 import torch
-from equi_groups import CyclicGroup, change_basis, irrep, quotient, regular, trivial
-from equi_groups import band_limited_regular as blr
-from equi_groups.testing import assert_equivariant
-
 from e2cnn_core._field_type import FieldType
 from e2cnn_core._gspace import flip_rot2d, rot2d
 from e2cnn_core._init import deltaorthonormal_init, generalized_he_init
 from e2cnn_core._r2conv import R2Conv
+from equi_groups import CyclicGroup, change_basis, irrep, quotient, regular, trivial
+from equi_groups import band_limited_regular as blr
+from equi_groups.testing import assert_equivariant
 
 
 def _grid_elements(gs) -> list:
@@ -53,7 +52,15 @@ def _types(gs) -> dict[str, FieldType]:
     return out
 
 
-SPACES = [rot2d(4), flip_rot2d(4), flip_rot2d(4, math.pi / 4), rot2d(8), flip_rot2d(8), rot2d(-1), flip_rot2d(-1)]
+SPACES = [
+    rot2d(4),
+    flip_rot2d(4),
+    flip_rot2d(4, math.pi / 4),
+    rot2d(8),
+    flip_rot2d(8),
+    rot2d(-1),
+    flip_rot2d(-1),
+]
 
 
 @pytest.mark.parametrize("gs", SPACES, ids=str)

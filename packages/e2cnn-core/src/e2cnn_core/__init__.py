@@ -25,11 +25,25 @@ from ._pooling import (
 )
 from ._norm_nonlinearity import NormNonLinearity
 from ._pointwise import ELU, LeakyReLU, PointwiseNonLinearity, ReLU
+from ._init import deltaorthonormal_init, generalized_he_init
+from ._kernel_basis import kernel_basis
+from ._r2conv import R2Conv
+from ._r2conv_transposed import R2ConvTransposed
+from ._r2upsampling import R2Upsampling
+from ._radial import KernelGeometry, kernel_geometry
 from ._restriction import RestrictionModule
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "KernelGeometry",
+    "R2Conv",
+    "R2ConvTransposed",
+    "R2Upsampling",
+    "deltaorthonormal_init",
+    "generalized_he_init",
+    "kernel_basis",
+    "kernel_geometry",
     "ConcatenatedNonLinearity",
     "ELU",
     "FieldDropout",

@@ -54,9 +54,9 @@ class BasisExpansion(nn.Module):
     """Maps a flat weight vector to the filter ``(out_size, in_size, s, s)`` of a steerable convolution.
 
     Fields are grouped by representation; for each pair of types with ``n_out``/``n_in`` fields and a basis
-    ``B: (D, d_out, d_in, P)`` the block is one matrix product ``W (n_out n_in, D) @ B (D, d_out d_in P)``, so a
-    forward pass costs one matmul per pair of distinct field types (one for the usual all-regular layers). Blocks
-    are assembled in type-sorted channel order and permuted back when types are interleaved.
+    ``B: (D, d_out, d_in, P)`` the block is one matrix product ``W (n_out n_in, D) @ B (D, d_out d_in P)``, so
+    a forward pass costs one matmul per pair of distinct field types (one for the usual all-regular layers).
+    Blocks are assembled in type-sorted channel order and permuted back when types are interleaved.
 
     Args:
         in_reps, out_reps: representations of the input/output fields.
@@ -88,7 +88,9 @@ class BasisExpansion(nn.Module):
                 b = _rep_basis_uncached(ri, ro, geometry) if recompute else rep_basis(ri, ro, geometry)
                 blk = Block(ro, ri, len(out_fields[o]), len(in_fields[i]), offset, b)
                 self.blocks.append(blk)
-                self.register_buffer(f"basis_{o}_{i}", torch.from_numpy(np.array(b.samples, dtype=np.float32)), False)
+                self.register_buffer(
+                    f"basis_{o}_{i}", torch.from_numpy(np.array(b.samples, dtype=np.float32)), False
+                )
                 offset += blk.size
         self.dimension = offset
         self.n_in_types, self.n_out_types = len(in_types), len(out_types)
@@ -96,7 +98,9 @@ class BasisExpansion(nn.Module):
         ident_in = in_perm == list(range(self.in_size))
         ident_out = out_perm == list(range(self.out_size))
         self.register_buffer("in_unperm", None if ident_in else torch.as_tensor(np.argsort(in_perm)), False)
-        self.register_buffer("out_unperm", None if ident_out else torch.as_tensor(np.argsort(out_perm)), False)
+        self.register_buffer(
+            "out_unperm", None if ident_out else torch.as_tensor(np.argsort(out_perm)), False
+        )
 
     def block_weights(self, weights: torch.Tensor, blk: Block) -> torch.Tensor:
         """``(n_out, n_in, D)`` view of the block's weights."""

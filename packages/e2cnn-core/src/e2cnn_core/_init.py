@@ -1,4 +1,5 @@
-"""Weight initialisation of steerable convolutions: generalised He and delta-orthogonal (both vectorised, fast)."""
+"""Weight initialisation of steerable convolutions: generalised He and delta-orthogonal (both vectorised,
+fast)."""
 
 from __future__ import annotations
 
@@ -25,12 +26,15 @@ def _he_variances(expansion: BasisExpansion) -> np.ndarray:
     return var
 
 
-def generalized_he_init(weights: torch.Tensor, basis: BasisExpansion, generator: torch.Generator | None = None) -> None:
+def generalized_he_init(
+    weights: torch.Tensor, basis: BasisExpansion, generator: torch.Generator | None = None
+) -> None:
     """Fill ``weights`` in place with a generalised He initialisation (Weiler & Cesa 2019, after escnn).
 
-    The filter of output channel ``c`` is ``sum_d w_d B_d[c]``; with independent ``w_d ~ N(0, v)`` its expected
-    squared norm is ``v sum_d |B_d[c]|^2``. ``v`` is chosen per output field type so that this is 1 on average over
-    the field's channels (escnn's scale), making the output variance independent of the number and type of inputs.
+    The filter of output channel ``c`` is ``sum_d w_d B_d[c]``; with independent ``w_d ~ N(0, v)`` its
+    expected squared norm is ``v sum_d |B_d[c]|^2``. ``v`` is chosen per output field type so that this is 1
+    on average over the field's channels (escnn's scale), making the output variance independent of the number
+    and type of inputs.
 
     Args:
         weights: ``(basis.dimension,)`` parameter tensor.
@@ -38,27 +42,35 @@ def generalized_he_init(weights: torch.Tensor, basis: BasisExpansion, generator:
         generator: optional torch generator for reproducibility.
     """
     if weights.shape != (basis.dimension,):
-        raise ValueError(f"weights have shape {tuple(weights.shape)}, the basis has dimension {basis.dimension}")
+        raise ValueError(
+            f"weights have shape {tuple(weights.shape)}, the basis has dimension {basis.dimension}"
+        )
     std = torch.as_tensor(np.sqrt(_he_variances(basis)), dtype=weights.dtype, device=weights.device)
     with torch.no_grad():
         noise = torch.randn(weights.shape, generator=generator, dtype=weights.dtype)
         weights.copy_(noise.to(weights.device) * std)
 
 
-def deltaorthonormal_init(weights: torch.Tensor, basis: BasisExpansion, generator: torch.Generator | None = None) -> None:
+def deltaorthonormal_init(
+    weights: torch.Tensor, basis: BasisExpansion, generator: torch.Generator | None = None
+) -> None:
     """Fill ``weights`` in place with a delta-orthogonal initialisation (Xiao et al. 2018, as in escnn).
 
-    Only the basis elements that are the identity of an irrep at the centre tap (ring of radius 0, frequency 0)
-    get non-zero weights: for each irrep ``psi``, the copies of ``psi`` in all input fields are mapped to its copies
-    in all output fields by a random (semi-)orthogonal matrix. The filter is then zero off-centre and its centre is
-    ``Q_out (W_psi (x) I) Q_in^T``: orthogonal when input and output contain the same irreps.
+    Only the basis elements that are the identity of an irrep at the centre tap (ring of radius 0, frequency
+    0) get non-zero weights: for each irrep ``psi``, the copies of ``psi`` in all input fields are mapped to
+    its copies in all output fields by a random (semi-)orthogonal matrix. The filter is then zero off-centre
+    and its centre is ``Q_out (W_psi (x) I) Q_in^T``: orthogonal when input and output hold the same irreps.
 
     Raises:
         ValueError: if the basis has no ring at radius 0 (no centre elements).
     """
     if weights.shape != (basis.dimension,):
-        raise ValueError(f"weights have shape {tuple(weights.shape)}, the basis has dimension {basis.dimension}")
-    rng = np.random.default_rng(None if generator is None else int(torch.randint(2**31, (1,), generator=generator)))
+        raise ValueError(
+            f"weights have shape {tuple(weights.shape)}, the basis has dimension {basis.dimension}"
+        )
+    rng = np.random.default_rng(
+        None if generator is None else int(torch.randint(2**31, (1,), generator=generator))
+    )
     # collect, per irrep, (out copy, in copy, weight index)
     slots: dict[object, list[tuple[tuple[int, int, int], tuple[int, int, int], int]]] = {}
     for k, blk in enumerate(basis.blocks):

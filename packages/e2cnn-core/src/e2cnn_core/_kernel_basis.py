@@ -1,34 +1,35 @@
 """Analytic bases of steerable kernels on the plane for C_N, D_N (any axis), SO(2) and O(2).
 
-Weiler & Cesa, "General E(2)-Equivariant Steerable CNNs", NeurIPS 2019 (the kernel constraint, its solution for
-irreps, and the lift to any representation through the change of basis).
+Weiler & Cesa, "General E(2)-Equivariant Steerable CNNs", NeurIPS 2019 (the kernel constraint, its solution
+for irreps, and the lift to any representation through the change of basis).
 
-Maths. A kernel ``k: R^2 -> R^{d_out x d_in}`` is steerable iff ``k(g x) = rho_out(g) k(x) rho_in(g)^-1`` for all
-``g``. With ``rho = Q (psi_1 + psi_2 + ...) Q^T`` (``Representation.change_of_basis``/``irreps``) the solutions are
-``k = Q_out k' Q_in^T`` with ``k'`` block-wise a solution for one pair of irreps ``(psi_in, psi_out)``. The constraint
-acts on the angle only, so ``k'(x) = sum_i G_i(|x|) A_i(theta)`` with Gaussian rings ``G_i`` (see
-:mod:`e2cnn_core._radial`) and angular parts ``A`` built from circular harmonics of frequency ``k``.
+Maths. A kernel ``k: R^2 -> R^{d_out x d_in}`` is steerable iff ``k(g x) = rho_out(g) k(x) rho_in(g)^-1`` for
+all ``g``. With ``rho = Q (psi_1 + psi_2 + ...) Q^T`` (``Representation.change_of_basis``/``irreps``) the
+solutions are ``k = Q_out k' Q_in^T`` with ``k'`` block-wise a solution for one pair of irreps ``(psi_in,
+psi_out)``. The constraint acts on the angle only, so ``k'(x) = sum_i G_i(|x|) A_i(theta)`` with Gaussian
+rings ``G_i`` (see :mod:`e2cnn_core._radial`) and angular parts ``A`` built from circular harmonics of
+frequency ``k``.
 
-Angular solutions, per pair of irreps. Identify ``R^2`` with ``C`` (``v -> v_0 + i v_1``): a 2-dimensional irrep of
-rotation frequency ``n`` rotates by ``e^{i n t}``, the reflections of D_N/O(2) act as complex conjugation ``z -> z*``;
-1-dimensional irreps have rotation frequency ``0`` (or ``N/2`` for C_N/D_N with N even: ``(-1)^r``) and, for
-groups with reflections, a sign ``eps = (-1)^j`` under the reflection. Let ``m``/``n`` be the input/output
-frequencies and ``theta'`` the angle measured from the reflection axis ``a`` (``a = 0`` without reflections).
-Every real-linear map is ``z -> alpha z + beta z*`` (2 -> 2), ``x -> gamma x`` (1 -> 2), ``z -> Re(delta z)``
-(2 -> 1) or ``x -> f x`` (1 -> 1). Rotations by ``t`` require
+Angular solutions, per pair of irreps. Identify ``R^2`` with ``C`` (``v -> v_0 + i v_1``): a 2-dimensional
+irrep of rotation frequency ``n`` rotates by ``e^{i n t}``, the reflections of D_N/O(2) act as complex
+conjugation ``z -> z*``; 1-dimensional irreps have rotation frequency ``0`` (or ``N/2`` for C_N/D_N with N
+even: ``(-1)^r``) and, for groups with reflections, a sign ``eps = (-1)^j`` under the reflection. Let
+``m``/``n`` be the input/output frequencies and ``theta'`` the angle measured from the reflection axis ``a``
+(``a = 0`` without reflections). Every real-linear map is ``z -> alpha z + beta z*`` (2 -> 2), ``x -> gamma
+x`` (1 -> 2), ``z -> Re(delta z)`` (2 -> 1) or ``x -> f x`` (1 -> 1). Rotations by ``t`` require
 
 * ``alpha(theta + t) = e^{i(n - m)t} alpha(theta)``, ``beta(theta + t) = e^{i(n + m)t} beta(theta)``,
   ``gamma, delta: e^{i(n - m)t}``, ``f``: ``e^{i(n - m)t}`` (a sign),
 
-so each is ``c e^{i s theta'}`` with ``s = n -+ m`` for SO(2)/O(2) and ``s = n -+ m + t N`` (aliasing, any integer
-``t``) for C_N/D_N; the harmonic frequency of the element is ``k = |s|``. Without reflections ``c`` is any complex
-number (2 real elements: phases 0 and pi/2); ``f`` is ``cos(k theta)`` or ``sin(k theta)`` (one element if k = 0).
-The reflection ``theta' -> -theta'`` fixes the phase: ``alpha, beta``: ``c`` real; ``gamma``: ``c = eps_in c*``;
-``delta``: ``c = eps_out c*``; ``f``: ``cos(k theta')`` if ``eps_in eps_out = 1`` else ``sin(k theta')`` (none for
-k = 0). At the origin every element with ``k > 0`` vanishes. An element of frequency ``k`` on ring ``r`` is kept iff
-``k <= F(r)`` (the frequency cut-off); after sampling on the filter grid each element ``B`` is normalised so that
-``sum_x |B(x)|_F^2 = d_out`` and dropped if its norm was below 1e-6 (as escnn does), so dimensions match escnn's
-under the same settings.
+so each is ``c e^{i s theta'}`` with ``s = n -+ m`` for SO(2)/O(2) and ``s = n -+ m + t N`` (aliasing, any
+integer ``t``) for C_N/D_N; the harmonic frequency of the element is ``k = |s|``. Without reflections ``c`` is
+any complex number (2 real elements: phases 0 and pi/2); ``f`` is ``cos(k theta)`` or ``sin(k theta)`` (one
+element if k = 0). The reflection ``theta' -> -theta'`` fixes the phase: ``alpha, beta``: ``c`` real;
+``gamma``: ``c = eps_in c*``; ``delta``: ``c = eps_out c*``; ``f``: ``cos(k theta')`` if
+``eps_in eps_out = 1`` else ``sin(k theta')`` (none for k = 0). At the origin every element with ``k > 0``
+vanishes. An element of frequency ``k`` on ring ``r`` is kept iff ``k <= F(r)`` (the frequency cut-off);
+after sampling on the filter grid each element ``B`` is normalised so that ``sum_x |B(x)|_F^2 = d_out`` and
+dropped if its norm was below 1e-6 (as escnn does), so dimensions match escnn's under the same settings.
 """
 
 from __future__ import annotations
@@ -76,7 +77,8 @@ def _irrep(group: PlanarGroup, psi: Hashable) -> _Irrep:
 def _angular_elements(
     N: int | None, reflective: bool, a_in: _Irrep, a_out: _Irrep, k: int, max_offset: int | None
 ) -> list[tuple[str, int, float]]:
-    """Angular solutions of harmonic frequency ``k``: ``(kind, s, phase)``, the angle being ``s theta' + phase``."""
+    """Angular solutions of harmonic frequency ``k``: ``(kind, s, phase)``, the angle being ``s theta' +
+    phase``."""
 
     def offset_ok(s: int, target: int) -> bool:
         if N is None:
@@ -97,11 +99,17 @@ def _angular_elements(
     elif a_in.dim == 1 and a_out.dim == 2:
         for s in signs:
             if offset_ok(s, n - m):
-                out += [("12", s, p) for p in (((0.0,) if a_in.eps == 1 else (math.pi / 2,)) if reflective else both)]
+                out += [
+                    ("12", s, p)
+                    for p in (((0.0,) if a_in.eps == 1 else (math.pi / 2,)) if reflective else both)
+                ]
     elif a_in.dim == 2 and a_out.dim == 1:
         for s in signs:
             if offset_ok(s, n - m):
-                out += [("21", s, p) for p in (((0.0,) if a_out.eps == 1 else (math.pi / 2,)) if reflective else both)]
+                out += [
+                    ("21", s, p)
+                    for p in (((0.0,) if a_out.eps == 1 else (math.pi / 2,)) if reflective else both)
+                ]
     else:
         if any(offset_ok(s, n - m) for s in signs):
             eps = a_in.eps * a_out.eps
@@ -153,8 +161,11 @@ def _polar(geometry: KernelGeometry) -> tuple[np.ndarray, np.ndarray, np.ndarray
 
 
 @functools.cache
-def irreps_basis(group: PlanarGroup, psi_in: Hashable, psi_out: Hashable, geometry: KernelGeometry) -> IrrepsBasis:
-    """The analytic basis of kernels from irrep ``psi_in`` to irrep ``psi_out`` sampled on ``geometry`` (cached)."""
+def irreps_basis(
+    group: PlanarGroup, psi_in: Hashable, psi_out: Hashable, geometry: KernelGeometry
+) -> IrrepsBasis:
+    """The analytic basis of kernels from irrep ``psi_in`` to irrep ``psi_out`` sampled on ``geometry``
+    (cached)."""
     N, reflective, axis = _group_params(group)
     a_in, a_out = _irrep(group, psi_in), _irrep(group, psi_out)
     rad, theta, origin = _polar(geometry)
@@ -179,7 +190,11 @@ def irreps_basis(group: PlanarGroup, psi_in: Hashable, psi_out: Hashable, geomet
                 radius.append(geometry.rings[i])
                 freq.append(k)
                 ident.append(
-                    k == 0 and phase == 0.0 and kind in ("22a", "11") and psi_in == psi_out and geometry.rings[i] == 0
+                    k == 0
+                    and phase == 0.0
+                    and kind in ("22a", "11")
+                    and psi_in == psi_out
+                    and geometry.rings[i] == 0
                 )
     d_out, d_in, P = a_out.dim, a_in.dim, geometry.num_points
     if not mats:
@@ -207,7 +222,8 @@ class RepBasis:
         samples: ``(D, out_dim, in_dim, P)`` float64, ``P = kernel_size ** 2`` (row-major taps).
         radius, freq: ring radius and harmonic frequency of each element, ``(D,)``.
         in_pos, out_pos: index of the element's input/output irrep in ``rep.irreps``, ``(D,)``.
-        identity: whether the element is the identity of its irrep at the centre (delta-orthogonal init), ``(D,)``.
+        identity: whether the element is the identity of its irrep at the centre (delta-orthogonal init),
+        ``(D,)``.
     """
 
     samples: np.ndarray
@@ -230,7 +246,9 @@ def _offsets(group: PlanarGroup, irreps: Sequence[Hashable]) -> list[int]:
     return out
 
 
-def _rep_basis_uncached(in_rep: Representation, out_rep: Representation, geometry: KernelGeometry) -> RepBasis:
+def _rep_basis_uncached(
+    in_rep: Representation, out_rep: Representation, geometry: KernelGeometry
+) -> RepBasis:
     group = in_rep.group
     if out_rep.group != group:
         raise ValueError(f"in_rep is a representation of {group}, out_rep of {out_rep.group}")
@@ -260,7 +278,9 @@ def _rep_basis_uncached(in_rep: Representation, out_rep: Representation, geometr
         empty = np.zeros(0)
         samples = np.zeros((0, out_rep.dim, in_rep.dim, P))
         samples.setflags(write=False)
-        return RepBasis(samples, empty, empty.astype(int), empty.astype(int), empty.astype(int), empty.astype(bool))
+        return RepBasis(
+            samples, empty, empty.astype(int), empty.astype(int), empty.astype(int), empty.astype(bool)
+        )
     samples = np.concatenate(parts)
     samples.setflags(write=False)
     return RepBasis(
@@ -289,14 +309,15 @@ def kernel_basis(
     rings: Sequence[float] | None = None,
     maximum_offset: int | None = None,
 ) -> torch.Tensor:
-    """Basis of the kernels ``k(g x) = rho_out(g) k(x) rho_in(g)^-1`` sampled on the ``kernel_size`` pixel grid.
+    """Basis of the kernels ``k(g x) = rho_out(g) k(x) rho_in(g)^-1`` sampled on the ``kernel_size`` pixel
+    grid.
 
     Weiler & Cesa 2019; the maths is in this module's docstring. Settings default to escnn's ``R2Conv`` ones
     (see :func:`e2cnn_core._radial.kernel_geometry`).
 
     Returns:
-        ``(D, out_rep.dim, in_rep.dim, kernel_size, kernel_size)`` float64 tensor; filter taps follow the pixel
-        convention (row ``i`` is ``y = c - i``, column ``j`` is ``x = j - c``), ready for ``conv2d``.
+        ``(D, out_rep.dim, in_rep.dim, kernel_size, kernel_size)`` float64 tensor; filter taps follow the
+        pixel convention (row ``i`` is ``y = c - i``, column ``j`` is ``x = j - c``), ready for ``conv2d``.
 
     Examples:
         >>> from equi_groups import CyclicGroup, irrep, regular
@@ -308,4 +329,6 @@ def kernel_basis(
     """
     geometry = kernel_geometry(kernel_size, dilation, sigma, frequencies_cutoff, rings, maximum_offset)
     b = rep_basis(in_rep, out_rep, geometry)
-    return torch.from_numpy(np.array(b.samples)).reshape(b.dim, out_rep.dim, in_rep.dim, kernel_size, kernel_size)
+    return torch.from_numpy(np.array(b.samples)).reshape(
+        b.dim, out_rep.dim, in_rep.dim, kernel_size, kernel_size
+    )

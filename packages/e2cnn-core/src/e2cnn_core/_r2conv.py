@@ -50,18 +50,23 @@ def bias_expansion(reps: Sequence[Representation]) -> torch.Tensor:
     return torch.as_tensor(np.stack(cols, 1) if cols else np.zeros((size, 0)), dtype=torch.float32)
 
 
-def split_groups(in_type: FieldType, out_type: FieldType, groups: int) -> tuple[Representation, ...]:
-    """Input representations of one group of a grouped convolution (checking that the types split evenly)."""
+def split_groups(
+    in_type: FieldType, out_type: FieldType, groups: int, names: tuple[str, str] = ("in_type", "out_type")
+) -> tuple[Representation, ...]:
+    """``in_type``'s representations of one group of a grouped convolution (checking that both types split
+    evenly into ``groups`` identical blocks; ``names`` label the two types in errors)."""
     if not isinstance(groups, int) or groups < 1:
         raise ValueError(f"groups must be a positive integer, got {groups!r}")
     if groups == 1:
         return in_type.reps
-    for name, t in (("in_type", in_type), ("out_type", out_type)):
+    for name, t in zip(names, (in_type, out_type), strict=True):
         if len(t) % groups:
             raise ValueError(f"groups={groups} does not divide the {len(t)} fields of {name}")
         k = len(t) // groups
         if any(t.reps[i] != t.reps[i % k] for i in range(len(t))):
-            raise ValueError(f"groups={groups} needs {name} to be {groups} identical copies of its first {k} fields")
+            raise ValueError(
+                f"groups={groups} needs {name} to be {groups} identical copies of its first {k} fields"
+            )
     return in_type.reps[: len(in_type) // groups]
 
 
@@ -72,7 +77,9 @@ class _CachedFilter:
         self.key: tuple | None = None
         self.value: tuple[torch.Tensor, torch.Tensor | None] | None = None
 
-    def get(self, params: Sequence[torch.Tensor | None], compute: Callable) -> tuple[torch.Tensor, torch.Tensor | None]:
+    def get(
+        self, params: Sequence[torch.Tensor | None], compute: Callable
+    ) -> tuple[torch.Tensor, torch.Tensor | None]:
         key = tuple((p._version, p.data_ptr(), p.device, p.dtype) for p in params if p is not None)
         if self.key != key or self.value is None:
             with torch.no_grad():
@@ -82,20 +89,20 @@ class _CachedFilter:
 
 
 class R2Conv(EquivariantModule):
-    """Steerable convolution ``in_type -> out_type`` (Weiler & Cesa, General E(2)-Equivariant Steerable CNNs, 2019).
+    """Steerable convolution ``in_type -> out_type`` (Weiler & Cesa, General E(2)-Equivariant Steerable CNNs).
 
-    The filter ``k: R^2 -> R^{C_out x C_in}`` satisfies ``k(g x) = rho_out(g) k(x) rho_in(g)^-1`` for every ``g``
-    of the gspace's group, so that ``conv(k, g . f) = g . conv(k, f)`` with ``[g . f](x) = rho(g) f(g^-1 x)``. It is
-    expanded as ``k = sum_d w_d B_d`` in the analytic basis ``B_d`` of the constraint's solutions (see
-    :mod:`e2cnn_core._kernel_basis`: circular harmonics times Gaussian rings, solved per pair of irreps and lifted
-    through the fields' changes of basis), one independent set of weights per pair of fields. The basis is sampled
-    on the ``kernel_size x kernel_size`` pixel grid; on it the convolution is exactly equivariant for 90-degree
-    rotations and axis flips (odd kernel sizes), and approximately for other angles.
+    The filter ``k: R^2 -> R^{C_out x C_in}`` satisfies ``k(g x) = rho_out(g) k(x) rho_in(g)^-1`` for every
+    ``g`` of the gspace's group, so that ``conv(k, g . f) = g . conv(k, f)`` with ``[g . f](x) = rho(g) f(g^-1
+    x)``. It is expanded as ``k = sum_d w_d B_d`` in the analytic basis ``B_d`` of the constraint's solutions
+    (see :mod:`e2cnn_core._kernel_basis`: circular harmonics times Gaussian rings, solved per pair of irreps
+    and lifted through the fields' changes of basis), one independent set of weights per pair of fields. The
+    basis is sampled on the ``kernel_size x kernel_size`` pixel grid; on it the convolution is exactly
+    equivariant for 90-degree rotations and axis flips (odd kernel sizes), and approximately for other angles.
 
-    In training mode the filter is expanded in every forward pass (one matmul per pair of field types); in eval mode
-    the expanded filter is cached until a parameter changes. A 1x1 equivariant linear map is ``kernel_size=1``
-    (then only the centre ring exists: ``k`` is an intertwiner ``rho_in -> rho_out``). The bias is added only to
-    the trivial irreps of the output fields (through their change of basis).
+    In training mode the filter is expanded in every forward pass (one matmul per pair of field types); in
+    eval mode the expanded filter is cached until a parameter changes. A 1x1 equivariant linear map is
+    ``kernel_size=1`` (then only the centre ring exists: ``k`` is an intertwiner ``rho_in -> rho_out``). The
+    bias is added only to the trivial irreps of the output fields (through their change of basis).
 
     Args:
         in_type, out_type: field types of one gspace.
@@ -103,14 +110,15 @@ class R2Conv(EquivariantModule):
         padding, stride, dilation, groups: as in ``torch.nn.Conv2d``; ``groups`` needs the field types to be
             ``groups`` identical copies of a block of fields.
         bias: learn a bias on the trivial irreps of the output.
-        sigma, frequencies_cutoff, rings, maximum_offset: radial/angular sampling settings (escnn's defaults when
-            ``None``; see :func:`e2cnn_core._radial.kernel_geometry`).
+        sigma, frequencies_cutoff, rings, maximum_offset: radial/angular sampling settings (escnn's defaults
+            when ``None``; see :func:`e2cnn_core._radial.kernel_geometry`).
         recompute: rebuild the basis instead of using the in-process cache.
         initialize: generalised He initialisation of the weights (else zeros).
         padding_mode: ``"zeros"``, ``"reflect"``, ``"replicate"`` or ``"circular"``.
 
     Shapes:
-        input ``(B, in_type.size, H, W)`` -> output ``(B, out_type.size, H', W')`` with ``H'`` as in ``Conv2d``.
+        input ``(B, in_type.size, H, W)`` -> output ``(B, out_type.size, H', W')`` with ``H'`` as in
+        ``Conv2d``.
 
     Examples:
         >>> import torch
@@ -145,9 +153,13 @@ class R2Conv(EquivariantModule):
         if in_type.gspace != out_type.gspace:
             raise ValueError(f"in_type lives on {in_type.gspace}, out_type on {out_type.gspace}")
         if not isinstance(kernel_size, int | np.integer) or kernel_size < 1 or kernel_size % 2 == 0:
-            raise ValueError(f"kernel_size must be odd (the filter needs a centre pixel), got {kernel_size!r}")
+            raise ValueError(
+                f"kernel_size must be odd (the filter needs a centre pixel), got {kernel_size!r}"
+            )
         if padding_mode not in ("zeros", "reflect", "replicate", "circular"):
-            raise ValueError(f"padding_mode must be zeros, reflect, replicate or circular, got {padding_mode!r}")
+            raise ValueError(
+                f"padding_mode must be zeros, reflect, replicate or circular, got {padding_mode!r}"
+            )
         self.in_type, self.out_type = in_type, out_type
         self.kernel_size = int(kernel_size)
         self.padding = _pair(padding, "padding")
@@ -217,6 +229,7 @@ class R2Conv(EquivariantModule):
 
     def extra_repr(self) -> str:
         return (
-            f"{super().extra_repr()}, kernel_size={self.kernel_size}, padding={self.padding}, stride={self.stride}, "
-            f"dilation={self.dilation}, groups={self.groups}, basis_dim={self.basisexpansion.dimension}"
+            f"{super().extra_repr()}, kernel_size={self.kernel_size}, padding={self.padding}, "
+            f"stride={self.stride}, dilation={self.dilation}, groups={self.groups}, "
+            f"basis_dim={self.basisexpansion.dimension}"
         )

@@ -1,13 +1,16 @@
 """Kernel geometry: sampling grid, Gaussian rings for the radial part and the frequency cut-off per ring.
 
-Defaults follow escnn's ``R2Conv`` (Weiler & Cesa 2019 and its escnn implementation), so that the same settings give
-the same basis:
+Defaults follow escnn's ``R2Conv`` (Weiler & Cesa 2019 and its escnn implementation), so that the same
+settings give the same basis:
 
-* rings: ``ceil(s / 2)`` radii evenly spaced in ``[0, (s - 1) // 2]``, times ``dilation`` (``s`` = kernel size);
-* sigma: 0.6 for every ring but the outermost (0.4); 0.005 for a ring at radius 0 (a delta at the centre pixel);
+* rings: ``ceil(s / 2)`` radii evenly spaced in ``[0, (s - 1) // 2]``, times ``dilation`` (``s`` = kernel
+  size);
+* sigma: 0.6 for every ring but the outermost (0.4); 0.005 for a ring at radius 0 (a delta at the centre
+  pixel);
 * frequency cut-off ``F(r)``: the policy ``-1`` (escnn's default), with ``R = s // 2``:
-  ``F(0) = 0``, ``F(R) = 2`` and ``F(r) = min(2 r, 2 r - (r + 1) mod 2)`` otherwise. Policies ``-2`` and ``-3`` and a
-  linear cut-off ``F(r) = c r`` (any other float ``c``) or a callable ``r -> F(r)`` can be chosen instead.
+  ``F(0) = 0``, ``F(R) = 2`` and ``F(r) = min(2 r, 2 r - (r + 1) mod 2)`` otherwise. Policies ``-2`` and
+  ``-3`` and a linear cut-off ``F(r) = c r`` (any other float ``c``) or a callable ``r -> F(r)`` can be chosen
+  instead.
 
 A basis element of angular frequency ``k`` on the ring of radius ``r`` is kept iff ``k <= F(r)``.
 """
@@ -54,8 +57,8 @@ class KernelGeometry:
         return self.kernel_size**2
 
     def points(self) -> np.ndarray:
-        """``(s * s, 2)`` float64 coordinates ``(x, y)`` of the taps, row-major over the ``(s, s)`` filter, with x to
-        the right and y upward (the pixel convention of :mod:`e2cnn_core._gspace`)."""
+        """``(s * s, 2)`` float64 coordinates ``(x, y)`` of the taps, row-major over the ``(s, s)`` filter,
+        with x to the right and y upward (the pixel convention of :mod:`e2cnn_core._gspace`)."""
         s, d = self.kernel_size, self.dilation
         c = d * (s - 1) / 2
         idx = np.arange(s) * d - c
@@ -93,7 +96,8 @@ def kernel_geometry(
     rings: Sequence[float] | None = None,
     maximum_offset: int | None = None,
 ) -> KernelGeometry:
-    """Resolve the radial/angular sampling settings (escnn's defaults when ``None``) into a :class:`KernelGeometry`.
+    """Resolve the radial/angular sampling settings (escnn's defaults when ``None``) into a
+    :class:`KernelGeometry`.
 
     Args:
         kernel_size: filter side (>= 1).
@@ -117,7 +121,9 @@ def kernel_geometry(
         raise ValueError("rings must contain at least one radius")
     for r in rings:
         if not 0 <= r <= max_radius + 1e-9:
-            raise ValueError(f"ring radius {r} is outside [0, {max_radius:.4g}] for kernel_size {kernel_size}")
+            raise ValueError(
+                f"ring radius {r} is outside [0, {max_radius:.4g}] for kernel_size {kernel_size}"
+            )
     if sigma is None:
         sig = [0.6] * (len(rings) - 1) + [0.4]
         sig = [0.005 if r == 0.0 else s for r, s in zip(rings, sig, strict=True)]
@@ -138,8 +144,12 @@ def kernel_geometry(
     elif callable(frequencies_cutoff):
         fn = frequencies_cutoff
     else:
-        raise ValueError(f"frequencies_cutoff must be None, a float or a callable, got {frequencies_cutoff!r}")
-    if maximum_offset is not None and (not isinstance(maximum_offset, int | np.integer) or maximum_offset < 0):
+        raise ValueError(
+            f"frequencies_cutoff must be None, a float or a callable, got {frequencies_cutoff!r}"
+        )
+    if maximum_offset is not None and (
+        not isinstance(maximum_offset, int | np.integer) or maximum_offset < 0
+    ):
         raise ValueError(f"maximum_offset must be None or an integer >= 0, got {maximum_offset!r}")
     return KernelGeometry(
         int(kernel_size),
