@@ -8,8 +8,13 @@ from equi_groups.testing import EquivarianceError, assert_equivariant, equivaria
 
 
 def _grid_elements(model):
+    """The model group's testing elements that map the pixel grid onto itself (one per distinct matrix)."""
     gs = model.in_type.gspace
-    return [g for g in model.in_type.group.testing_elements() if gs.is_grid_exact(g)]
+    unique = {}
+    for g in model.in_type.group.testing_elements():
+        if gs.is_grid_exact(g):
+            unique.setdefault(tuple(gs.group.standard_matrix(g).round().astype(int).ravel()), g)
+    return list(unique.values())
 
 
 def _warm_bn(model, x):
