@@ -51,9 +51,9 @@ def preset(name: str) -> ReproduceConfig:
         return ReproduceConfig(
             models=("C1", "C8", "D16|5C16"),
             seeds=(0,),
-            width=0.35,
+            width=0.25,
             data=DataConfig(n_train=2000, n_test=1000),
-            train=TrainConfig(epochs=6, decay_start=3, batch_size=64),
+            train=TrainConfig(epochs=5, decay_start=2, batch_size=64, lr=3e-3),
         )
     if name == "smoke":
         return ReproduceConfig(
