@@ -93,3 +93,21 @@ def test_bad_names_and_configs_are_clear():
         WideResNet(depth=11)
     with pytest.raises(ValueError, match="channels"):
         MNISTModel("C4", width=0.25)(torch.randn(1, 3, 29, 29))
+
+
+def test_readme_usage_example_runs():
+    from e2cnn_core import ELU, FieldType, GroupPooling, InnerBatchNorm, R2Conv, SequentialModule, rot2d
+    from equi_groups import regular, trivial
+
+    gs = rot2d(8)
+    t_in = FieldType(gs, [trivial(gs.group)])
+    t_hid = FieldType(gs, [regular(gs.group)] * 4)
+    net = SequentialModule(
+        R2Conv(t_in, t_hid, 5, padding=2), InnerBatchNorm(t_hid), ELU(t_hid), GroupPooling(t_hid)
+    )
+    x = torch.randn(2, 1, 29, 29)
+    exact = [g for g in gs.group.elements() if gs.is_grid_exact(g)]
+    assert len(exact) == 4
+    assert_equivariant(net, x=x, elements=exact)
+    plain = net.eval().export()
+    torch.testing.assert_close(plain(x), net(x), atol=1e-5, rtol=0)

@@ -46,7 +46,11 @@ def preset(name: str) -> ReproduceConfig:
     """``"full"``: all models, 3 seeds; ``"quick"``: C1, C8, D16|5C16, one seed, < 5 min on 2 CPU cores;
     ``"smoke"`` (tests only): two tiny models on 200 digits."""
     if name == "full":
-        return ReproduceConfig()
+        return ReproduceConfig(
+            width=0.25,
+            data=DataConfig(n_train=2000, n_test=1000),
+            train=TrainConfig(epochs=5, decay_start=2, batch_size=64, lr=3e-3),
+        )
     if name == "quick":
         return ReproduceConfig(
             models=("C1", "C8", "D16|5C16"),
@@ -99,8 +103,15 @@ def run_one(
 
     run = out / "runs" / run_dir_name(model_name, seed)
     done = run / "result.json"
+    config = json.loads(json.dumps({k: v for k, v in asdict(cfg).items() if k not in ("models", "seeds")}))
     if done.exists():
-        return json.loads(done.read_text())
+        result = json.loads(done.read_text())
+        if result.get("config") != config:
+            raise ValueError(
+                f"{done} was trained with another configuration ({result.get('config')}); "
+                f"expected {config}: use another --out"
+            )
+        return result
     seed_everything(seed)
     model = build_model(model_name, width=cfg.width)
     result = train_model(
@@ -122,6 +133,7 @@ def run_one(
     result["off_grid_invariance_error"] = _off_grid_invariance(model.cpu(), test)
     result["params"] = sum(p.numel() for p in model.parameters())
     result["model"] = model_name
+    result["config"] = config
     write_json_atomic(result, done)
     return result
 
@@ -137,6 +149,7 @@ def summarise(cfg: ReproduceConfig, results: dict[str, list[dict[str, Any]]]) ->
         for r, e in zip(runs, errs, strict=True):
             m[f"test_error.{name}.seed{r['seed']}"] = e
         m[f"export_test_error.{name}"] = statistics.fmean(100.0 * r["export_test_error"] for r in runs)
+        m[f"seeds.{name}"] = [r["seed"] for r in runs]
         m[f"params.{name}"] = runs[0]["params"]
         m[f"train_seconds.{name}"] = statistics.fmean(r["seconds"] for r in runs)
         inv = [r["off_grid_invariance_error"] for r in runs if r["off_grid_invariance_error"] is not None]
@@ -186,12 +199,17 @@ def reproduce(
     t0 = time.perf_counter()
     train, test = build_dataset(cfg.data)
     results: dict[str, list[dict[str, Any]]] = {}
-    for name in cfg.models:
-        results[name] = [run_one(cfg, name, s, train, test, out, device, progress) for s in cfg.seeds]
-    metrics = summarise(cfg, results)
-    metrics["wall_seconds"] = time.perf_counter() - t0
-    metrics["device"] = device
-    write_json_atomic(metrics, out / "metrics.json")
+    total = len(cfg.models) * len(cfg.seeds)
+    # seeds outermost: an interrupted run already has a full table for the first seeds
+    for seed in cfg.seeds:
+        for name in cfg.models:
+            results.setdefault(name, []).append(run_one(cfg, name, seed, train, test, out, device, progress))
+            done = sum(len(v) for v in results.values())
+            metrics = summarise(cfg, results)
+            metrics.update(
+                wall_seconds=time.perf_counter() - t0, device=device, runs_done=done, runs_total=total
+            )
+            write_json_atomic(metrics, out / "metrics.json")
     plot_errors(
         metrics,
         cfg.models,
