@@ -293,3 +293,28 @@ def test_regular_and_quotient_match_escnn(G) -> None:
     # mixed: regular -> an irrep with a change of basis
     psi = G.irreps()[-1]
     _compare(G, reps[0][0], irrep(G, psi), reps[0][1], _escnn_irrep(G, psi), kernel_size=5)
+
+
+@pytest.mark.parametrize("G", [CyclicGroup(3), CyclicGroup(8), DihedralGroup(6, 0.4), SO2(), O2()], ids=str)
+def test_lifted_basis_satisfies_constraint_at_continuous_elements(G) -> None:
+    """k(g x) = rho_out(g) k(x) rho_in(g)^-1 for the public basis (lifted through changes of basis),
+    evaluated at random points x and g x for random elements g (continuous angles for SO2/O2)."""
+    from e2cnn_core._kernel_basis import sample_kernel_basis
+    from equi_groups import band_limited_regular, change_basis
+
+    base = regular(G) if G.is_finite else band_limited_regular(G, 2)
+    q, _ = np.linalg.qr(np.random.default_rng(1).normal(size=(base.dim, base.dim)))
+    rin = change_basis(base, q)
+    rout = dsum(irrep(G, _irreps(G)[1]), base)
+    geometry = kernel_geometry(7)
+    pts = np.random.default_rng(2).uniform(-3, 3, size=(20, 2))
+    k = sample_kernel_basis(rin, rout, geometry, pts)
+    assert k.shape[0] > 0
+    worst = 0.0
+    for g in G.sample(8, seed=4):
+        kg = sample_kernel_basis(rin, rout, geometry, pts @ G.standard_matrix(g).T)
+        rhs = np.einsum("ab,dbcp,ec->daep", rout(g), k, rin(g))
+        worst = max(worst, float(np.abs(kg - rhs).max()))
+    assert worst < 1e-6
+    grid = sample_kernel_basis(rin, rout, geometry, geometry.points())
+    assert np.allclose(grid, rep_basis(rin, rout, geometry).samples)

@@ -137,15 +137,54 @@ def _angular_matrix(kind: str, ang: np.ndarray) -> np.ndarray:
     return c[None, None]
 
 
+def _polar(points: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    rad = np.hypot(points[:, 0], points[:, 1])
+    theta = np.arctan2(points[:, 1], points[:, 0])
+    return rad, theta, rad < 1e-9
+
+
+def _sample_elements(
+    group: PlanarGroup, psi_in: Hashable, psi_out: Hashable, geometry: KernelGeometry, points: np.ndarray
+) -> tuple[np.ndarray, list[float], list[int], list[bool]]:
+    """Every analytic element (before normalisation) at ``points (P, 2)``: ``(E, d_out, d_in, P)`` and per
+    element its ring radius, harmonic frequency and identity flag."""
+    N, reflective, axis = _group_params(group)
+    a_in, a_out = _irrep(group, psi_in), _irrep(group, psi_out)
+    rad, theta, origin = _polar(points)
+    rings = gaussian_rings(geometry, rad)
+    top = max(int(math.floor(f + 1e-9)) for f in geometry.max_frequencies)
+    mats, radius, freq, ident = [], [], [], []
+    for k in range(top + 1):
+        elems = _angular_elements(N, reflective, a_in, a_out, k, geometry.maximum_offset)
+        use = [i for i, f in enumerate(geometry.max_frequencies) if k <= f + 1e-9]
+        if not elems or not use:
+            continue
+        for kind, s, phase in elems:
+            a = _angular_matrix(kind, s * (theta - axis) + phase)
+            if k > 0:  # harmonics of positive frequency vanish at the origin
+                a = a * (~origin)
+            for i in use:
+                mats.append(a * rings[i])
+                radius.append(geometry.rings[i])
+                freq.append(k)
+                centre = geometry.rings[i] == 0 and k == 0 and phase == 0.0 and kind in ("22a", "11")
+                ident.append(bool(centre and psi_in == psi_out))
+    out = np.stack(mats) if mats else np.zeros((0, a_out.dim, a_in.dim, len(points)))
+    return out, radius, freq, ident
+
+
 @dataclass(frozen=True, eq=False)
 class IrrepsBasis:
     """Sampled basis for one pair of irreps: ``samples (D, d_out, d_in, P)``; per element its ring ``radius``,
-    harmonic frequency ``freq`` and whether it is the identity at the centre (``identity``)."""
+    harmonic frequency ``freq`` and whether it is the identity at the centre (``identity``); ``keep`` and
+    ``scale`` say which analytic elements were kept and by what their grid samples were divided."""
 
     samples: np.ndarray
     radius: np.ndarray
     freq: np.ndarray
     identity: np.ndarray
+    keep: np.ndarray
+    scale: np.ndarray
 
     @property
     def dim(self) -> int:
@@ -153,64 +192,26 @@ class IrrepsBasis:
 
 
 @functools.cache
-def _polar(geometry: KernelGeometry) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    pts = geometry.points()
-    rad = np.hypot(pts[:, 0], pts[:, 1])
-    theta = np.arctan2(pts[:, 1], pts[:, 0])
-    return rad, theta, rad < 1e-9
-
-
-@functools.cache
 def irreps_basis(
     group: PlanarGroup, psi_in: Hashable, psi_out: Hashable, geometry: KernelGeometry
 ) -> IrrepsBasis:
-    """The analytic basis of kernels from irrep ``psi_in`` to irrep ``psi_out`` sampled on ``geometry``
-    (cached)."""
-    N, reflective, axis = _group_params(group)
-    a_in, a_out = _irrep(group, psi_in), _irrep(group, psi_out)
-    rad, theta, origin = _polar(geometry)
-    rings = gaussian_rings(geometry, rad)
-    top = max(int(math.floor(f + 1e-9)) for f in geometry.max_frequencies)
-    mats, radius, freq, ident = [], [], [], []
-    for k in range(top + 1):
-        elems = _angular_elements(N, reflective, a_in, a_out, k, geometry.maximum_offset)
-        if not elems:
-            continue
-        use = [i for i, f in enumerate(geometry.max_frequencies) if k <= f + 1e-9]
-        if not use:
-            continue
-        for kind, s, phase in elems:
-            ang = s * (theta - axis) + phase
-            if k > 0:
-                a = _angular_matrix(kind, ang) * (~origin)
-            else:
-                a = _angular_matrix(kind, ang)
-            for i in use:
-                mats.append(a * rings[i])
-                radius.append(geometry.rings[i])
-                freq.append(k)
-                ident.append(
-                    k == 0
-                    and phase == 0.0
-                    and kind in ("22a", "11")
-                    and psi_in == psi_out
-                    and geometry.rings[i] == 0
-                )
-    d_out, d_in, P = a_out.dim, a_in.dim, geometry.num_points
-    if not mats:
-        samples = np.zeros((0, d_out, d_in, P))
-        keep = np.zeros(0, dtype=bool)
-    else:
-        samples = np.stack(mats)
-        norms = np.sqrt((samples**2).reshape(len(mats), -1).sum(1) / d_out)
-        keep = norms >= 1e-6
-        samples = samples[keep] / norms[keep, None, None, None]
-    samples.setflags(write=False)
+    """The analytic basis of kernels from irrep ``psi_in`` to irrep ``psi_out`` sampled on ``geometry``'s
+    grid, normalised and with vanishing elements dropped (cached)."""
+    samples, radius, freq, ident = _sample_elements(group, psi_in, psi_out, geometry, geometry.points())
+    d_out = samples.shape[1]
+    norms = np.sqrt((samples**2).sum(axis=(1, 2, 3)) / d_out)
+    keep = norms >= 1e-6
+    samples = samples[keep] / norms[keep, None, None, None]
+    scale = norms[keep]
+    for arr in (samples, keep, scale):
+        arr.setflags(write=False)
     return IrrepsBasis(
         samples,
-        np.asarray(radius, dtype=float)[keep] if mats else np.zeros(0),
-        np.asarray(freq, dtype=int)[keep] if mats else np.zeros(0, dtype=int),
-        np.asarray(ident, dtype=bool)[keep] if mats else np.zeros(0, dtype=bool),
+        np.asarray(radius, dtype=float)[keep],
+        np.asarray(freq, dtype=int)[keep],
+        np.asarray(ident, dtype=bool)[keep],
+        keep,
+        scale,
     )
 
 
@@ -247,8 +248,13 @@ def _offsets(group: PlanarGroup, irreps: Sequence[Hashable]) -> list[int]:
 
 
 def _rep_basis_uncached(
-    in_rep: Representation, out_rep: Representation, geometry: KernelGeometry
+    in_rep: Representation,
+    out_rep: Representation,
+    geometry: KernelGeometry,
+    points: np.ndarray | None = None,
 ) -> RepBasis:
+    """Lift the irreps bases through the changes of basis; at ``points`` instead of the grid if given (the
+    same elements and normalisation as on the grid)."""
     group = in_rep.group
     if out_rep.group != group:
         raise ValueError(f"in_rep is a representation of {group}, out_rep of {out_rep.group}")
@@ -265,15 +271,19 @@ def _rep_basis_uncached(
                 continue
             di = group.irrep_dim(psi_i)
             q_in = qi[:, oi[a] : oi[a] + di]
+            values = basis.samples
+            if points is not None:
+                values = _sample_elements(group, psi_i, psi_o, geometry, points)[0][basis.keep]
+                values = values / basis.scale[:, None, None, None]
             # (D, P, do, di) -> Q_out (.) Q_in^T -> (D, out_dim, in_dim, P)
-            lifted = q_out @ np.moveaxis(basis.samples, 3, 1) @ q_in.T
+            lifted = q_out @ np.moveaxis(values, 3, 1) @ q_in.T
             parts.append(np.moveaxis(lifted, 1, 3))
             radius.append(basis.radius)
             freq.append(basis.freq)
             ipos.append(np.full(basis.dim, a))
             opos.append(np.full(basis.dim, b))
             ident.append(basis.identity)
-    P = geometry.num_points
+    P = geometry.num_points if points is None else len(points)
     if not parts:
         empty = np.zeros(0)
         samples = np.zeros((0, out_rep.dim, in_rep.dim, P))
@@ -332,3 +342,20 @@ def kernel_basis(
     return torch.from_numpy(np.array(b.samples)).reshape(
         b.dim, out_rep.dim, in_rep.dim, kernel_size, kernel_size
     )
+
+
+def sample_kernel_basis(
+    in_rep: Representation, out_rep: Representation, geometry: KernelGeometry, points: np.ndarray
+) -> np.ndarray:
+    """The basis of :func:`kernel_basis` (same elements, same normalisation) evaluated at arbitrary points.
+
+    Args:
+        points: ``(P, 2)`` coordinates ``(x, y)`` (y upward).
+
+    Returns:
+        ``(D, out_rep.dim, in_rep.dim, P)`` float64.
+    """
+    pts = np.asarray(points, dtype=float)
+    if pts.ndim != 2 or pts.shape[1] != 2:
+        raise ValueError(f"points must be (P, 2), got {pts.shape}")
+    return _rep_basis_uncached(in_rep, out_rep, geometry, pts).samples
