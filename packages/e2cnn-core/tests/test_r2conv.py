@@ -186,3 +186,22 @@ def test_clear_errors() -> None:
         R2Conv(t, FieldType(rot2d(8), [regular(CyclicGroup(8))]), 3)
     with pytest.raises(ValueError, match="empty"):
         R2Conv(FieldType(gs, [trivial(G)]), FieldType(gs, [irrep(G, 1)]), 1)
+
+
+def test_restricted_field_types() -> None:
+    """D4 fields restricted to C4 (irreps with a change of basis) feed a C4 convolution."""
+    gs = flip_rot2d(4)
+    G = gs.group
+    t = FieldType(gs, [regular(G), irrep(G, (1, 1))]).restrict(CyclicGroup(4))
+    out = FieldType(t.gspace, [regular(CyclicGroup(4))] * 2)
+    conv = _randomize_bias(R2Conv(t, out, 3, padding=1))
+    assert_equivariant(conv, x=t.random_input(size=9), elements=_grid_elements(t.gspace))
+
+
+def test_double_precision_and_recompute() -> None:
+    gs = flip_rot2d(4)
+    t = FieldType(gs, [regular(gs.group)])
+    conv = R2Conv(t, t, 3, padding=1, recompute=True).double()
+    x = t.random_input(size=9, dtype=torch.float64)
+    errs = assert_equivariant(conv, x=x, elements=_grid_elements(gs))
+    assert max(errs.values()) < 1e-12
