@@ -21,14 +21,14 @@ def _tiny_cnn():
 
 
 def test_loss_decreases_and_error_beats_chance():
-    train, test = build_dataset(DataConfig(n_train=300, n_test=100, seed=0))
+    train, test = build_dataset(DataConfig(n_train=200, n_test=100, seed=0))
     seed_everything(0)
     model = _tiny_cnn()
     out = train_model(
         model,
         train,
         test,
-        TrainConfig(epochs=5, batch_size=32, lr=1e-2, decay_start=100),
+        TrainConfig(epochs=4, batch_size=25, lr=1e-2, decay_start=100),
         seed=0,
         progress=False,
     )

@@ -26,6 +26,7 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--width", type=float, default=None, help="channel multiplier of the paper's model")
     r.add_argument("--epochs", type=int, default=None)
     r.add_argument("--device", default=None)
+    r.add_argument("--threads", type=int, default=None, help="torch CPU threads (1 suits a busy machine)")
     r.add_argument("--no-progress", action="store_true")
 
     b = sub.add_parser("bench", help="time our models, a plain CNN and escnn side by side (bench.json)")
@@ -37,6 +38,7 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument("--warmup", type=int, default=3)
     b.add_argument("--device", default=None)
     b.add_argument("--no-escnn", action="store_true")
+    b.add_argument("--threads", type=int, default=None, help="torch CPU threads")
     b.add_argument("--no-progress", action="store_true")
 
     c = sub.add_parser("train-cifar", help="equivariant wide ResNet on CIFAR-10 python pickles")
@@ -136,6 +138,10 @@ def _train_cifar(args: argparse.Namespace) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``e2cnn-core`` command."""
     args = _parser().parse_args(argv)
+    if getattr(args, "threads", None):
+        import torch
+
+        torch.set_num_threads(args.threads)
     handler = {"reproduce": _reproduce, "bench": _bench, "train-cifar": _train_cifar}[args.command]
     return handler(args)
 

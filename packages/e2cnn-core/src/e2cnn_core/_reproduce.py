@@ -57,7 +57,7 @@ def preset(name: str) -> ReproduceConfig:
             seeds=(0,),
             width=0.25,
             data=DataConfig(n_train=2000, n_test=1000),
-            train=TrainConfig(epochs=5, decay_start=2, batch_size=64, lr=3e-3),
+            train=TrainConfig(epochs=4, decay_start=2, batch_size=64, lr=3e-3),
         )
     if name == "smoke":
         return ReproduceConfig(
