@@ -2,9 +2,10 @@
 side by side with a plain CNN of the same channel counts and, when importable, the same models built with
 escnn.
 
-Timings are medians over ``repeats`` runs after ``warmup`` runs, in one process, on one device. Build time is
-the first construction of that model in the process (caches of pure functions from earlier models may help:
-the models are built in the order given, for both libraries).
+Timings are medians over ``repeats`` rounds after ``warmup`` rounds, in one process, on one device; in each
+round every compared model runs once (interleaved), so load changes on a shared machine hit all alike.
+Build time is the first construction of that model in the process (caches of pure functions from earlier
+models may help: the models are built in the order given, for both libraries).
 """
 
 from __future__ import annotations
@@ -64,25 +65,30 @@ def _sync(device: torch.device) -> None:
         torch.cuda.synchronize(device)
 
 
-def median_ms(fn: Callable[[], Any], device: torch.device, warmup: int, repeats: int) -> float:
-    """Median wall time of ``fn()`` in milliseconds (after ``warmup`` calls; device synchronised)."""
+def interleaved_ms(
+    fns: dict[str, Callable[[], Any]], device: torch.device, warmup: int, repeats: int
+) -> dict[str, float]:
+    """Median wall time in ms of each ``fn`` (after ``warmup`` rounds; device synchronised).
+
+    The functions run in rounds (one call of each per round), so a change of machine load during the
+    measurement affects all of them alike and the ratios stay meaningful on a shared machine.
+    """
     for _ in range(warmup):
-        fn()
+        for fn in fns.values():
+            fn()
     _sync(device)
-    times = []
+    times: dict[str, list[float]] = {k: [] for k in fns}
     for _ in range(repeats):
-        t0 = time.perf_counter()
-        fn()
-        _sync(device)
-        times.append((time.perf_counter() - t0) * 1e3)
-    return statistics.median(times)
+        for k, fn in fns.items():
+            t0 = time.perf_counter()
+            fn()
+            _sync(device)
+            times[k].append((time.perf_counter() - t0) * 1e3)
+    return {k: statistics.median(v) for k, v in times.items()}
 
 
-def time_train_eval(
-    model: nn.Module, x: torch.Tensor, y: torch.Tensor, cfg: BenchConfig
-) -> tuple[float, float]:
-    """(train step ms: forward, cross-entropy, backward, SGD step; eval forward ms under ``no_grad``)."""
-    device = x.device
+def train_step(model: nn.Module, x: torch.Tensor, y: torch.Tensor) -> Callable[[], None]:
+    """One training step: forward, cross-entropy, backward, SGD (momentum 0.9) step."""
     opt = torch.optim.SGD(model.parameters(), lr=1e-3, momentum=0.9)
 
     def step() -> None:
@@ -90,18 +96,31 @@ def time_train_eval(
         F.cross_entropy(model(x), y).backward()
         opt.step()
 
-    model.train()
-    train_ms = median_ms(step, device, cfg.warmup, cfg.repeats)
-    model.eval()
-    with torch.no_grad():
-        eval_ms = median_ms(lambda: model(x), device, cfg.warmup, cfg.repeats)
-    return train_ms, eval_ms
+    return step
 
 
-def time_eval(model: nn.Module, x: torch.Tensor, cfg: BenchConfig) -> float:
-    model.eval()
+def time_models(
+    train: dict[str, nn.Module],
+    evals: dict[str, nn.Module],
+    x: torch.Tensor,
+    y: torch.Tensor,
+    cfg: BenchConfig,
+) -> dict[str, float]:
+    """``<key>_train`` for the models in ``train`` and ``<key>_eval`` (``no_grad``) for those in ``evals``."""
+    for m in train.values():
+        m.train()
+    res = interleaved_ms(
+        {f"{k}_train": train_step(m, x, y) for k, m in train.items()}, x.device, cfg.warmup, cfg.repeats
+    )
+    for m in evals.values():
+        m.eval()
     with torch.no_grad():
-        return median_ms(lambda: model(x), x.device, cfg.warmup, cfg.repeats)
+        res.update(
+            interleaved_ms(
+                {f"{k}_eval": (lambda m=m: m(x)) for k, m in evals.items()}, x.device, cfg.warmup, cfg.repeats
+            )
+        )
+    return res
 
 
 # ------------------------------------------------------------------------------------------------ our models
@@ -260,20 +279,17 @@ def run_bench(cfg: BenchConfig, progress: bool = True) -> dict[str, Any]:
         t0 = time.perf_counter()
         model = build_ours(name, cfg)
         r["build_s"] = time.perf_counter() - t0
-        model.to(device)
-        r["train_ms"], r["eval_ms"] = time_train_eval(model, x, y, cfg)
-        model.eval()
+        model.to(device).eval()
         t0 = time.perf_counter()
         exported = model.export().to(device).eval()
         r["export_build_s"] = time.perf_counter() - t0
         with torch.no_grad():
             r["export_max_abs_err"] = float((exported(x) - model(x)).abs().max())
-        r["export_ms"] = time_eval(exported, x, cfg)
         plain = PlainCNN(conv_channels(model)).to(device)
-        r["plain_train_ms"], r["plain_eval_ms"] = time_train_eval(plain, x, y, cfg)
         r["params"] = sum(p.numel() for p in model.parameters())
         r["plain_params"] = sum(p.numel() for p in plain.parameters())
         r["escnn_build_s"] = r["escnn_train_ms"] = r["escnn_eval_ms"] = None
+        train, evals = {"ours": model, "plain": plain}, {"ours": model, "export": exported, "plain": plain}
         if use_escnn:
             fields = bench_fields(name, cfg)
             if fields != _fields_per_layer(model):
@@ -283,8 +299,13 @@ def run_bench(cfg: BenchConfig, progress: bool = True) -> dict[str, Any]:
             emodel = build_escnn(name, fields, cfg)
             r["escnn_build_s"] = time.perf_counter() - t0
             emodel.to(device)
-            r["escnn_train_ms"], r["escnn_eval_ms"] = time_train_eval(emodel, x, y, cfg)
             r["escnn_params"] = sum(p.numel() for p in emodel.parameters())
+            train["escnn"] = evals["escnn"] = emodel
+        t = time_models(train, evals, x, y, cfg)
+        r["train_ms"], r["eval_ms"], r["export_ms"] = t["ours_train"], t["ours_eval"], t["export_eval"]
+        r["plain_train_ms"], r["plain_eval_ms"] = t["plain_train"], t["plain_eval"]
+        if use_escnn:
+            r["escnn_train_ms"], r["escnn_eval_ms"] = t["escnn_train"], t["escnn_eval"]
         r["train_vs_plain"] = r["train_ms"] / r["plain_train_ms"]
         r["eval_vs_plain"] = r["eval_ms"] / r["plain_eval_ms"]
         r["export_vs_plain"] = r["export_ms"] / r["plain_eval_ms"]

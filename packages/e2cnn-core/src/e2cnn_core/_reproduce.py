@@ -175,11 +175,11 @@ def plot_errors(metrics: dict[str, Any], models: tuple[str, ...], path: Path, ti
 
     means = [metrics[f"test_error.{n}"] for n in models]
     stds = [metrics[f"test_error_std.{n}"] for n in models]
-    fig, ax = plt.subplots(figsize=(1.0 + 0.8 * len(models), 3.2))
+    fig, ax = plt.subplots(figsize=(max(4.5, 1.0 + 0.8 * len(models)), 3.2))
     ax.bar(range(len(models)), means, yerr=stds, capsize=3, color="tab:blue")
     ax.set_xticks(range(len(models)), models, rotation=30)
     ax.set_ylabel("test error (%)")
-    ax.set_title(title)
+    ax.set_title(title, fontsize=8)
     for i, v in enumerate(means):
         ax.text(i, v, f"{v:.2f}", ha="center", va="bottom", fontsize=7)
     fig.tight_layout()
