@@ -13,7 +13,7 @@ from __future__ import annotations
 import statistics
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from typing import Any
 
 import torch
@@ -57,7 +57,6 @@ class BenchConfig:
     escnn: bool = True
     max_frequency: int = 3
     N: int = 16
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 def _sync(device: torch.device) -> None:

@@ -35,22 +35,20 @@ class ReproduceConfig:
         train: optimisation settings.
     """
 
-    data: DataConfig = field(default_factory=DataConfig)
+    data: DataConfig = field(default_factory=lambda: DataConfig(n_train=2000, n_test=1000))
     models: tuple[str, ...] = MODEL_NAMES
     seeds: tuple[int, ...] = (0, 1, 2)
-    width: float = 0.5
-    train: TrainConfig = field(default_factory=lambda: TrainConfig(epochs=15))
+    width: float = 0.25
+    train: TrainConfig = field(
+        default_factory=lambda: TrainConfig(epochs=5, decay_start=2, batch_size=64, lr=3e-3)
+    )
 
 
 def preset(name: str) -> ReproduceConfig:
     """``"full"``: all models, 3 seeds; ``"quick"``: C1, C8, D16|5C16, one seed, < 5 min on 2 CPU cores;
     ``"smoke"`` (tests only): two tiny models on 200 digits."""
     if name == "full":
-        return ReproduceConfig(
-            width=0.25,
-            data=DataConfig(n_train=2000, n_test=1000),
-            train=TrainConfig(epochs=5, decay_start=2, batch_size=64, lr=3e-3),
-        )
+        return ReproduceConfig()
     if name == "quick":
         return ReproduceConfig(
             models=("C1", "C8", "D16|5C16"),
