@@ -1,0 +1,104 @@
+"""CLI smoke tests on tiny configurations: reproduce (and its resume), bench, train-cifar."""
+
+import json
+import pickle
+
+import numpy as np
+from e2cnn_core._cli import main
+
+
+def test_reproduce_smoke_writes_metrics_and_resumes(tmp_path, capsys):
+    out = tmp_path / "run"
+    assert main(["reproduce", "--smoke", "--out", str(out), "--no-progress"]) == 0
+    metrics = json.loads((out / "metrics.json").read_text())
+    for name in ("C1", "C4"):
+        assert 0.0 <= metrics[f"test_error.{name}"] <= 100.0
+        assert metrics[f"test_error.{name}"] == metrics[f"test_error.{name}.seed0"]
+        assert abs(metrics[f"export_test_error.{name}"] - metrics[f"test_error.{name}"]) < 2.0 + 1e-9
+    assert metrics["seeds"] == [0] and metrics["config"]["data"]["n_train"] == 100
+    assert (out / "test_error.png").stat().st_size > 1000
+    assert (out / "runs" / "C4-seed0" / "result.json").exists()
+    # a rerun finds the finished runs and reports the same numbers without training again
+    (out / "runs" / "C4-seed0" / "checkpoint.pt").unlink()
+    assert main(["reproduce", "--smoke", "--out", str(out), "--no-progress"]) == 0
+    again = json.loads((out / "metrics.json").read_text())
+    assert again["test_error.C4"] == metrics["test_error.C4"]
+    assert not (out / "runs" / "C4-seed0" / "checkpoint.pt").exists()
+    assert "C4" in capsys.readouterr().out
+
+
+def test_bench_smoke_has_the_issue_keys(tmp_path):
+    out = tmp_path / "bench"
+    args = [
+        "bench",
+        "--out",
+        str(out),
+        "--models",
+        "C8",
+        "--batch",
+        "2",
+        "--size",
+        "29",
+        "--repeats",
+        "1",
+        "--warmup",
+        "0",
+        "--no-progress",
+        "--no-escnn",
+    ]
+    assert main(args) == 0
+    r = json.loads((out / "bench.json").read_text())["C8"]
+    for k in (
+        "build_s",
+        "train_ms",
+        "eval_ms",
+        "export_ms",
+        "plain_train_ms",
+        "plain_eval_ms",
+        "escnn_build_s",
+        "escnn_train_ms",
+        "escnn_eval_ms",
+        "train_vs_plain",
+        "export_vs_plain",
+    ):
+        assert k in r
+    assert r["train_ms"] > 0 and r["escnn_train_ms"] is None and r["export_max_abs_err"] < 1e-4
+
+
+def test_train_cifar_on_a_generated_pickle(tmp_path):
+    root = tmp_path / "cifar-10-batches-py"
+    root.mkdir()
+    rng = np.random.default_rng(0)
+    for name in [f"data_batch_{k}" for k in range(1, 6)] + ["test_batch"]:
+        with open(root / name, "wb") as f:
+            pickle.dump(
+                {
+                    b"data": rng.integers(0, 256, (4, 3072), dtype=np.uint8),
+                    b"labels": rng.integers(0, 10, 4).tolist(),
+                },
+                f,
+            )
+    out = tmp_path / "wrn"
+    args = [
+        "train-cifar",
+        "--data",
+        str(root),
+        "--out",
+        str(out),
+        "--depth",
+        "10",
+        "--widen",
+        "1",
+        "--groups",
+        "2",
+        "2",
+        "1",
+        "--epochs",
+        "1",
+        "--batch-size",
+        "10",
+        "--no-progress",
+    ]
+    assert main(args) == 0
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert 0.0 <= metrics["test_error"] <= 1.0 and metrics["config"]["groups"] == [2, 2, 1]
