@@ -143,3 +143,9 @@ def test_hyperoctahedral_matches_matrices():
 def test_bad_input_is_refused(make, message):
     with pytest.raises(ValueError, match=message):
         make()
+
+
+@pytest.mark.parametrize("G", GROUPS, ids=str)
+def test_testing_elements_are_distinct_and_contain_the_identity(G):
+    els = G.testing_elements()
+    assert len(els) == len(set(els)) and G.identity in els

@@ -125,9 +125,7 @@ class Group(ABC):
         order = self.order()
         if order is not None and order <= 64:
             return self.elements()
-        out = [self.identity, *self.generators()]
-        out += [g for g in self.sample(8, seed=0) if g not in out]
-        return out
+        return list(dict.fromkeys([self.identity, *self.generators(), *self.sample(8, seed=0)]))
 
     # -- representations ----------------------------------------------------------------------------------------
     def irreps(self, max_frequency: int | None = None) -> tuple[Hashable, ...]:

@@ -312,7 +312,7 @@ class SO2(PlanarGroup):
 
     def testing_elements(self) -> list[GroupElement]:
         quarter = [GroupElement(self, (_wrap(q * math.pi / 2),)) for q in range(4)]
-        return quarter + self.generators() + self.sample(6, seed=0)
+        return list(dict.fromkeys(quarter + self.generators() + self.sample(6, seed=0)))
 
     def _sample(self, rng: np.random.Generator) -> tuple:
         return (float(rng.uniform(0.0, TWO_PI)),)
@@ -388,7 +388,7 @@ class O2(PlanarGroup):
 
     def testing_elements(self) -> list[GroupElement]:
         grid = [GroupElement(self, (f, _wrap(q * math.pi / 2))) for f in (0, 1) for q in range(4)]
-        return grid + self.generators() + self.sample(6, seed=0)
+        return list(dict.fromkeys(grid + self.generators() + self.sample(6, seed=0)))
 
     def _sample(self, rng: np.random.Generator) -> tuple:
         return (int(rng.integers(2)), float(rng.uniform(0.0, TWO_PI)))
