@@ -54,10 +54,12 @@ class SimplicialComplex:
     num_vertices: int
     filtration: list[np.ndarray] | None = None
     _index: list[dict[tuple[int, ...], int]] = field(default_factory=list, repr=False)
+    tuples: list[list[tuple[int, ...]]] = field(default_factory=list, repr=False)
 
     def __post_init__(self) -> None:
-        idx = [{tuple(int(v) for v in s): i for i, s in enumerate(arr)} for arr in self.simplices]
-        object.__setattr__(self, "_index", idx)
+        tuples = [[tuple(s) for s in arr.tolist()] for arr in self.simplices]
+        object.__setattr__(self, "tuples", tuples)
+        object.__setattr__(self, "_index", [{s: i for i, s in enumerate(ts)} for ts in tuples])
 
     # ---------------------------------------------------------------------------------------------- building
     @classmethod
@@ -143,9 +145,9 @@ class SimplicialComplex:
         arr = self.simplices[k]
         pairs = list(combinations(range(k + 1), 2))
         out = np.empty((len(arr), len(pairs)), dtype=np.int64)
+        idx1 = self._index[1]
         for c, (a, b) in enumerate(pairs):
-            for i, s in enumerate(arr):
-                out[i, c] = self._index[1][(int(s[a]), int(s[b]))]
+            out[:, c] = [idx1[(s[a], s[b])] for s in self.tuples[k]]
         return out
 
     def cofaces(self, p: int) -> list[list[list[int]]]:
@@ -154,8 +156,8 @@ class SimplicialComplex:
         for i in range(len(self.simplices[p])):
             cof[i][p].append(i)
         for k in range(p + 1, self.dim + 1):
-            for j, s in enumerate(self.simplices[k]):
-                for f in combinations((int(v) for v in s), p + 1):
+            for j, s in enumerate(self.tuples[k]):
+                for f in combinations(s, p + 1):
                     cof[self._index[p][f]][k].append(j)
         return cof
 

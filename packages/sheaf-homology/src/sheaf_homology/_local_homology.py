@@ -36,21 +36,21 @@ class RelativeStar:
 def relative_star(K: SimplicialComplex, p: int, cof: list[list[int]]) -> RelativeStar:
     """Relative star complex of the p-simplex whose star (per dimension) is ``cof``."""
     sims = [np.array(sorted(c), dtype=np.int64) for c in cof]
-    local = [{int(g): i for i, g in enumerate(s)} for s in sims]
-    sigma = set(int(v) for v in K.simplices[p][sims[p][0]]) if len(sims[p]) else set()
+    local = [{g: i for i, g in enumerate(s.tolist())} for s in sims]
+    sigma = set(K.tuples[p][sims[p][0]]) if len(sims[p]) else set()
     bnd: list[np.ndarray] = []
     for k in range(K.dim + 1):
         if k <= p:
             bnd.append(np.zeros((len(sims[k - 1]) if k > 0 else 0, len(sims[k]))))
             continue
         mat = np.zeros((len(sims[k - 1]), len(sims[k])))
-        for j, g in enumerate(sims[k]):
-            tau = K.simplices[k][g]
+        idx, loc = K._index[k - 1], local[k - 1]
+        for j, g in enumerate(sims[k].tolist()):
+            tau = K.tuples[k][g]
             for a in range(k + 1):
-                if int(tau[a]) in sigma:
+                if tau[a] in sigma:
                     continue
-                face = tuple(int(x) for i, x in enumerate(tau) if i != a)
-                mat[local[k - 1][K._index[k - 1][face]], j] = (-1.0) ** a
+                mat[loc[idx[tau[:a] + tau[a + 1 :]]], j] = -1.0 if a % 2 else 1.0
         bnd.append(mat)
     return RelativeStar(sims, bnd)
 

@@ -175,7 +175,8 @@ class PersistentLocalHomologySheaf:
         weights: ``(n_1,)`` edge weights that fix the pairing (detached); call :meth:`refresh` to recompute.
         degrees: homological degrees kept (default: all).
         max_stalk_dim: number of longest bars kept per stalk (the padded stalk dimension).
-        scale: lifetimes are squashed by ``tanh(lifetime / scale)``.
+        scale: lifetimes are squashed by ``tanh(lifetime / scale)``; None: the median weight of each call
+            (so the sheaf does not depend on the overall scale of the weights).
         cap: death value of essential bars (default: the largest weight at refresh time).
 
     Shapes:
@@ -197,17 +198,17 @@ class PersistentLocalHomologySheaf:
         weights: Tensor,
         degrees: Sequence[int] | None = None,
         max_stalk_dim: int = 3,
-        scale: float = 1.0,
+        scale: float | None = None,
         cap: float | None = None,
     ) -> None:
         if max_stalk_dim < 1:
             raise ValueError(f"max_stalk_dim must be >= 1, got {max_stalk_dim}")
-        if scale <= 0:
-            raise ValueError(f"scale must be > 0, got {scale}")
+        if scale is not None and scale <= 0:
+            raise ValueError(f"scale must be > 0 or None, got {scale}")
         self.K = K
         self.degrees = set(range(K.dim + 1) if degrees is None else degrees)
         self.D = int(max_stalk_dim)
-        self.scale = float(scale)
+        self.scale = None if scale is None else float(scale)
         self.cap = cap
         self._faces = [np.zeros((0, 0), dtype=np.int64)] * 2 + [K.edge_faces(k) for k in range(2, K.dim + 1)]
         self._vcof = K.cofaces(0)
@@ -276,13 +277,14 @@ class PersistentLocalHomologySheaf:
         """Differentiable bar weights ``rho = tanh(lifetime / scale)``: vertices ``(N, D)``, edges ``(E, D)``."""
         f = torch.cat(simplex_filtration(self.K, weights, self._faces))
         cap = weights.max() if self.cap is None else weights.new_tensor(self.cap)
+        scale = weights.median() if self.scale is None else weights.new_tensor(self.scale)
 
         def _rho(table: tuple[Tensor, Tensor]) -> Tensor:
             birth, death = table
             fb = f[birth.clamp(min=0)]
             fd = torch.where(death >= 0, f[death.clamp(min=0)], cap)
             life = torch.relu(fd - fb)
-            return torch.where(birth >= 0, torch.tanh(life / self.scale), torch.zeros_like(life))
+            return torch.where(birth >= 0, torch.tanh(life / scale), torch.zeros_like(life))
 
         return _rho(self._vbars), _rho(self._ebars)
 
