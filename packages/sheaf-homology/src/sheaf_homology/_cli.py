@@ -72,6 +72,7 @@ def reproduce(args: argparse.Namespace) -> dict[str, object]:
     metrics["seconds.total"] = time.perf_counter() - t
     metrics["machine"] = _machine()
     metrics["quick"] = bool(args.quick)
+    metrics["threads"] = torch.get_num_threads()
     _write_json(out / "metrics.json", metrics)
     _plot_accuracies(metrics, out / "accuracy.png")
     for k in sorted(metrics):
@@ -114,7 +115,10 @@ def main(argv: list[str] | None = None) -> None:
     bp = sub.add_parser("bench", help="construction / persistence cost vs number of simplices")
     bp.add_argument("--out", required=True, help="output folder")
     bp.add_argument("--quick", action="store_true", help="smaller sizes, one repeat")
+    for p in (rp, bp):
+        p.add_argument("--threads", type=int, default=1, help="torch CPU threads (default 1: fastest on a busy CPU)")
     args = parser.parse_args(argv)
+    torch.set_num_threads(args.threads)
     if args.cmd == "reproduce":
         reproduce(args)
     else:

@@ -200,7 +200,6 @@ def run_all(
     hcfg: HeteroConfig = HeteroConfig(),
 ) -> dict[str, object]:
     """Run the chosen tasks; returns flat metrics (plus the config and seeds)."""
-    torch.set_num_threads(max(torch.get_num_threads(), 1))
     metrics: dict[str, object] = {"seeds": list(cfg.seeds), "config": _jsonable(cfg)}
     metrics["config.stratified"] = asdict(scfg)
     metrics["config.hetero"] = asdict(hcfg)

@@ -12,7 +12,7 @@ Our reading of Cesa & Behboodi (arXiv 2311.10156), stated precisely:
 3. For ``v <= e`` the chain projection of ``v``'s (unit-norm) birth cycles onto ``st e`` is a cycle of ``st e``;
    its exact coordinates in ``e``'s birth-cycle basis form the combinatorial map ``M_{v<e}``.
 4. The restriction map is ``F_{v<e} = diag(rho_e) M_{v<e} diag(rho_v)`` with ``rho = tanh(lifetime / scale)``
-   (essential bars die at ``cap``). Lifetimes are differences of entries of ``w``, so gradients reach the
+   (essential bars die at ``cap``, by default twice the largest weight). Lifetimes are differences of entries of ``w``, so gradients reach the
    weights; the pairing (which simplex kills which) is piecewise constant and is recomputed on ``refresh``.
    Zero-length bars have ``rho = 0`` and are dropped from the stalks.
 """
@@ -177,7 +177,7 @@ class PersistentLocalHomologySheaf:
         max_stalk_dim: number of longest bars kept per stalk (the padded stalk dimension).
         scale: lifetimes are squashed by ``tanh(lifetime / scale)``; None: the median weight of each call
             (so the sheaf does not depend on the overall scale of the weights).
-        cap: death value of essential bars (default: the largest weight at refresh time).
+        cap: death value of essential bars (default: twice the largest weight).
 
     Shapes:
         ``__call__(weights)``: weights ``(n_1,)`` -> :class:`Sheaf` with maps ``(n_1, 2, D, D)``.
@@ -221,7 +221,7 @@ class PersistentLocalHomologySheaf:
     def refresh(self, weights: Tensor) -> None:
         """Recompute the pairing, bases and combinatorial maps from the current weights."""
         vals = [f.detach().cpu().double().numpy() for f in simplex_filtration(self.K, weights.detach(), self._faces)]
-        cap = float(weights.detach().max()) if self.cap is None else float(self.cap)
+        cap = 2 * float(weights.detach().max()) if self.cap is None else float(self.cap)
         self._cap = cap
 
         def _keep(sp: StarPersistence) -> np.ndarray:
@@ -276,7 +276,7 @@ class PersistentLocalHomologySheaf:
     def lifetimes(self, weights: Tensor) -> tuple[Tensor, Tensor]:
         """Differentiable bar weights ``rho = tanh(lifetime / scale)``: vertices ``(N, D)``, edges ``(E, D)``."""
         f = torch.cat(simplex_filtration(self.K, weights, self._faces))
-        cap = weights.max() if self.cap is None else weights.new_tensor(self.cap)
+        cap = 2 * weights.max() if self.cap is None else weights.new_tensor(self.cap)
         scale = weights.median() if self.scale is None else weights.new_tensor(self.scale)
 
         def _rho(table: tuple[Tensor, Tensor]) -> Tensor:
