@@ -1,7 +1,6 @@
 import numpy as np
 import pytest
 import torch
-
 from sheaf_homology import SimplicialComplex, alpha_complex, clique_complex, rips_complex
 
 

@@ -2,8 +2,6 @@ import numpy as np
 import pytest
 import torch
 from equi_groups.testing import EquivarianceError, assert_equivariant
-from torch_geometric.nn import GCNConv
-
 from sheaf_homology import (
     GraphSignalType,
     LearnedRestrictionMaps,
@@ -14,6 +12,7 @@ from sheaf_homology import (
     clique_complex,
     local_homology_sheaf,
 )
+from torch_geometric.nn import GCNConv
 
 N = 6
 # two triangles joined by an edge, plus a pendant vertex: stalks of several sizes, a leaf, no isolated node
@@ -66,7 +65,11 @@ def test_sheaf_layers_are_permutation_equivariant(layer):
     torch.manual_seed(0)
     S = _sheaf()
     d = S.stalk_dim
-    mod = {"conv": SheafConv(3, 3), "attention": SheafAttention(3, 3, d, heads=2), "diffusion": SheafDiffusion(3, d)}
+    mod = {
+        "conv": SheafConv(3, 3),
+        "attention": SheafAttention(3, 3, d, heads=2),
+        "diffusion": SheafDiffusion(3, d),
+    }
     m = mod[layer].double()
     if layer == "diffusion":
         m.eps.data.normal_()

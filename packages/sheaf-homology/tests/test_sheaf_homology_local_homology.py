@@ -1,6 +1,5 @@
 import numpy as np
 import torch
-
 from sheaf_homology import SimplicialComplex, clique_complex, local_homology_dims, local_homology_sheaf
 
 FAN = [(0, i, i % 6 + 1) for i in range(1, 7)]  # a triangulated disk around vertex 0

@@ -1,7 +1,6 @@
 import numpy as np
 import pytest
 import torch
-
 from sheaf_homology import (
     PersistentLocalHomologySheaf,
     SimplicialComplex,
@@ -31,7 +30,10 @@ def test_star_persistence_matches_gudhi_on_links():
     vals = [f.numpy() for f in simplex_filtration(K, w)]
     for p in (0, 1):
         for i, cof in enumerate(K.cofaces(p)):
-            g = [(d, round(b, 9), round(e, 9) if np.isfinite(e) else np.inf) for d, b, e in link_diagram_gudhi(K, vals, p, i)]
+            g = [
+                (d, round(b, 9), round(e, 9) if np.isfinite(e) else np.inf)
+                for d, b, e in link_diagram_gudhi(K, vals, p, i)
+            ]
             assert _ours(K, vals, p, i, cof) == sorted(g), (p, i)
 
 

@@ -37,7 +37,9 @@ def _peak_mb(fn: Callable[[], Any]) -> float:
     return peak / 2**20
 
 
-def bench_construction(sizes: Sequence[int], k: int = 8, repeats: int = 3, seed: int = 0) -> dict[str, object]:
+def bench_construction(
+    sizes: Sequence[int], k: int = 8, repeats: int = 3, seed: int = 0
+) -> dict[str, object]:
     """Median wall time (s) and peak traced memory (MiB) per stage, for two-plane clouds of growing size.
 
     Bounded degree: kNN graphs (k fixed) so the star sizes do not grow with n. Stages: clique complex (gudhi),

@@ -116,7 +116,9 @@ def main(argv: list[str] | None = None) -> None:
     bp.add_argument("--out", required=True, help="output folder")
     bp.add_argument("--quick", action="store_true", help="smaller sizes, one repeat")
     for p in (rp, bp):
-        p.add_argument("--threads", type=int, default=1, help="torch CPU threads (default 1: fastest on a busy CPU)")
+        p.add_argument(
+            "--threads", type=int, default=1, help="torch CPU threads (default 1: fastest on a busy CPU)"
+        )
     args = parser.parse_args(argv)
     torch.set_num_threads(args.threads)
     if args.cmd == "reproduce":

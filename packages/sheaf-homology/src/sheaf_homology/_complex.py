@@ -19,7 +19,9 @@ def _as_edge_array(edge_index: object, num_nodes: int) -> np.ndarray:
         raise ValueError(f"edge_index must hold integer node ids, got dtype {e.dtype}")
     e = e.astype(np.int64)
     if e.size and (e.min() < 0 or e.max() >= num_nodes):
-        raise ValueError(f"edge_index holds node ids in [{e.min()}, {e.max()}], expected ids in [0, {num_nodes})")
+        raise ValueError(
+            f"edge_index holds node ids in [{e.min()}, {e.max()}], expected ids in [0, {num_nodes})"
+        )
     e = e[:, e[0] != e[1]]
     e = np.sort(e, axis=0)
     return np.unique(e, axis=1) if e.size else e.reshape(2, 0)
@@ -104,7 +106,11 @@ class SimplicialComplex:
         by_dim: dict[int, list[tuple[tuple[int, ...], float]]] = {}
         for s, f in st.get_simplices():
             by_dim.setdefault(len(s) - 1, []).append((tuple(sorted(s)), f))
-        n = num_vertices if num_vertices is not None else (max((s[0] for s, _ in by_dim.get(0, [])), default=-1) + 1)
+        n = (
+            num_vertices
+            if num_vertices is not None
+            else (max((s[0] for s, _ in by_dim.get(0, [])), default=-1) + 1)
+        )
         present = {s[0] for s, _ in by_dim.get(0, [])}
         by_dim.setdefault(0, []).extend(((v,), 0.0) for v in range(n) if v not in present)
         dim = max(by_dim) if by_dim else 0
@@ -152,7 +158,9 @@ class SimplicialComplex:
 
     def cofaces(self, p: int) -> list[list[list[int]]]:
         """``cof[i][k]``: indices of the k-simplices containing the i-th p-simplex (k >= p), i.e. its star."""
-        cof: list[list[list[int]]] = [[[] for _ in range(self.dim + 1)] for _ in range(len(self.simplices[p]))]
+        cof: list[list[list[int]]] = [
+            [[] for _ in range(self.dim + 1)] for _ in range(len(self.simplices[p]))
+        ]
         for i in range(len(self.simplices[p])):
             cof[i][p].append(i)
         for k in range(p + 1, self.dim + 1):

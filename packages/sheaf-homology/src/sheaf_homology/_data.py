@@ -75,7 +75,9 @@ def load_cora() -> NodeData:
     return NodeData(torch.as_tensor(x), torch.as_tensor(y), ei)
 
 
-def random_split(n: int, seed: int, fractions: tuple[float, float, float] = (0.6, 0.2, 0.2)) -> tuple[Tensor, ...]:
+def random_split(
+    n: int, seed: int, fractions: tuple[float, float, float] = (0.6, 0.2, 0.2)
+) -> tuple[Tensor, ...]:
     """Boolean train/val/test masks of a seeded random split (60/20/20 by default)."""
     if abs(sum(fractions) - 1) > 1e-9 or min(fractions) < 0:
         raise ValueError(f"fractions must be >= 0 and sum to 1, got {fractions}")
@@ -118,9 +120,7 @@ def two_planes(n: int, noise: float, band: float, rng: np.random.Generator) -> t
     return pos, (np.abs(t) < band).astype(np.int64)
 
 
-def stratified_clouds(
-    num_clouds: int, points: int, k: int, noise: float, band: float, seed: int
-) -> NodeData:
+def stratified_clouds(num_clouds: int, points: int, k: int, noise: float, band: float, seed: int) -> NodeData:
     """Disjoint union of ``num_clouds`` two-plane clouds with kNN graphs; features are rigid-motion invariant.
 
     Features ``[1, degree / k]`` (no coordinates, so only the graph's local shape can tell the classes apart);

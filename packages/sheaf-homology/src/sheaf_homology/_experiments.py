@@ -72,7 +72,10 @@ def prepare(data: NodeData, cfg: ExperimentConfig, weights_from: str = "features
     builder = PersistentLocalHomologySheaf(K, w, max_stalk_dim=cfg.lhs_dim)
     t3 = time.perf_counter()
     return GraphSheaves(
-        data, lhs, builder, w if weights_from == "pos" else None,
+        data,
+        lhs,
+        builder,
+        w if weights_from == "pos" else None,
         {"complex": t1 - t0, "lhs": t2 - t1, "persistent": t3 - t2},
     )
 
@@ -146,7 +149,9 @@ def run_stratified(cfg: ExperimentConfig, scfg: StratifiedConfig, metrics: dict[
     ecfg = ExperimentConfig(**{**cfg.__dict__, "train": tcfg})
     bar = tqdm(total=len(cfg.seeds) * len(cfg.models), desc="stratified")
     for seed in cfg.seeds:
-        data = stratified_clouds(sum(scfg.clouds), scfg.points, scfg.k, scfg.noise, scfg.band, seed=1000 + seed)
+        data = stratified_clouds(
+            sum(scfg.clouds), scfg.points, scfg.k, scfg.noise, scfg.band, seed=1000 + seed
+        )
         gs = prepare(data, ecfg, "pos")
         g = data.groups
         assert g is not None

@@ -55,7 +55,9 @@ class GraphSignalType:
         if isinstance(x, torch.Tensor):
             if not x.is_floating_point():
                 if x.ndim != 2 or x.shape[0] != 2:
-                    raise ValueError(f"integer data must be an edge_index of shape (2, E), got {tuple(x.shape)}")
+                    raise ValueError(
+                        f"integer data must be an edge_index of shape (2, E), got {tuple(x.shape)}"
+                    )
                 return p[x]
             if x.shape[0] != self.num_nodes:
                 raise ValueError(f"node axis has length {x.shape[0]}, expected {self.num_nodes}")

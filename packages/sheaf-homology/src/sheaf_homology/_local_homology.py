@@ -33,8 +33,14 @@ class RelativeStar:
     boundary: list[np.ndarray]
 
 
-def relative_star(K: SimplicialComplex, p: int, cof: list[list[int]]) -> RelativeStar:
-    """Relative star complex of the p-simplex whose star (per dimension) is ``cof``."""
+def relative_star(
+    K: SimplicialComplex, p: int, cof: list[list[int]], rank: Sequence[float] | None = None
+) -> RelativeStar:
+    """Relative star complex of the p-simplex whose star (per dimension) is ``cof``.
+
+    Simplices are oriented by increasing vertex label, or by increasing ``rank[v]`` when given (a
+    label-independent orientation, used by the persistent sheaf).
+    """
     sims = [np.array(sorted(c), dtype=np.int64) for c in cof]
     local = [{g: i for i, g in enumerate(s.tolist())} for s in sims]
     sigma = set(K.tuples[p][sims[p][0]]) if len(sims[p]) else set()
@@ -47,10 +53,13 @@ def relative_star(K: SimplicialComplex, p: int, cof: list[list[int]]) -> Relativ
         idx, loc = K._index[k - 1], local[k - 1]
         for j, g in enumerate(sims[k].tolist()):
             tau = K.tuples[k][g]
+            if rank is not None:
+                tau = tuple(sorted(tau, key=lambda v: (rank[v], v)))
             for a in range(k + 1):
                 if tau[a] in sigma:
                     continue
-                mat[loc[idx[tau[:a] + tau[a + 1 :]]], j] = -1.0 if a % 2 else 1.0
+                face = tuple(sorted(tau[:a] + tau[a + 1 :])) if rank is not None else tau[:a] + tau[a + 1 :]
+                mat[loc[idx[face]], j] = -1.0 if a % 2 else 1.0
         bnd.append(mat)
     return RelativeStar(sims, bnd)
 

@@ -169,7 +169,9 @@ class SheafNet(nn.Module):
         h = F.dropout(x, self.cfg.input_dropout, self.training)
         h = self.lift(h).reshape(n, self.D, self.cfg.hidden)
         if sheaf is not None:
-            sheaf = Sheaf(sheaf.edge_index, sheaf.maps.to(h.dtype), sheaf.num_nodes, sheaf.vertex_dims, sheaf.edge_dims)
+            sheaf = Sheaf(
+                sheaf.edge_index, sheaf.maps.to(h.dtype), sheaf.num_nodes, sheaf.vertex_dims, sheaf.edge_dims
+            )
         for i, layer in enumerate(self.layers):
             s = self.maps[i](h, und) if und is not None else sheaf
             assert s is not None

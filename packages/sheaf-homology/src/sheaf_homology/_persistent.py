@@ -7,7 +7,9 @@ Our reading of Cesa & Behboodi (arXiv 2311.10156), stated precisely:
 2. Persistence of the filtered relative star (standard column reduction ``R = D V``) gives bars
    ``(degree, birth simplex, death simplex or none)`` and one *birth cycle* per bar (``R_j`` for a pair,
    ``V_i`` for an essential class). The birth cycles form a basis of the star's relative cycles that is natural
-   for the filtration: this is the canonical basis of the stalk. Bars are sorted by lifetime and the longest
+   for the filtration: this is the canonical basis of the stalk. Its signs follow the orientation of the
+   simplices, which we take from a label-free vertex order (each vertex ranked by its smallest incident
+   weight), so for generic weights (no ties) the sheaf does not depend on the node labels at all. Bars are sorted by lifetime and the longest
    ``max_stalk_dim`` kept.
 3. For ``v <= e`` the chain projection of ``v``'s (unit-norm) birth cycles onto ``st e`` is a cycle of ``st e``;
    its exact coordinates in ``e``'s birth-cycle basis form the combinatorial map ``M_{v<e}``.
@@ -32,9 +34,9 @@ from ._local_homology import RelativeStar, relative_star
 from ._sheaf import Sheaf
 
 
-def simplex_filtration(K: SimplicialComplex, edge_weights: Tensor, edge_faces: list[np.ndarray] | None = None) -> list[
-    Tensor
-]:
+def simplex_filtration(
+    K: SimplicialComplex, edge_weights: Tensor, edge_faces: list[np.ndarray] | None = None
+) -> list[Tensor]:
     """Rips-rule filtration: vertices 0, edges ``w``, higher simplices the max of their edges (differentiable).
 
     Shapes:
@@ -93,13 +95,21 @@ class StarPersistence:
     cycles: np.ndarray
 
 
-def star_persistence(star: RelativeStar, values: list[np.ndarray]) -> StarPersistence:
-    """Persistence (bars and birth cycles) of a relative star filtered by ``values`` (per dimension, per simplex)."""
+def star_persistence(
+    star: RelativeStar, values: list[np.ndarray], tiebreak: list[np.ndarray] | None = None
+) -> StarPersistence:
+    """Persistence (bars and birth cycles) of a relative star filtered by ``values`` (per dimension, per simplex).
+
+    Simplices enter by (value, dimension, ``tiebreak`` value, label index); a label-free ``tiebreak`` (e.g. the
+    sum of a simplex's edge weights) makes the order independent of the node labels for generic weights.
+    """
     items = []
     for k, sims in enumerate(star.simplices):
         for loc, g in enumerate(sims):
-            items.append((float(values[k][g]), k, int(g), loc))
+            tb = float(tiebreak[k][g]) if tiebreak is not None else 0.0
+            items.append((float(values[k][g]), k, tb, int(g), loc))
     items.sort()
+    items = [(v, k, g, loc) for v, k, _, g, loc in items]
     n = len(items)
     pos = {(k, loc): i for i, (_, k, _, loc) in enumerate(items)}
     d = np.zeros((n, n))
@@ -126,7 +136,9 @@ def star_persistence(star: RelativeStar, values: list[np.ndarray]) -> StarPersis
     return StarPersistence(dims, gids, np.array(bars, dtype=np.int64).reshape(-1, 3), cycles)
 
 
-def link_diagram_gudhi(K: SimplicialComplex, values: list[np.ndarray], p: int, i: int) -> list[tuple[int, float, float]]:
+def link_diagram_gudhi(
+    K: SimplicialComplex, values: list[np.ndarray], p: int, i: int
+) -> list[tuple[int, float, float]]:
     """Persistence diagram of the relative star of the i-th p-simplex, computed by gudhi on its filtered link.
 
     ``H_k(K, K - st s)`` is the reduced homology ``H~_{k-p-1}`` of the link, each link simplex ``t`` entering at
@@ -213,16 +225,26 @@ class PersistentLocalHomologySheaf:
         self._faces = [np.zeros((0, 0), dtype=np.int64)] * 2 + [K.edge_faces(k) for k in range(2, K.dim + 1)]
         self._vcof = K.cofaces(0)
         self._ecof = K.cofaces(1) if K.dim >= 1 else []
-        self._vstars = [relative_star(K, 0, c) for c in self._vcof]
-        self._estars = [relative_star(K, 1, c) for c in self._ecof]
         self._offsets = np.cumsum([0] + K.counts())
         self.refresh(weights)
 
     def refresh(self, weights: Tensor) -> None:
         """Recompute the pairing, bases and combinatorial maps from the current weights."""
-        vals = [f.detach().cpu().double().numpy() for f in simplex_filtration(self.K, weights.detach(), self._faces)]
+        vals = [
+            f.detach().cpu().double().numpy()
+            for f in simplex_filtration(self.K, weights.detach(), self._faces)
+        ]
         cap = 2 * float(weights.detach().max()) if self.cap is None else float(self.cap)
         self._cap = cap
+        # orient simplices by a label-free vertex order (smallest incident weight; labels only break ties)
+        w1 = vals[1] if self.K.dim >= 1 else np.zeros(0)
+        rank = np.full(self.K.num_vertices, np.inf)
+        if len(w1):
+            np.minimum.at(rank, self.K.edges[:, 0], w1)
+            np.minimum.at(rank, self.K.edges[:, 1], w1)
+        rank_l = rank.tolist()
+        self._vstars = [relative_star(self.K, 0, c, rank_l) for c in self._vcof]
+        self._estars = [relative_star(self.K, 1, c, rank_l) for c in self._ecof]
 
         def _keep(sp: StarPersistence) -> np.ndarray:
             life = []
@@ -231,11 +253,19 @@ class PersistentLocalHomologySheaf:
                 fd = cap if d < 0 else vals[sp.gids[d, 0]][sp.gids[d, 1]]
                 life.append(fd - fb)
             life_a = np.array(life)
-            ok = [i for i in np.argsort(-life_a, kind="stable") if sp.bars[i, 0] in self.degrees and life_a[i] > 0]
+            ok = [
+                i
+                for i in np.argsort(-life_a, kind="stable")
+                if sp.bars[i, 0] in self.degrees and life_a[i] > 0
+            ]
             return np.array(ok[: self.D], dtype=np.int64)
 
-        vp = [star_persistence(s, vals) for s in self._vstars]
-        ep = [star_persistence(s, vals) for s in self._estars]
+        w1t = torch.as_tensor(w1)
+        tieb = [np.zeros(self.K.num_vertices), w1] + [
+            w1t[torch.as_tensor(self._faces[k])].sum(1).numpy() for k in range(2, self.K.dim + 1)
+        ]
+        vp = [star_persistence(s, vals, tieb) for s in self._vstars]
+        ep = [star_persistence(s, vals, tieb) for s in self._estars]
         vkeep = [_keep(s) for s in vp]
         ekeep = [_keep(s) for s in ep]
         e = len(self.K.edges)
@@ -261,7 +291,9 @@ class PersistentLocalHomologySheaf:
         self.vertex_dims = torch.as_tensor([len(k) for k in vkeep])
         self.edge_dims = torch.as_tensor([len(k) for k in ekeep])
 
-    def _bar_table(self, sps: list[StarPersistence], keeps: list[np.ndarray], n: int) -> tuple[Tensor, Tensor]:
+    def _bar_table(
+        self, sps: list[StarPersistence], keeps: list[np.ndarray], n: int
+    ) -> tuple[Tensor, Tensor]:
         """Flat simplex ids of the birth and death of every kept bar: ``(n, D)`` each, -1 = essential/absent."""
         birth = -np.ones((n, self.D), dtype=np.int64)
         death = -np.ones((n, self.D), dtype=np.int64)

@@ -51,17 +51,28 @@ class SheafAttention(MessagePassing):
         super().__init__(aggr="add", node_dim=0)
         if heads < 1:
             raise ValueError(f"heads must be >= 1, got {heads}")
-        self.in_channels, self.out_channels, self.stalk_dim, self.heads = in_channels, out_channels, stalk_dim, heads
+        self.in_channels, self.out_channels, self.stalk_dim, self.heads = (
+            in_channels,
+            out_channels,
+            stalk_dim,
+            heads,
+        )
         self.negative_slope = negative_slope
         self.lin = nn.Linear(in_channels, out_channels * heads, bias=False)
-        self.att_src = nn.Parameter(torch.randn(heads, stalk_dim * out_channels) / (stalk_dim * out_channels) ** 0.5)
-        self.att_dst = nn.Parameter(torch.randn(heads, stalk_dim * out_channels) / (stalk_dim * out_channels) ** 0.5)
+        self.att_src = nn.Parameter(
+            torch.randn(heads, stalk_dim * out_channels) / (stalk_dim * out_channels) ** 0.5
+        )
+        self.att_dst = nn.Parameter(
+            torch.randn(heads, stalk_dim * out_channels) / (stalk_dim * out_channels) ** 0.5
+        )
 
     def forward(self, x: Tensor, sheaf: Sheaf, uniform: bool = False) -> Tensor:
         """Args: uniform: replace the attention by ``1 / deg`` (for checks against SheafConv)."""
         check_stalk_input(x, sheaf, self.in_channels)
         if sheaf.stalk_dim != self.stalk_dim:
-            raise ValueError(f"layer built for stalk_dim {self.stalk_dim}, sheaf has stalk_dim {sheaf.stalk_dim}")
+            raise ValueError(
+                f"layer built for stalk_dim {self.stalk_dim}, sheaf has stalk_dim {sheaf.stalk_dim}"
+            )
         n, dv = x.shape[:2]
         ei, transport, self_block, _, deg = renorm_factors(sheaf)
         transport, self_block, deg = transport.to(x.dtype), self_block.to(x.dtype), deg.to(x.dtype)
