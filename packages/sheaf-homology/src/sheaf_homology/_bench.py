@@ -1,4 +1,4 @@
-"""Cost of building (persistent) local homology sheaves vs the number of simplices (``sheaf-homology bench``)."""
+"""Cost of building (persistent) local homology sheaves vs the number of simplices (``bench``)."""
 
 from __future__ import annotations
 
@@ -43,7 +43,8 @@ def bench_construction(
     """Median wall time (s) and peak traced memory (MiB) per stage, for two-plane clouds of growing size.
 
     Bounded degree: kNN graphs (k fixed) so the star sizes do not grow with n. Stages: clique complex (gudhi),
-    local homology sheaf, persistent sheaf (our reduction, pairing + bases), persistent sheaf evaluation with a
+    local homology sheaf, persistent sheaf (our reduction, pairing + bases), persistent sheaf evaluation with
+    a
     backward pass (the per-step cost in training), and gudhi persistence of every vertex link (cross-check).
     """
     rows: list[dict[str, float]] = []

@@ -86,8 +86,8 @@ def bench(args: argparse.Namespace) -> dict[str, object]:
 
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    sizes = [100, 200, 400, 800] if args.quick else [100, 200, 400, 800, 1600, 3200]
-    result = bench_construction(sizes, repeats=1 if args.quick else 3)
+    sizes = [100, 200, 400, 800] if args.quick else [200, 400, 800, 1600, 3200]
+    result = bench_construction(sizes, repeats=1 if args.quick else 2)
     flat: dict[str, object] = {k: v for k, v in result.items() if k != "rows"}
     rows = result["rows"]
     assert isinstance(rows, list)

@@ -1,4 +1,4 @@
-"""Data: the Cora citation graph (from the graphdatascience package), stratified point clouds, heterophilic graphs."""
+"""Data: Cora (from the graphdatascience package), stratified point clouds, heterophilic graphs."""
 
 from __future__ import annotations
 
@@ -57,7 +57,8 @@ def cora_dir() -> Path:
 def load_cora() -> NodeData:
     """Cora (McCallum et al. 2000; Sen et al. 2008): 2708 papers, 1433 binary word features, 7 subjects.
 
-    Read from ``graphdatascience/resources/cora/cora_{nodes,rels}.parquet.gzip`` with pandas/pyarrow. Features are
+    Read from ``graphdatascience/resources/cora/cora_{nodes,rels}.parquet.gzip`` with pandas/pyarrow. Features
+    are
     row-normalised (sum 1), as is usual for Cora; citations become undirected edges.
     """
     import pandas as pd
@@ -103,7 +104,8 @@ def knn_edges(points: np.ndarray, k: int) -> np.ndarray:
 def two_planes(n: int, noise: float, band: float, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     """Points on two planes crossing in a line (a stratified space), randomly rotated.
 
-    Half the points on each plane ``{(s, t cos a, t sin a)}`` with ``a`` uniform in [50, 90] degrees, ``(s, t)``
+    Half the points on each plane ``{(s, t cos a, t sin a)}`` with ``a`` uniform in [50, 90] degrees, ``(s,
+    t)``
     uniform in ``[-1, 1]^2``; Gaussian noise of std ``noise``; label 1 (singular stratum) if ``|t| < band``.
 
     Returns:
@@ -124,10 +126,11 @@ def stratified_clouds(num_clouds: int, points: int, k: int, noise: float, band: 
     """Disjoint union of ``num_clouds`` two-plane clouds with kNN graphs; features are rigid-motion invariant.
 
     Features ``[1, degree / k]`` (no coordinates, so only the graph's local shape can tell the classes apart);
-    ``pos`` keeps the coordinates (used for the distance filtration of the persistent sheaf); ``groups`` the cloud.
+    ``pos`` keeps the coordinates (used for the distance filtration of the persistent sheaf); ``groups`` the
+    cloud.
     """
     rng = np.random.default_rng(seed)
-    xs, ys, es, ps, gs = [], [], [], [], []
+    _xs, ys, es, ps, gs = [], [], [], [], []
     off = 0
     for c in range(num_clouds):
         pos, lab = two_planes(points, noise, band, rng)
@@ -154,7 +157,8 @@ def heterophilic_graph(
 ) -> NodeData:
     """Synthetic graph with controlled edge homophily (documented generator).
 
-    Each node gets a label uniformly at random; then ``n * degree / 2`` edges are drawn: a random endpoint ``u``,
+    Each node gets a label uniformly at random; then ``n * degree / 2`` edges are drawn: a random endpoint
+    ``u``,
     and with probability ``homophily`` a random node of the same class, otherwise a random node of the class
     ``(y_u + 1) mod classes`` (a fixed "partner" class, so heterophily is structured and learnable).
     Features: a random class mean in ``R^feat_dim`` plus Gaussian noise of std ``feat_noise``.

@@ -55,7 +55,8 @@ class GraphSheaves:
 def prepare(data: NodeData, cfg: ExperimentConfig, weights_from: str = "features") -> GraphSheaves:
     """Clique complex, local homology sheaf and persistent builder for ``data``.
 
-    ``weights_from="features"``: the pairing starts from input-feature distances and the model later weights the
+    ``weights_from="features"``: the pairing starts from input-feature distances and the model later weights
+    the
     sheaf by distances of its learned embedding; ``"pos"``: the weights are the point distances (fixed).
     """
     t0 = time.perf_counter()
@@ -133,7 +134,7 @@ def run_cora(cfg: ExperimentConfig, metrics: dict[str, object]) -> None:
 
 @dataclass(frozen=True)
 class StratifiedConfig:
-    """The two-planes task: clouds per seed (train/val/test), points, kNN k, noise, singular band half-width."""
+    """Two-planes task: clouds per seed (train/val/test), points, kNN k, noise, singular band half-width."""
 
     clouds: tuple[int, int, int] = (6, 2, 4)
     points: int = 300

@@ -16,7 +16,8 @@ from ._sheaf import Sheaf
 class GraphSignalType:
     """Node-indexed data under relabelling of the nodes by ``S_n``.
 
-    A permutation ``g`` with index array ``p`` (``equi_groups.SymmetricGroup.permutation``) sends node ``i`` to
+    A permutation ``g`` with index array ``p`` (``equi_groups.SymmetricGroup.permutation``) sends node ``i``
+    to
     node ``p[i]``. :meth:`transform` acts on
 
     - a floating tensor or array with the node axis first: ``x'[p[i]] = x[i]``;

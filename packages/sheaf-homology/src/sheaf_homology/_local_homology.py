@@ -1,10 +1,14 @@
 """The local homology sheaf of a simplicial complex (Cesa & Behboodi, arXiv 2311.10156).
 
 For a simplex ``s`` of ``K`` the local homology is ``H_k(K, K - st s)``; excision makes it the homology of the
-*relative star complex*: the chains on the simplices that contain ``s``, with the boundary that keeps only faces
-still containing ``s``. (Equivalently ``H_k(K, K - st s) = H~_{k - dim s - 1}(lk s)``.) For ``s <= t`` the open
-star of ``t`` lies in the one of ``s``, and projecting chains of ``st s`` onto ``st t`` is a chain map: it induces
-the restriction map ``F(s) -> F(t)``. We represent classes by harmonic chains (cycles orthogonal to boundaries),
+*relative star complex*: the chains on the simplices that contain ``s``, with the boundary that keeps only
+faces
+still containing ``s``. (Equivalently ``H_k(K, K - st s) = H~_{k - dim s - 1}(lk s)``.) For ``s <= t`` the
+open
+star of ``t`` lies in the one of ``s``, and projecting chains of ``st s`` onto ``st t`` is a chain map: it
+induces
+the restriction map ``F(s) -> F(t)``. We represent classes by harmonic chains (cycles orthogonal to
+boundaries),
 so the restriction map in orthonormal bases is ``B_t^T P_{s->t} B_s``.
 """
 
@@ -113,10 +117,13 @@ def local_homology_sheaf(
     Paper: G. Cesa, A. Behboodi, "Algebraic Topological Networks via the Persistent Local Homology Sheaf",
     arXiv 2311.10156 (2023).
 
-    ``F(s) = (+)_{k in degrees} H_k(K, K - st s)`` for vertices and edges ``s``, with harmonic orthonormal bases
-    ordered from the highest degree down (then by singular vectors, an arbitrary but deterministic choice), and
+    ``F(s) = (+)_{k in degrees} H_k(K, K - st s)`` for vertices and edges ``s``, with harmonic orthonormal
+    bases
+    ordered from the highest degree down (then by singular vectors, an arbitrary but deterministic choice),
+    and
     restriction maps ``F(v) -> F(e)`` induced by projecting chains of the open star of ``v`` onto the one of
-    ``e``. Examples of stalks: a vertex inside a triangulated surface has ``H_2 = R``; a vertex where two planes
+    ``e``. Examples of stalks: a vertex inside a triangulated surface has ``H_2 = R``; a vertex where two
+    planes
     cross has ``H_2 = R^3``; a graph vertex of degree d (1-dimensional complex) has ``H_1 = R^{d-1}``; a leaf
     vertex has the empty stalk (trivial local homology), an isolated vertex has ``H_0 = R``.
 
@@ -128,7 +135,8 @@ def local_homology_sheaf(
         dtype: dtype of the restriction maps.
 
     Returns:
-        A :class:`Sheaf` on the edges of ``K`` with ``vertex_dims`` / ``edge_dims`` the (truncated) Betti sums.
+        A :class:`Sheaf` on the edges of ``K`` with ``vertex_dims`` / ``edge_dims`` the (truncated) Betti
+        sums.
 
     Examples:
         >>> from sheaf_homology import SimplicialComplex

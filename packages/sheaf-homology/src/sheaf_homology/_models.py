@@ -23,7 +23,8 @@ class ModelConfig:
     """Hyper-parameters shared by all node classifiers.
 
     Args:
-        hidden: channels per stalk coordinate (sheaf models) or hidden width (GCN/GAT: ``hidden * stalk_dim``).
+        hidden: channels per stalk coordinate (sheaf models) or hidden width (GCN/GAT: ``hidden *
+        stalk_dim``).
         stalk_dim: padded stalk dimension of learned sheaves (NSD).
         layers: number of propagation layers.
         dropout: dropout on hidden features.
@@ -88,7 +89,8 @@ class SheafNet(nn.Module):
 
     Paper: Cesa & Behboodi, arXiv 2311.10156 (local homology sheaf models); Bodnar et al., NeurIPS 2022 (NSD).
 
-    ``x (N, C_in) -> Linear -> (N, D, C)``, then ``layers`` times ``X <- X + dropout(elu(layer(X, F)))`` (or the
+    ``x (N, C_in) -> Linear -> (N, D, C)``, then ``layers`` times ``X <- X + dropout(elu(layer(X, F)))`` (or
+    the
     NSD update for ``layer="diffusion"``), then ``vec(X) -> Linear -> logits``.
 
     Args:
@@ -97,7 +99,8 @@ class SheafNet(nn.Module):
         stalk_dim: D (must equal the padded stalk dimension of a given sheaf).
         sheaf: ``"learned-diag"`` / ``"learned-orth"`` (NSD, maps from features per layer), ``"fixed"`` (a
             :class:`Sheaf` passed to forward) or ``"persistent"`` (a :class:`PersistentLocalHomologySheaf`
-            passed to forward, weighted by distances of a learned embedding of ``x``, plus the constant sheaf).
+            passed to forward, weighted by distances of a learned embedding of ``x``, plus the constant
+            sheaf).
         layer: ``"conv"`` (:class:`SheafConv`), ``"attention"`` (:class:`SheafAttention`) or ``"diffusion"``.
         cfg: :class:`ModelConfig`.
 
@@ -139,7 +142,7 @@ class SheafNet(nn.Module):
         self.readout = nn.Linear(stalk_dim * c, num_classes)
 
     def edge_weights(self, x: Tensor, builder: PersistentLocalHomologySheaf) -> Tensor:
-        """Distances ``|phi(x_u) - phi(x_v)|`` of the learned embedding over the complex's edges: ``(n_1,)``."""
+        """Distances ``|phi(x_u) - phi(x_v)|`` of the learned embedding on the complex's edges: ``(n_1,)``."""
         z = self.embed(x)
         e = torch.as_tensor(builder.K.edges.T.copy(), dtype=torch.long, device=x.device).reshape(2, -1)
         return (z[e[0]] - z[e[1]]).pow(2).sum(-1).add(1e-12).sqrt()

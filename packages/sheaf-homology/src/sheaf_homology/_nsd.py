@@ -17,7 +17,8 @@ class LearnedRestrictionMaps(nn.Module):
     NeurIPS 2022.
 
     ``kind="diag"``: ``F = diag(tanh(W [x_v || x_u]))``; ``kind="orth"``: ``F = exp(A - A^T)`` with A strictly
-    lower triangular from ``W [x_v || x_u]`` (an orthogonal map). Phi reads both ends in a fixed order (target,
+    lower triangular from ``W [x_v || x_u]`` (an orthogonal map). Phi reads both ends in a fixed order
+    (target,
     source), so the maps are equivariant under node relabelling.
 
     Args:

@@ -6,15 +6,19 @@ Our reading of Cesa & Behboodi (arXiv 2311.10156), stated precisely:
    vertices at 0. Each relative star complex (see ``_local_homology``) is filtered by ``f``.
 2. Persistence of the filtered relative star (standard column reduction ``R = D V``) gives bars
    ``(degree, birth simplex, death simplex or none)`` and one *birth cycle* per bar (``R_j`` for a pair,
-   ``V_i`` for an essential class). The birth cycles form a basis of the star's relative cycles that is natural
+   ``V_i`` for an essential class). The birth cycles form a basis of the star's relative cycles that is
+   natural
    for the filtration: this is the canonical basis of the stalk. Its signs follow the orientation of the
    simplices, which we take from a label-free vertex order (each vertex ranked by its smallest incident
-   weight), so for generic weights (no ties) the sheaf does not depend on the node labels at all. Bars are sorted by lifetime and the longest
+   weight), so for generic weights (no ties) the sheaf does not depend on the node labels at all. Bars are
+   sorted by lifetime and the longest
    ``max_stalk_dim`` kept.
-3. For ``v <= e`` the chain projection of ``v``'s (unit-norm) birth cycles onto ``st e`` is a cycle of ``st e``;
+3. For ``v <= e`` the chain projection of ``v``'s (unit-norm) birth cycles onto ``st e`` is a cycle of ``st
+e``;
    its exact coordinates in ``e``'s birth-cycle basis form the combinatorial map ``M_{v<e}``.
 4. The restriction map is ``F_{v<e} = diag(rho_e) M_{v<e} diag(rho_v)`` with ``rho = tanh(lifetime / scale)``
-   (essential bars die at ``cap``, by default twice the largest weight). Lifetimes are differences of entries of ``w``, so gradients reach the
+   (essential bars die at ``cap``, by default twice the largest weight). Lifetimes are differences of entries
+   of ``w``, so gradients reach the
    weights; the pairing (which simplex kills which) is piecewise constant and is recomputed on ``refresh``.
    Zero-length bars have ``rho = 0`` and are dropped from the stalks.
 """
@@ -37,7 +41,7 @@ from ._sheaf import Sheaf
 def simplex_filtration(
     K: SimplicialComplex, edge_weights: Tensor, edge_faces: list[np.ndarray] | None = None
 ) -> list[Tensor]:
-    """Rips-rule filtration: vertices 0, edges ``w``, higher simplices the max of their edges (differentiable).
+    """Rips-rule filtration: vertices 0, edges ``w``, higher simplices the max of their edges.
 
     Shapes:
         edge_weights: ``(n_1,)``; returns a list over dimensions of ``(n_k,)``.
@@ -98,9 +102,10 @@ class StarPersistence:
 def star_persistence(
     star: RelativeStar, values: list[np.ndarray], tiebreak: list[np.ndarray] | None = None
 ) -> StarPersistence:
-    """Persistence (bars and birth cycles) of a relative star filtered by ``values`` (per dimension, per simplex).
+    """Persistence (bars, birth cycles) of a relative star filtered by ``values`` (per dimension, simplex).
 
-    Simplices enter by (value, dimension, ``tiebreak`` value, label index); a label-free ``tiebreak`` (e.g. the
+    Simplices enter by (value, dimension, ``tiebreak`` value, label index); a label-free ``tiebreak`` (e.g.
+    the
     sum of a simplex's edge weights) makes the order independent of the node labels for generic weights.
     """
     items = []
@@ -141,11 +146,13 @@ def link_diagram_gudhi(
 ) -> list[tuple[int, float, float]]:
     """Persistence diagram of the relative star of the i-th p-simplex, computed by gudhi on its filtered link.
 
-    ``H_k(K, K - st s)`` is the reduced homology ``H~_{k-p-1}`` of the link, each link simplex ``t`` entering at
+    ``H_k(K, K - st s)`` is the reduced homology ``H~_{k-p-1}`` of the link, each link simplex ``t`` entering
+    at
     ``f(t * s)``; the empty simplex enters at ``f(s)`` and supplies the reduced degree -1.
 
     Returns:
-        Bars ``(relative degree, birth, death)`` with ``death = inf`` for essential ones, zero-length bars omitted.
+        Bars ``(relative degree, birth, death)`` with ``death = inf`` for essential ones, zero-length bars
+        omitted.
     """
     s = tuple(int(x) for x in K.simplices[p][i])
     st = gudhi.SimplexTree()
@@ -248,7 +255,7 @@ class PersistentLocalHomologySheaf:
 
         def _keep(sp: StarPersistence) -> np.ndarray:
             life = []
-            for deg, b, d in sp.bars:
+            for _deg, b, d in sp.bars:
                 fb = vals[sp.gids[b, 0]][sp.gids[b, 1]]
                 fd = cap if d < 0 else vals[sp.gids[d, 0]][sp.gids[d, 1]]
                 life.append(fd - fb)
@@ -294,7 +301,7 @@ class PersistentLocalHomologySheaf:
     def _bar_table(
         self, sps: list[StarPersistence], keeps: list[np.ndarray], n: int
     ) -> tuple[Tensor, Tensor]:
-        """Flat simplex ids of the birth and death of every kept bar: ``(n, D)`` each, -1 = essential/absent."""
+        """Flat simplex ids of birth and death of every kept bar: ``(n, D)`` each, -1 = essential/absent."""
         birth = -np.ones((n, self.D), dtype=np.int64)
         death = -np.ones((n, self.D), dtype=np.int64)
         for i, (sp, keep) in enumerate(zip(sps, keeps, strict=True)):
@@ -306,7 +313,7 @@ class PersistentLocalHomologySheaf:
         return torch.as_tensor(birth), torch.as_tensor(death)
 
     def lifetimes(self, weights: Tensor) -> tuple[Tensor, Tensor]:
-        """Differentiable bar weights ``rho = tanh(lifetime / scale)``: vertices ``(N, D)``, edges ``(E, D)``."""
+        """Differentiable bar weights ``rho = tanh(lifetime / scale)``: vertices (N, D), edges (E, D)."""
         f = torch.cat(simplex_filtration(self.K, weights, self._faces))
         cap = 2 * weights.max() if self.cap is None else weights.new_tensor(self.cap)
         scale = weights.median() if self.scale is None else weights.new_tensor(self.scale)

@@ -35,8 +35,10 @@ class Sheaf:
 
     Each node ``v`` has a stalk ``F(v) = R^{d_v}`` embedded in ``R^{Dv}`` (``d_v <= Dv``, padding zero), each
     undirected edge ``e = (u, v)`` a stalk ``F(e) = R^{d_e}`` in ``R^{De}``, and restriction maps
-    ``F_{u<e}, F_{v<e}: (De, Dv)``. The coboundary is ``(delta x)_e = F_{v<e} x_v - F_{u<e} x_u`` and the sheaf
-    Laplacian ``L = delta^T delta`` has blocks ``L_vv = sum_e F_{v<e}^T F_{v<e}`` and ``L_uv = -F_{u<e}^T F_{v<e}``.
+    ``F_{u<e}, F_{v<e}: (De, Dv)``. The coboundary is ``(delta x)_e = F_{v<e} x_v - F_{u<e} x_u`` and the
+    sheaf
+    Laplacian ``L = delta^T delta`` has blocks ``L_vv = sum_e F_{v<e}^T F_{v<e}`` and ``L_uv = -F_{u<e}^T
+    F_{v<e}``.
     An empty stalk (``d_v = 0``) is allowed: its node takes no part in diffusion (documented convention).
 
     Args:
@@ -164,7 +166,8 @@ class Sheaf:
             normalized: if True, ``D^{-1/2} L D^{-1/2}``.
             mode: ``"block"``: D is the block diagonal of L and ``D^{-1/2}`` its pseudo-inverse square root
                 (neural sheaf diffusion); ``"renorm"``: D is ``diag(L) + 1`` (what the layers use: defined for
-                empty stalks, differentiable, and equal to GCN's renormalised adjacency for the constant sheaf).
+                empty stalks, differentiable, and equal to GCN's renormalised adjacency for the constant
+                sheaf).
         """
         delta = self.coboundary()
         lap = delta.T @ delta

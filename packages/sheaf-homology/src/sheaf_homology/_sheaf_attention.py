@@ -15,7 +15,8 @@ from ._sheaf_conv import check_stalk_input, renorm_factors
 class SheafAttention(MessagePassing):
     """Sheaf attention: messages ``T_{uv} x_u W`` weighted by learned attention coefficients.
 
-    Paper: Cesa & Behboodi, arXiv 2311.10156 (attention on the local homology sheaf); Velickovic et al., "Graph
+    Paper: Cesa & Behboodi, arXiv 2311.10156 (attention on the local homology sheaf); Velickovic et al.,
+    "Graph
     Attention Networks", ICLR 2018; Barbero et al., "Sheaf Attention Networks" (2022).
 
     With ``h = x W`` (channels), scores ``s_{uv} = LeakyReLU(a_t . vec(h_v) + a_s . vec(h_u))`` and

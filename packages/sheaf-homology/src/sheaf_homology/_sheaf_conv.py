@@ -21,7 +21,8 @@ def renorm_factors(sheaf: Sheaf) -> tuple[Tensor, Tensor, Tensor, Tensor, Tensor
 
     Returns:
         ``edge_index`` (2, 2E), ``transport`` (2E, Dv, Dv) = ``Dh_t^{-1/2} F_t^T F_s Dh_s^{-1/2}``,
-        ``self_block`` (N, Dv, Dv) = ``Dh^{-1/2} D_v Dh^{-1/2}``, ``dinv`` (N, Dv) and ``deg`` (N,) in-degrees.
+        ``self_block`` (N, Dv, Dv) = ``Dh^{-1/2} D_v Dh^{-1/2}``, ``dinv`` (N, Dv) and ``deg`` (N,)
+        in-degrees.
     """
     ei, ms, md = sheaf.directed()
     n, dv = sheaf.num_nodes, sheaf.stalk_dim
@@ -37,14 +38,17 @@ def renorm_factors(sheaf: Sheaf) -> tuple[Tensor, Tensor, Tensor, Tensor, Tensor
 class SheafConv(MessagePassing):
     """Sheaf convolution ``Y = (I - Delta_F) X W`` on stalk features.
 
-    Paper: Cesa & Behboodi, arXiv 2311.10156 (sheaf convolution on the local homology sheaf); Hansen & Gebhardt,
+    Paper: Cesa & Behboodi, arXiv 2311.10156 (sheaf convolution on the local homology sheaf); Hansen &
+    Gebhardt,
     "Sheaf Neural Networks" (2020).
 
     ``Delta_F = Dh^{-1/2} L_F Dh^{-1/2}`` with ``Dh = diag(L_F) + 1``; per node
     ``y_v = (x_v - S_v x_v + sum_{u -> v} T_{uv} x_u) W`` where ``S_v = Dh_v^{-1/2} D_v Dh_v^{-1/2}`` and
-    ``T_{uv} = Dh_v^{-1/2} F_{v<e}^T F_{u<e} Dh_u^{-1/2}`` carries the stalk of ``u`` to the one of ``v`` through
+    ``T_{uv} = Dh_v^{-1/2} F_{v<e}^T F_{u<e} Dh_u^{-1/2}`` carries the stalk of ``u`` to the one of ``v``
+    through
     the edge stalk (a non-isotropic message). For the constant sheaf this is exactly GCN's renormalised
-    propagation ``Dt^{-1/2} (A + I) Dt^{-1/2} X W``. ``W`` acts on channels only, so the layer commutes with any
+    propagation ``Dt^{-1/2} (A + I) Dt^{-1/2} X W``. ``W`` acts on channels only, so the layer commutes with
+    any
     relabelling of the nodes (``in_type`` / ``out_type``: a :class:`GraphSignalType` set by the caller).
 
     Args:

@@ -71,7 +71,8 @@ def train_node_classifier(
         model.eval()
         with torch.no_grad():
             logits = forward(model)
-        scores = {k: accuracy(logits[m], y[m], cfg.balanced) for k, m in zip(("train", "val", "test"), masks)}
+        names = ("train", "val", "test")
+        scores = {k: accuracy(logits[m], y[m], cfg.balanced) for k, m in zip(names, masks, strict=True)}
         if scores["val"] > best["val"]:
             best = {**scores, "epoch": float(epoch)}
             best_state = copy.deepcopy(model.state_dict())
