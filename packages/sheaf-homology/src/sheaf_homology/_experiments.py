@@ -195,8 +195,9 @@ def run_hetero(cfg: ExperimentConfig, hcfg: HeteroConfig, metrics: dict[str, obj
                 runs[name].append(run_model(name, gs, masks, cfg, seed))
                 bar.update()
         bar.close()
-        _summarise(f"hetero_h{h}", runs, metrics)
-        metrics[f"hetero_h{h}.edge_homophily"] = float(np.mean(hs))
+        task = f"hetero_h{round(100 * h):02d}"  # no dot inside a key component: h=0.1 -> hetero_h10
+        _summarise(task, runs, metrics)
+        metrics[f"{task}.edge_homophily"] = float(np.mean(hs))
 
 
 def run_all(
