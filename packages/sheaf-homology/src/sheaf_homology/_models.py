@@ -1,0 +1,210 @@
+"""Node classifiers: GCN, GAT, neural sheaf diffusion and the local homology sheaf networks."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
+from torch_geometric.nn import GATConv, GCNConv
+
+from ._nsd import LearnedRestrictionMaps, SheafDiffusion, undirected_edges
+from ._persistent import PersistentLocalHomologySheaf
+from ._sheaf import Sheaf
+from ._sheaf_attention import SheafAttention
+from ._sheaf_conv import SheafConv
+
+MODEL_NAMES = ("gcn", "gat", "nsd", "nsd_orth", "lhs", "lhs_att", "lhs_persistent")
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    """Hyper-parameters shared by all node classifiers.
+
+    Args:
+        hidden: channels per stalk coordinate (sheaf models) or hidden width (GCN/GAT: ``hidden *
+        stalk_dim``).
+        stalk_dim: padded stalk dimension of learned sheaves (NSD).
+        layers: number of propagation layers.
+        dropout: dropout on hidden features.
+        input_dropout: dropout on the input features.
+        heads: attention heads of GAT (sheaf attention uses one head: its messages are D x D maps per edge).
+        embed_dim: dimension of the embedding whose distances weight the persistent sheaf.
+    """
+
+    hidden: int = 16
+    stalk_dim: int = 3
+    layers: int = 2
+    dropout: float = 0.5
+    input_dropout: float = 0.0
+    heads: int = 4
+    embed_dim: int = 8
+
+
+class GCN(nn.Module):
+    """Kipf & Welling (ICLR 2017) GCN baseline. Shapes: x ``(N, C_in)`` -> logits ``(N, classes)``."""
+
+    def __init__(self, in_channels: int, num_classes: int, cfg: ModelConfig = ModelConfig()) -> None:
+        super().__init__()
+        width = cfg.hidden * cfg.stalk_dim
+        dims = [in_channels] + [width] * (cfg.layers - 1) + [num_classes]
+        self.convs = nn.ModuleList(GCNConv(a, b) for a, b in zip(dims[:-1], dims[1:], strict=True))
+        self.cfg = cfg
+
+    def forward(self, x: Tensor, edge_index: Tensor, **_: object) -> Tensor:
+        x = F.dropout(x, self.cfg.input_dropout, self.training)
+        for i, conv in enumerate(self.convs):
+            x = conv(x, edge_index)
+            if i < len(self.convs) - 1:
+                x = F.dropout(F.elu(x), self.cfg.dropout, self.training)
+        return x
+
+
+class GAT(nn.Module):
+    """Velickovic et al. (ICLR 2018) GAT baseline. Shapes: x ``(N, C_in)`` -> logits ``(N, classes)``."""
+
+    def __init__(self, in_channels: int, num_classes: int, cfg: ModelConfig = ModelConfig()) -> None:
+        super().__init__()
+        per_head = max(cfg.hidden * cfg.stalk_dim // cfg.heads, 1)
+        self.convs = nn.ModuleList()
+        c = in_channels
+        for _ in range(cfg.layers - 1):
+            self.convs.append(GATConv(c, per_head, heads=cfg.heads, dropout=cfg.dropout))
+            c = per_head * cfg.heads
+        self.convs.append(GATConv(c, num_classes, heads=1, dropout=cfg.dropout))
+        self.cfg = cfg
+
+    def forward(self, x: Tensor, edge_index: Tensor, **_: object) -> Tensor:
+        x = F.dropout(x, self.cfg.input_dropout, self.training)
+        for i, conv in enumerate(self.convs):
+            x = conv(x, edge_index)
+            if i < len(self.convs) - 1:
+                x = F.dropout(F.elu(x), self.cfg.dropout, self.training)
+        return x
+
+
+class SheafNet(nn.Module):
+    """Lift -> sheaf layers (residual) -> read-out; the sheaf is learned, fixed, or persistent.
+
+    Paper: Cesa & Behboodi, arXiv 2311.10156 (local homology sheaf models); Bodnar et al., NeurIPS 2022 (NSD).
+
+    ``x (N, C_in) -> Linear -> (N, D, C)``, then ``layers`` times ``X <- X + dropout(elu(layer(X, F)))`` (or
+    the
+    NSD update for ``layer="diffusion"``), then ``vec(X) -> Linear -> logits``.
+
+    Args:
+        in_channels: C_in.
+        num_classes: number of classes.
+        stalk_dim: D (must equal the padded stalk dimension of a given sheaf).
+        sheaf: ``"learned-diag"`` / ``"learned-orth"`` (NSD, maps from features per layer), ``"fixed"`` (a
+            :class:`Sheaf` passed to forward) or ``"persistent"`` (a :class:`PersistentLocalHomologySheaf`
+            passed to forward, weighted by distances of a learned embedding of ``x``, plus the constant
+            sheaf).
+        layer: ``"conv"`` (:class:`SheafConv`), ``"attention"`` (:class:`SheafAttention`) or ``"diffusion"``.
+        cfg: :class:`ModelConfig`.
+
+    Shapes:
+        x: ``(N, C_in)``, edge_index ``(2, 2E)`` symmetric -> logits ``(N, num_classes)``.
+    """
+
+    def __init__(
+        self,
+        in_channels: int,
+        num_classes: int,
+        stalk_dim: int,
+        sheaf: str = "fixed",
+        layer: str = "conv",
+        cfg: ModelConfig = ModelConfig(),
+    ) -> None:
+        super().__init__()
+        if sheaf not in ("learned-diag", "learned-orth", "fixed", "persistent"):
+            raise ValueError(f"sheaf must be learned-diag, learned-orth, fixed or persistent, got {sheaf!r}")
+        if layer not in ("conv", "attention", "diffusion"):
+            raise ValueError(f"layer must be conv, attention or diffusion, got {layer!r}")
+        self.kind, self.layer_kind, self.cfg, self.D = sheaf, layer, cfg, stalk_dim
+        c = cfg.hidden
+        self.lift = nn.Linear(in_channels, stalk_dim * c)
+        self.layers = nn.ModuleList()
+        for _ in range(cfg.layers):
+            if layer == "conv":
+                self.layers.append(SheafConv(c, c))
+            elif layer == "attention":
+                self.layers.append(SheafAttention(c, c, stalk_dim, heads=1))
+            else:
+                self.layers.append(SheafDiffusion(c, stalk_dim))
+        if sheaf.startswith("learned"):
+            self.maps = nn.ModuleList(
+                LearnedRestrictionMaps(c, stalk_dim, sheaf.split("-")[1]) for _ in range(cfg.layers)
+            )
+        if sheaf == "persistent":
+            self.embed = nn.Linear(in_channels, cfg.embed_dim)
+        self.readout = nn.Linear(stalk_dim * c, num_classes)
+
+    def edge_weights(self, x: Tensor, builder: PersistentLocalHomologySheaf) -> Tensor:
+        """Distances ``|phi(x_u) - phi(x_v)|`` of the learned embedding on the complex's edges: ``(n_1,)``."""
+        z = self.embed(x)
+        e = torch.as_tensor(builder.K.edges.T.copy(), dtype=torch.long, device=x.device).reshape(2, -1)
+        return (z[e[0]] - z[e[1]]).pow(2).sum(-1).add(1e-12).sqrt()
+
+    def forward(
+        self,
+        x: Tensor,
+        edge_index: Tensor,
+        sheaf: Sheaf | None = None,
+        persistent: PersistentLocalHomologySheaf | None = None,
+        weights: Tensor | None = None,
+    ) -> Tensor:
+        n = x.shape[0]
+        if self.kind == "fixed" and sheaf is None:
+            raise ValueError("SheafNet(sheaf='fixed') needs a Sheaf in forward(..., sheaf=)")
+        if self.kind == "persistent":
+            if persistent is None:
+                raise ValueError("SheafNet(sheaf='persistent') needs forward(..., persistent=builder)")
+            w = self.edge_weights(x, persistent) if weights is None else weights
+            ps = persistent(w)
+            sheaf = Sheaf.constant(ps.edge_index, n, dtype=ps.maps.dtype).direct_sum(ps)
+        if self.kind.startswith("learned"):
+            sheaf = None  # NSD learns its own maps
+        if sheaf is not None and sheaf.stalk_dim != self.D:
+            raise ValueError(f"model built for stalk_dim {self.D}, sheaf has stalk_dim {sheaf.stalk_dim}")
+        und = undirected_edges(edge_index, n) if self.kind.startswith("learned") else None
+        h = F.dropout(x, self.cfg.input_dropout, self.training)
+        h = self.lift(h).reshape(n, self.D, self.cfg.hidden)
+        if sheaf is not None:
+            sheaf = Sheaf(
+                sheaf.edge_index, sheaf.maps.to(h.dtype), sheaf.num_nodes, sheaf.vertex_dims, sheaf.edge_dims
+            )
+        for i, layer in enumerate(self.layers):
+            s = self.maps[i](h, und) if und is not None else sheaf
+            assert s is not None
+            if self.layer_kind == "diffusion":
+                h = layer(h, s)
+            else:
+                h = h + F.elu(layer(h, s))
+            h = F.dropout(h, self.cfg.dropout, self.training)
+        return self.readout(h.reshape(n, -1))
+
+
+def build_model(name: str, in_channels: int, num_classes: int, cfg: ModelConfig, lhs_dim: int) -> nn.Module:
+    """The model registered under ``name`` (see ``MODEL_NAMES``); ``lhs_dim`` is the local homology stalk cap.
+
+    ``lhs`` / ``lhs_att`` / ``lhs_persistent`` use stalks ``R (+) LH`` (the constant sheaf plus ``lhs_dim``
+    local homology coordinates), so nodes with empty local homology still receive graph messages.
+    """
+    d = 1 + lhs_dim
+    if name == "gcn":
+        return GCN(in_channels, num_classes, cfg)
+    if name == "gat":
+        return GAT(in_channels, num_classes, cfg)
+    if name == "nsd":
+        return SheafNet(in_channels, num_classes, cfg.stalk_dim, "learned-diag", "diffusion", cfg)
+    if name == "nsd_orth":
+        return SheafNet(in_channels, num_classes, cfg.stalk_dim, "learned-orth", "diffusion", cfg)
+    if name == "lhs":
+        return SheafNet(in_channels, num_classes, d, "fixed", "conv", cfg)
+    if name == "lhs_att":
+        return SheafNet(in_channels, num_classes, d, "fixed", "attention", cfg)
+    if name == "lhs_persistent":
+        return SheafNet(in_channels, num_classes, d, "persistent", "conv", cfg)
+    raise ValueError(f"unknown model {name!r}; expected one of {MODEL_NAMES}")
