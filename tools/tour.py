@@ -76,7 +76,7 @@ def main() -> int:
         figs = ", ".join(f"[{Path(f).name}]({f})" for f in figures.get(name, [])) or "-"
         lines.append(f"| {name} | {status[name]} | {figs} |")
     lines += ["", "| package | metric | value |", "|---|---|---|"]
-    lines += [f"| {a} | {b} | {c} |" for a, b, c in rows]
+    lines += [f"| {a} | {b.replace('|', chr(92) + '|')} | {c} |" for a, b, c in rows]
     report = "\n".join(lines) + "\n"
     (args.out / "REPORT.md").write_text(report)
     print(report)
