@@ -28,7 +28,9 @@ def test_member_layout(name):
     project = m["data"]["project"]
     assert re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", name), "distribution names are kebab-case"
     assert (d / "README.md").stat().st_size > 200, "README.md missing or empty"
-    assert re.search(r"^## \[\d+\.\d+\.\d+\]", (d / "CHANGELOG.md").read_text(), re.M), "CHANGELOG lacks a version"
+    assert re.search(r"^## \[\d+\.\d+\.\d+\]", (d / "CHANGELOG.md").read_text(), re.M), (
+        "CHANGELOG lacks a version"
+    )
     assert re.fullmatch(r"\d+\.\d+\.\d+", project.get("version", "")), "no version"
     assert project.get("scripts", {}).get(name), f"no entry point named {name}"
     src = d / "src" / m["import"]
@@ -45,7 +47,9 @@ def test_workspace_dependencies_are_ranges(name):
         if dep in MEMBERS:
             assert "==" not in req, f"{name} pins {req}: use a range"
             assert "<" in req and ">=" in req, f"{name} should depend on {req} with a >=,< range"
-            assert dep in MEMBERS[name]["deps"], f"{name} lacks [tool.uv.sources] {dep} = {{ workspace = true }}"
+            assert dep in MEMBERS[name]["deps"], (
+                f"{name} lacks [tool.uv.sources] {dep} = {{ workspace = true }}"
+            )
 
 
 def test_dependencies_flow_one_way():
@@ -75,8 +79,17 @@ def test_readme_starts_with_the_two_commands_and_ci_calls_the_test_command():
 
 def test_release_rejects_a_wrong_tag(tmp_path):
     proc = subprocess.run(
-        [sys.executable, str(ROOT / "tools" / "release.py"), "equi-groups", "equi-groups-v9.9.9", "--out-dir", str(tmp_path)],
-        capture_output=True, text=True, cwd=ROOT,
+        [
+            sys.executable,
+            str(ROOT / "tools" / "release.py"),
+            "equi-groups",
+            "equi-groups-v9.9.9",
+            "--out-dir",
+            str(tmp_path),
+        ],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
     )
     assert proc.returncode != 0 and "does not match version" in proc.stderr
 
@@ -84,9 +97,17 @@ def test_release_rejects_a_wrong_tag(tmp_path):
 def test_release_builds_a_wheel(tmp_path):
     version = MEMBERS["equi-groups"]["data"]["project"]["version"]
     proc = subprocess.run(
-        [sys.executable, str(ROOT / "tools" / "release.py"), "equi-groups", f"equi-groups-v{version}",
-         "--out-dir", str(tmp_path)],
-        capture_output=True, text=True, cwd=ROOT,
+        [
+            sys.executable,
+            str(ROOT / "tools" / "release.py"),
+            "equi-groups",
+            f"equi-groups-v{version}",
+            "--out-dir",
+            str(tmp_path),
+        ],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert list(tmp_path.rglob("equi_groups-*.whl"))

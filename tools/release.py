@@ -11,7 +11,7 @@ import zipfile
 from email.parser import Parser
 from pathlib import Path
 
-from workspace import ROOT, dependency_names, members
+from workspace import ROOT, dependency_names, find_uv, members
 
 
 def fail(msg: str) -> None:
@@ -45,7 +45,9 @@ def main() -> None:
         fail(f"CHANGELOG top entry is {top}, pyproject version is {version}")
     tag = args.tag
     if tag is None:
-        tags = subprocess.run(["git", "tag", "--points-at", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout
+        tags = subprocess.run(
+            ["git", "tag", "--points-at", "HEAD"], cwd=ROOT, capture_output=True, text=True
+        ).stdout
         found = [t for t in tags.split() if t.startswith(f"{args.name}-v")]
         if not found:
             fail(f"no {args.name}-v* tag at HEAD: tag it first (git tag {args.name}-v{version}) or pass TAG")
@@ -53,8 +55,10 @@ def main() -> None:
     if tag != f"{args.name}-v{version}":
         fail(f"tag {tag} does not match version {version} (expected {args.name}-v{version})")
     out = args.out_dir / f"{args.name}-{version}"
-    uv = subprocess.os.environ.get("UV", "uv")
-    subprocess.run([uv, "build", "--package", args.name, "--no-sources", "--out-dir", str(out)], cwd=ROOT, check=True)
+    uv = find_uv()
+    subprocess.run(
+        [uv, "build", "--package", args.name, "--no-sources", "--out-dir", str(out)], cwd=ROOT, check=True
+    )
     wheels = list(out.glob("*.whl"))
     sdists = list(out.glob("*.tar.gz"))
     if len(wheels) != 1 or len(sdists) != 1:

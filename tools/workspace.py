@@ -1,7 +1,7 @@
 """Read the workspace's members from pyproject files (stdlib only, usable before any sync).
 
-    python3 tools/workspace.py members          name<TAB>dir<TAB>import_name, dependencies first
-    python3 tools/workspace.py closure NAME     NAME and its workspace dependencies, dependencies first
+python3 tools/workspace.py members          name<TAB>dir<TAB>import_name, dependencies first
+python3 tools/workspace.py closure NAME     NAME and its workspace dependencies, dependencies first
 """
 
 from __future__ import annotations
@@ -50,8 +50,22 @@ def ordered(ms: dict[str, dict], names: list[str]) -> list[str]:
     return seen
 
 
+def find_uv() -> str:
+    """The uv executable: $UV (set by tools/_env.sh), then PATH, then pip's --user install location."""
+    import os
+    import shutil
+    import site
+
+    for cand in (os.environ.get("UV"), shutil.which("uv"), str(Path(site.getuserbase()) / "bin" / "uv")):
+        if cand and Path(cand).exists():
+            return cand
+    raise SystemExit("uv not found: run tools/test or tools/tour once (they install it)")
+
+
 def dependency_names(data: dict) -> list[str]:
-    return [re.split(r"[\s<>=!~;\[]", d, maxsplit=1)[0].lower() for d in data["project"].get("dependencies", [])]
+    return [
+        re.split(r"[\s<>=!~;\[]", d, maxsplit=1)[0].lower() for d in data["project"].get("dependencies", [])
+    ]
 
 
 def main(argv: list[str]) -> None:

@@ -2,11 +2,17 @@
 
 import numpy as np
 import pytest
-
 from equi_groups import O2, SO2, CyclicGroup, DihedralGroup, FourierBasis, grid
 
 TOL = 1e-10
-FINITE = [CyclicGroup(1), CyclicGroup(4), CyclicGroup(7), DihedralGroup(1), DihedralGroup(4), DihedralGroup(5)]
+FINITE = [
+    CyclicGroup(1),
+    CyclicGroup(4),
+    CyclicGroup(7),
+    DihedralGroup(1),
+    DihedralGroup(4),
+    DihedralGroup(5),
+]
 
 
 @pytest.mark.parametrize("G", FINITE, ids=str)

@@ -4,9 +4,6 @@ import math
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
-
 from equi_groups import (
     O2,
     SO2,
@@ -20,10 +17,23 @@ from equi_groups import (
     group_from_str,
     trivial_group,
 )
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 GROUPS = [
-    CyclicGroup(1), CyclicGroup(5), CyclicGroup(8), DihedralGroup(1), DihedralGroup(4), DihedralGroup(6, 0.3),
-    SO2(), O2(), SO3(), SymmetricGroup(4), HyperoctahedralGroup(3), OrthogonalGroup(3), OrthogonalGroup(4, True),
+    CyclicGroup(1),
+    CyclicGroup(5),
+    CyclicGroup(8),
+    DihedralGroup(1),
+    DihedralGroup(4),
+    DihedralGroup(6, 0.3),
+    SO2(),
+    O2(),
+    SO3(),
+    SymmetricGroup(4),
+    HyperoctahedralGroup(3),
+    OrthogonalGroup(3),
+    OrthogonalGroup(4, True),
 ]
 
 
@@ -90,7 +100,13 @@ def test_subgroups_of_planar_groups():
 
 
 def test_so3_conversions():
-    from equi_groups import geodesic_distance, matrix_to_quaternion, matrix_to_sixd, quaternion_to_matrix, sixd_to_matrix
+    from equi_groups import (
+        geodesic_distance,
+        matrix_to_quaternion,
+        matrix_to_sixd,
+        quaternion_to_matrix,
+        sixd_to_matrix,
+    )
 
     G = SO3()
     mats = np.stack([G.standard_matrix(g) for g in G.sample(20, seed=4)])
@@ -110,7 +126,9 @@ def test_so3_conversions_torch():
 
     d6 = torch.randn(7, 6, dtype=torch.float64, requires_grad=True)
     r = sixd_to_matrix(d6)
-    assert torch.allclose(r @ r.transpose(-1, -2), torch.eye(3, dtype=torch.float64).expand(7, 3, 3), atol=1e-12)
+    assert torch.allclose(
+        r @ r.transpose(-1, -2), torch.eye(3, dtype=torch.float64).expand(7, 3, 3), atol=1e-12
+    )
     geodesic_distance(r, torch.eye(3, dtype=torch.float64).expand(7, 3, 3)).sum().backward()
     assert d6.grad is not None and torch.isfinite(d6.grad).all()
 

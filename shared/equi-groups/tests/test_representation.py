@@ -3,9 +3,6 @@ Schur, decomposition, restriction and Clebsch-Gordan."""
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
-
 from equi_groups import (
     O2,
     SO2,
@@ -26,10 +23,24 @@ from equi_groups import (
     trivial,
 )
 from equi_groups._representation import intertwiners
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 TOL = 1e-10
-FINITE = [CyclicGroup(1), CyclicGroup(2), CyclicGroup(3), CyclicGroup(4), CyclicGroup(5), CyclicGroup(8),
-          DihedralGroup(1), DihedralGroup(2), DihedralGroup(3), DihedralGroup(4), DihedralGroup(5, 0.4), DihedralGroup(8)]
+FINITE = [
+    CyclicGroup(1),
+    CyclicGroup(2),
+    CyclicGroup(3),
+    CyclicGroup(4),
+    CyclicGroup(5),
+    CyclicGroup(8),
+    DihedralGroup(1),
+    DihedralGroup(2),
+    DihedralGroup(3),
+    DihedralGroup(4),
+    DihedralGroup(5, 0.4),
+    DihedralGroup(8),
+]
 CONT = [SO2(), O2()]
 
 

@@ -2,8 +2,7 @@
 
 import numpy as np
 import pytest
-
-from equi_groups import CyclicGroup, DihedralGroup, SO2, irrep, regular, trivial
+from equi_groups import SO2, CyclicGroup, DihedralGroup, irrep, regular, trivial
 from equi_groups.testing import EquivarianceError, assert_equivariant, equivariance_errors, tolerance_for
 
 
@@ -26,8 +25,9 @@ def test_broken_map_fails_naming_the_element():
 
 def test_invariant_output_to_trivial_type():
     G = SO2()
-    errs = equivariance_errors(lambda v: np.linalg.norm(v, axis=-1, keepdims=True), irrep(G, 2), trivial(G),
-                               x=np.ones((2, 2)))
+    errs = equivariance_errors(
+        lambda v: np.linalg.norm(v, axis=-1, keepdims=True), irrep(G, 2), trivial(G), x=np.ones((2, 2))
+    )
     assert max(errs.values()) < 1e-12
 
 

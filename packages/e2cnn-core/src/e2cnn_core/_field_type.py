@@ -93,7 +93,9 @@ class FieldType:
         y = self.transform_fibers(x, g)
         return self.gspace.transform_grid(y, g) if x.dim() == 4 else y
 
-    def random_input(self, batch: int = 2, size: int = 17, seed: int = 0, dtype: torch.dtype = torch.float32) -> torch.Tensor:
+    def random_input(
+        self, batch: int = 2, size: int = 17, seed: int = 0, dtype: torch.dtype = torch.float32
+    ) -> torch.Tensor:
         """A seeded ``(batch, size, size, size)`` normal tensor."""
         gen = torch.Generator().manual_seed(seed)
         return torch.randn(batch, self.size, size, size, generator=gen, dtype=dtype)

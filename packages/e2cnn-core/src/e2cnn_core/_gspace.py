@@ -76,7 +76,8 @@ def _resample(x: torch.Tensor, m: object) -> torch.Tensor:
     # affine_grid uses normalised (x right, y down) coordinates: conjugate by diag(1, -1)
     s = torch.tensor([[1.0, 0.0], [0.0, -1.0]], dtype=x.dtype, device=x.device)
     a = s @ inv @ s
-    theta = torch.cat([a, torch.zeros(2, 1, dtype=x.dtype, device=x.device)], 1).unsqueeze(0).expand(flat.shape[0], 2, 3)
+    theta = torch.cat([a, torch.zeros(2, 1, dtype=x.dtype, device=x.device)], 1)
+    theta = theta.unsqueeze(0).expand(flat.shape[0], 2, 3)
     grid = F.affine_grid(theta, list(flat.shape), align_corners=True)
     out = F.grid_sample(flat, grid, mode="bilinear", padding_mode="zeros", align_corners=True)
     return out.reshape(*lead, h, w)

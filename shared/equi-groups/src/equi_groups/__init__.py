@@ -7,7 +7,16 @@ from ._fourier import FourierBasis, grid
 from ._group import Group, GroupElement
 from ._parse import group_from_str, rep_from_str
 from ._permutation import HyperoctahedralGroup, OrthogonalGroup, SymmetricGroup
-from ._planar import O2, SO2, CyclicGroup, DihedralGroup, PlanarGroup, flip_group, rotation_matrix, trivial_group
+from ._planar import (
+    O2,
+    SO2,
+    CyclicGroup,
+    DihedralGroup,
+    PlanarGroup,
+    flip_group,
+    rotation_matrix,
+    trivial_group,
+)
 from ._representation import (
     Representation,
     band_limited_regular,
@@ -23,7 +32,14 @@ from ._representation import (
     tensor_product,
     trivial,
 )
-from ._so3 import SO3, geodesic_distance, matrix_to_quaternion, matrix_to_sixd, quaternion_to_matrix, sixd_to_matrix
+from ._so3 import (
+    SO3,
+    geodesic_distance,
+    matrix_to_quaternion,
+    matrix_to_sixd,
+    quaternion_to_matrix,
+    sixd_to_matrix,
+)
 
 __version__ = "0.1.0"
 

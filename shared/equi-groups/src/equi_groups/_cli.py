@@ -26,8 +26,16 @@ from ._representation import (
     tensor_product,
 )
 
-GROUPS: tuple[Group, ...] = (CyclicGroup(4), CyclicGroup(8), CyclicGroup(16), DihedralGroup(4), DihedralGroup(8),
-                             DihedralGroup(16), SO2(), O2())
+GROUPS: tuple[Group, ...] = (
+    CyclicGroup(4),
+    CyclicGroup(8),
+    CyclicGroup(16),
+    DihedralGroup(4),
+    DihedralGroup(8),
+    DihedralGroup(16),
+    SO2(),
+    O2(),
+)
 
 
 def _write_json(path: Path, data: dict) -> None:
@@ -57,12 +65,25 @@ def check_identities(group: Group, seed: int = 0) -> dict[str, float]:
     out["homomorphism"] = _max_err([(r(g * h), r(g) @ r(h)) for r in reps for g in els for h in els[:4]])
     out["orthogonality"] = _max_err([(r(g) @ r(g).T, np.eye(r.dim)) for r in reps for g in els])
     out["decomposition"] = _max_err(
-        [(r(g), r.change_of_basis @ from_irreps(group, r.irreps)(g) @ r.change_of_basis.T) for r in reps for g in els]
+        [
+            (r(g), r.change_of_basis @ from_irreps(group, r.irreps)(g) @ r.change_of_basis.T)
+            for r in reps
+            for g in els
+        ]
     )
     small = [irrep(group, i) for i in (group.irreps() if group.is_finite else group.irreps(3))][:4]
     out["clebsch_gordan"] = _max_err(
-        [(np.kron(a(g), b(g)), (t := tensor_product(a, b)).change_of_basis @ from_irreps(group, t.irreps)(g)
-          @ t.change_of_basis.T) for a in small for b in small for g in els[:4]]
+        [
+            (
+                np.kron(a(g), b(g)),
+                (t := tensor_product(a, b)).change_of_basis
+                @ from_irreps(group, t.irreps)(g)
+                @ t.change_of_basis.T,
+            )
+            for a in small
+            for b in small
+            for g in els[:4]
+        ]
     )
     fb = FourierBasis(group) if group.is_finite else FourierBasis(group, 3)
     pts = group.elements() if group.is_finite else grid(group, "regular", 16)
@@ -73,7 +94,11 @@ def check_identities(group: Group, seed: int = 0) -> dict[str, float]:
     sub = _subgroup(group)
     if sub is not None:
         out["restriction"] = _max_err(
-            [(restrict(r, sub)(h), r(sub.inclusion(group, h))) for r in reps for h in sub.sample(4, seed=seed)]
+            [
+                (restrict(r, sub)(h), r(sub.inclusion(group, h)))
+                for r in reps
+                for h in sub.sample(4, seed=seed)
+            ]
         )
     return out
 
@@ -150,13 +175,18 @@ def bench(out: Path, repeats: int = 5) -> dict:
 
     out.mkdir(parents=True, exist_ok=True)
     res: dict[str, float | str] = {}
-    cases = {"regular_D16": lambda: regular(DihedralGroup(16)), "regular_C16": lambda: regular(CyclicGroup(16)),
-             "quotient_D16_C16": lambda: quotient(DihedralGroup(16), CyclicGroup(16))}
+    cases = {
+        "regular_D16": lambda: regular(DihedralGroup(16)),
+        "regular_C16": lambda: regular(CyclicGroup(16)),
+        "quotient_D16_C16": lambda: quotient(DihedralGroup(16), CyclicGroup(16)),
+    }
     for name, make in cases.items():
+
         def cold(make=make):
             _decompose.cache_clear()
             _parse_atom.cache_clear()
             return make().change_of_basis
+
         res[f"decompose_ms.{name}"] = 1e3 * _median_time(cold, repeats)
         r = make()
         g = r.group.sample(1, seed=0)[0]
@@ -171,9 +201,11 @@ def bench(out: Path, repeats: int = 5) -> dict:
     else:
         res["escnn"] = "1.0.11"
         res["escnn_decompose_ms.regular_D16"] = 1e3 * _median_time(
-            lambda: eg.dihedral_group(16).regular_representation.change_of_basis, 1)
+            lambda: eg.dihedral_group(16).regular_representation.change_of_basis, 1
+        )
         res["escnn_decompose_ms.regular_C16"] = 1e3 * _median_time(
-            lambda: eg.cyclic_group(16).regular_representation.change_of_basis, 1)
+            lambda: eg.cyclic_group(16).regular_representation.change_of_basis, 1
+        )
     res["machine"] = f"{platform.machine()} {os.cpu_count()} cpu"
     _write_json(out / "bench.json", res)
     return res
@@ -182,18 +214,24 @@ def bench(out: Path, repeats: int = 5) -> dict:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="equi-groups", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
-    rep = sub.add_parser("reproduce", help="check every identity numerically, write metrics.json and a figure")
+    rep = sub.add_parser(
+        "reproduce", help="check every identity numerically, write metrics.json and a figure"
+    )
     rep.add_argument("--quick", action="store_true")
     rep.add_argument("--out", type=Path, required=True)
     rep.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
-    b = sub.add_parser("bench", help="time decompositions and Fourier bases (escnn side by side if installed)")
+    b = sub.add_parser(
+        "bench", help="time decompositions and Fourier bases (escnn side by side if installed)"
+    )
     b.add_argument("--out", type=Path, required=True)
     b.add_argument("--repeats", type=int, default=5)
     args = parser.parse_args(argv)
     if args.command == "reproduce":
         metrics = reproduce(args.out, args.quick, args.seeds)
         worst = max(v for k, v in metrics.items() if k.startswith("max_error."))
-        print(f"largest identity error over all groups: {worst:.2e} (float64); wrote {args.out / 'metrics.json'}")
+        print(
+            f"largest identity error over all groups: {worst:.2e} (float64); wrote {args.out / 'metrics.json'}"
+        )
         return 0 if worst < 1e-9 else 1
     res = bench(args.out, args.repeats)
     print(json.dumps(res, indent=2))

@@ -7,7 +7,7 @@ their group, so mixing elements of two groups is refused.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Hashable, Iterator, Sequence
+from collections.abc import Hashable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -100,7 +100,9 @@ class Group(ABC):
     # -- enumeration and sampling -------------------------------------------------------------------------------
     def elements(self) -> list[GroupElement]:
         """All elements of a finite group, in a fixed order (the order the regular representation uses)."""
-        raise ValueError(f"{self} is infinite: it has no list of elements; use sample() or testing_elements()")
+        raise ValueError(
+            f"{self} is infinite: it has no list of elements; use sample() or testing_elements()"
+        )
 
     def __iter__(self) -> Iterator[GroupElement]:
         return iter(self.elements())
@@ -149,14 +151,3 @@ class Group(ABC):
     def check_irrep(self, irrep: Hashable) -> Hashable:
         """Return a canonical irrep id or raise ``ValueError`` with the valid ids."""
         raise ValueError(f"{self} has no irreducible representations implemented")
-
-
-def parse_int(text: str, what: str) -> int:
-    try:
-        return int(text)
-    except ValueError:
-        raise ValueError(f"cannot parse {what} from {text!r}") from None
-
-
-def as_elements(group: Group, elements: Sequence[GroupElement] | None) -> list[GroupElement]:
-    return group.testing_elements() if elements is None else [group.check(g) for g in elements]

@@ -165,7 +165,10 @@ class HyperoctahedralGroup(Group):
 
     def generators(self) -> list[GroupElement]:
         flip = GroupElement(self, (tuple(range(self.n)), (-1,) + (1,) * (self.n - 1)))
-        return [*(GroupElement(self, (g.value[0], (1,) * self.n)) for g in SymmetricGroup(self.n).generators()), flip]
+        return [
+            *(GroupElement(self, (g.value[0], (1,) * self.n)) for g in SymmetricGroup(self.n).generators()),
+            flip,
+        ]
 
     def _sample(self, rng: np.random.Generator) -> tuple:
         p = tuple(int(i) for i in rng.permutation(self.n))
@@ -211,7 +214,9 @@ class OrthogonalGroup(Group):
             raise ValueError(f"an element of {self} is a {self.n}x{self.n} matrix, got {np.shape(value)}")
         mat = m.reshape(self.n, self.n)
         if not np.allclose(mat @ mat.T, np.eye(self.n), atol=1e-8):
-            raise ValueError(f"matrix is not orthogonal: |M M^T - I| = {np.abs(mat @ mat.T - np.eye(self.n)).max():.2e}")
+            raise ValueError(
+                f"matrix is not orthogonal: |M M^T - I| = {np.abs(mat @ mat.T - np.eye(self.n)).max():.2e}"
+            )
         if self.special and np.linalg.det(mat) < 0:
             raise ValueError(f"matrix has determinant -1, not in {self}")
         return tuple(m.tolist())

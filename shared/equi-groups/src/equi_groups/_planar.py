@@ -43,11 +43,6 @@ def _wrap(t: float) -> float:
     return t
 
 
-def _angle_close(a: float, b: float, tol: float = 1e-9) -> bool:
-    d = math.fmod(abs(a - b), TWO_PI)
-    return min(d, TWO_PI - d) < tol
-
-
 class PlanarGroup(Group):
     """A subgroup of O(2) acting on the plane."""
 
@@ -211,7 +206,9 @@ class DihedralGroup(PlanarGroup):
 
     def _canonical(self, value: Any) -> tuple:
         if len(value) != 2 or value[0] not in (0, 1) or not isinstance(value[1], int | np.integer):
-            raise ValueError(f"an element of {self} is (f, k) with f in {{0, 1}} and integer k, got {value!r}")
+            raise ValueError(
+                f"an element of {self} is (f, k) with f in {{0, 1}} and integer k, got {value!r}"
+            )
         return (int(value[0]), int(value[1]) % self.N)
 
     def _compose(self, a: tuple, b: tuple) -> tuple:
@@ -374,7 +371,9 @@ class O2(PlanarGroup):
 
     def _canonical(self, value: Any) -> tuple:
         if len(value) != 2 or value[0] not in (0, 1) or not math.isfinite(float(value[1])):
-            raise ValueError(f"an element of {self} is (f, t) with f in {{0, 1}} and a finite angle t, got {value!r}")
+            raise ValueError(
+                f"an element of {self} is (f, t) with f in {{0, 1}} and a finite angle t, got {value!r}"
+            )
         return (int(value[0]), _wrap(value[1]))
 
     def _compose(self, a: tuple, b: tuple) -> tuple:
@@ -428,5 +427,3 @@ def trivial_group() -> CyclicGroup:
 def flip_group(axis: float = 0.0) -> DihedralGroup:
     """The group of one reflection (across the line at angle ``axis``), as ``D1``."""
     return DihedralGroup(1, axis)
-
-

@@ -172,7 +172,10 @@ class SO3(Group):
         return tuple(float(c) for c in _canonical_sign(np.array([a[0], -a[1], -a[2], -a[3]])))
 
     def generators(self) -> list[GroupElement]:
-        return [self.element(math.cos(0.5), math.sin(0.5), 0.0, 0.0), self.element(math.cos(0.5), 0.0, math.sin(0.5), 0.0)]
+        return [
+            self.element(math.cos(0.5), math.sin(0.5), 0.0, 0.0),
+            self.element(math.cos(0.5), 0.0, math.sin(0.5), 0.0),
+        ]
 
     def _sample(self, rng: np.random.Generator) -> tuple:
         q = rng.standard_normal(4)
@@ -187,7 +190,9 @@ class SO3(Group):
     def check_irrep(self, irrep: Any) -> int:
         if irrep in (0, 1):
             return int(irrep)
-        raise ValueError(f"{self} irreps implemented here are 0 and 1, got {irrep!r}; use escnn for Wigner-D l >= 2")
+        raise ValueError(
+            f"{self} irreps implemented here are 0 and 1, got {irrep!r}; use escnn for Wigner-D l >= 2"
+        )
 
     def irrep_dim(self, irrep: Any) -> int:
         return 1 if self.check_irrep(irrep) == 0 else 3
