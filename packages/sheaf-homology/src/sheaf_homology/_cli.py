@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
 import platform
@@ -66,6 +67,8 @@ def reproduce(args: argparse.Namespace) -> dict[str, object]:
         cfg = ExperimentConfig(seeds=seeds, train=TrainConfig(epochs=200, patience=50))
         scfg = StratifiedConfig(clouds=(4, 1, 3), points=200, complex=args.complex)
         hcfg = HeteroConfig()
+    if args.models:
+        cfg = dataclasses.replace(cfg, models=tuple(args.models.split(",")))
     tasks = tuple(args.tasks.split(",")) if args.tasks else ("cora", "stratified", "hetero")
     t = time.perf_counter()
     metrics = run_all(cfg, tasks, scfg, hcfg)
@@ -117,6 +120,7 @@ def main(argv: list[str] | None = None) -> None:
         choices=("alpha", "knn"),
         help="stratified task: alpha complex at 2x the nearest-neighbour scale, or kNN clique complex",
     )
+    rp.add_argument("--models", default=None, help="comma list of models (default: all; quick: 5)")
     rp.add_argument("--tasks", default=None, help="comma list of cora,stratified,hetero (default: all)")
     bp = sub.add_parser("bench", help="construction / persistence cost vs number of simplices")
     bp.add_argument("--out", required=True, help="output folder")
