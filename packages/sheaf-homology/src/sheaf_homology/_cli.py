@@ -67,6 +67,8 @@ def reproduce(args: argparse.Namespace) -> dict[str, object]:
         cfg = ExperimentConfig(seeds=seeds, train=TrainConfig(epochs=200, patience=50))
         scfg = StratifiedConfig(clouds=(4, 1, 3), points=200, complex=args.complex)
         hcfg = HeteroConfig()
+    if args.mask_padding:
+        cfg = dataclasses.replace(cfg, model=dataclasses.replace(cfg.model, mask_padding=True))
     if args.models:
         cfg = dataclasses.replace(cfg, models=tuple(args.models.split(",")))
     tasks = tuple(args.tasks.split(",")) if args.tasks else ("cora", "stratified", "hetero")
@@ -119,6 +121,9 @@ def main(argv: list[str] | None = None) -> None:
         default="alpha",
         choices=("alpha", "knn"),
         help="stratified task: alpha complex at 2x the nearest-neighbour scale, or kNN clique complex",
+    )
+    rp.add_argument(
+        "--mask-padding", action="store_true", help="zero padded stalk coordinates of the lhs models"
     )
     rp.add_argument("--models", default=None, help="comma list of models (default: all; quick: 5)")
     rp.add_argument("--tasks", default=None, help="comma list of cora,stratified,hetero (default: all)")

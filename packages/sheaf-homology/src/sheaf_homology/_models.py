@@ -42,7 +42,7 @@ class ModelConfig:
     input_dropout: float = 0.0
     heads: int = 4
     embed_dim: int = 8
-    mask_padding: bool = True
+    mask_padding: bool = False
 
 
 class GCN(nn.Module):
