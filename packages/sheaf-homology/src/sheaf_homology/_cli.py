@@ -69,6 +69,8 @@ def reproduce(args: argparse.Namespace) -> dict[str, object]:
         hcfg = HeteroConfig()
     if args.mask_padding:
         cfg = dataclasses.replace(cfg, model=dataclasses.replace(cfg.model, mask_padding=True))
+    if args.lhs_dim is not None:
+        cfg = dataclasses.replace(cfg, lhs_dim=args.lhs_dim)
     if args.models:
         cfg = dataclasses.replace(cfg, models=tuple(args.models.split(",")))
     tasks = tuple(args.tasks.split(",")) if args.tasks else ("cora", "stratified", "hetero")
@@ -125,6 +127,7 @@ def main(argv: list[str] | None = None) -> None:
     rp.add_argument(
         "--mask-padding", action="store_true", help="zero padded stalk coordinates of the lhs models"
     )
+    rp.add_argument("--lhs-dim", type=int, default=None, help="local homology coordinates per stalk (default 3)")
     rp.add_argument("--models", default=None, help="comma list of models (default: all; quick: 5)")
     rp.add_argument("--tasks", default=None, help="comma list of cora,stratified,hetero (default: all)")
     bp = sub.add_parser("bench", help="construction / persistence cost vs number of simplices")
