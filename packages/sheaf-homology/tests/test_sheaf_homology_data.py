@@ -40,7 +40,7 @@ def test_cora_loads_from_graphdatascience():
 
 
 def test_stratified_alpha_complex_sees_the_planes():
-    """Alpha complex (dim <= 2) of the two planes: 1-skeleton = graph; interior plane points mostly H_2 = R."""
+    """Alpha complex (dim <= 2) of noiseless planes: 1-skeleton = graph; many plane vertices have H_2 = R."""
     from sheaf_homology import local_homology_dims
 
     d = stratified_clouds(1, 200, 8, 0.0, 0.15, seed=1, complex="alpha", scale=2.0)

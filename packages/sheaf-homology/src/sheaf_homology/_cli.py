@@ -127,7 +127,9 @@ def main(argv: list[str] | None = None) -> None:
     rp.add_argument(
         "--mask-padding", action="store_true", help="zero padded stalk coordinates of the lhs models"
     )
-    rp.add_argument("--lhs-dim", type=int, default=None, help="local homology coordinates per stalk (default 3)")
+    rp.add_argument(
+        "--lhs-dim", type=int, default=None, help="local homology coordinates per stalk (default 3)"
+    )
     rp.add_argument("--models", default=None, help="comma list of models (default: all; quick: 5)")
     rp.add_argument("--tasks", default=None, help="comma list of cora,stratified,hetero (default: all)")
     bp = sub.add_parser("bench", help="construction / persistence cost vs number of simplices")

@@ -137,7 +137,7 @@ def stratified_clouds(
     complex: str = "alpha",
     scale: float = 2.0,
 ) -> NodeData:
-    """Disjoint union of ``num_clouds`` two-plane clouds with their complexes; rigid-motion invariant features.
+    """Disjoint union of ``num_clouds`` two-plane clouds with their complexes; rigid-motion invariant inputs.
 
     ``complex="alpha"``: per cloud, the alpha complex truncated to dimension 2 at radius ``scale * h`` (``h``
     the median nearest-neighbour distance of the cloud), i.e. a complex at a fixed scale relative to the

@@ -60,7 +60,11 @@ def prepare(data: NodeData, cfg: ExperimentConfig, weights_from: str = "features
     sheaf by distances of its learned embedding; ``"pos"``: the weights are the point distances (fixed).
     """
     t0 = time.perf_counter()
-    K = data.complex if data.complex is not None else clique_complex(data.edge_index, data.num_nodes, cfg.clique_dim)
+    K = (
+        data.complex
+        if data.complex is not None
+        else clique_complex(data.edge_index, data.num_nodes, cfg.clique_dim)
+    )
     t1 = time.perf_counter()
     lhs = local_homology_sheaf(K, max_stalk_dim=cfg.lhs_dim)
     lhs = Sheaf.constant(lhs.edge_index, data.num_nodes).direct_sum(lhs)
