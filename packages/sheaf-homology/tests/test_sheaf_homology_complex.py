@@ -41,3 +41,11 @@ def test_rips_and_alpha_from_gudhi():
     assert A.counts()[:2] == [4, 3]
     with pytest.raises(ValueError, match="duplicates"):
         alpha_complex(np.zeros((3, 2)), 1.0)
+
+
+def test_alpha_complex_max_dim_drops_tetrahedra():
+    pts = np.array([[0.0, 0, 0], [1, 0, 0], [0, 1, 0], [0, 0, 1]])
+    assert alpha_complex(pts, 10.0).counts() == [4, 6, 4, 1]
+    assert alpha_complex(pts, 10.0, max_dim=2).counts() == [4, 6, 4]
+    with pytest.raises(ValueError, match="max_dim"):
+        alpha_complex(pts, 10.0, max_dim=-1)

@@ -37,3 +37,21 @@ def test_cora_loads_from_graphdatascience():
     d = load_cora()
     assert d.x.shape == (2708, 1433) and d.num_classes == 7
     assert d.edge_index.shape[1] == 2 * 5278  # 5429 citations, 5278 distinct undirected pairs
+
+
+def test_stratified_alpha_complex_sees_the_planes():
+    """Alpha complex (dim <= 2) of noiseless planes: 1-skeleton = graph; many plane vertices have H_2 = R."""
+    from sheaf_homology import local_homology_dims
+
+    d = stratified_clouds(1, 200, 8, 0.0, 0.15, seed=1, complex="alpha", scale=2.0)
+    K = d.complex
+    assert K is not None and K.dim == 2
+    und = d.edge_index[:, d.edge_index[0] < d.edge_index[1]]
+    assert und.shape[1] == len(K.edges)
+    assert {tuple(e) for e in und.T.tolist()} == {tuple(e) for e in K.edges.tolist()}
+    h2 = local_homology_dims(K, 0)[:, 2]
+    assert float((h2[d.y.numpy() == 0] == 1).mean()) > 0.3  # disk-like vertices on one plane
+    knn = stratified_clouds(1, 200, 8, 0.0, 0.15, seed=1, complex="knn")
+    assert knn.complex is None
+    with pytest.raises(ValueError, match="alpha"):
+        stratified_clouds(1, 50, 8, 0.0, 0.15, seed=1, complex="rips")

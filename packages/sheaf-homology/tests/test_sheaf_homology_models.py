@@ -97,3 +97,24 @@ def test_persistent_model_gradients_reach_embedding():
     m(x, EI, persistent=builder).sum().backward()
     assert m.embed.weight.grad is not None and m.embed.weight.grad.abs().sum() > 0
     assert np.isfinite(m.embed.weight.grad.numpy()).all()
+
+
+def test_padded_stalk_coordinates_carry_no_features():
+    # features live in F(v) = R^{d_v}: the read-out must not depend on what the lift puts into padding
+    torch.manual_seed(0)
+    lhs = local_homology_sheaf(clique_complex(UND, N, 2), max_stalk_dim=2, dtype=torch.float64)
+    S = Sheaf.constant(lhs.edge_index, N, dtype=torch.float64).direct_sum(lhs)
+    assert int(S.vertex_dims.min()) < S.stalk_dim  # some node has a padded coordinate
+    masked = ModelConfig(**{**CFG.__dict__, "mask_padding": True})
+    m = build_model("lhs", 5, 3, masked, lhs_dim=2).double().eval()
+    seen = []
+    m.readout.register_forward_hook(lambda mod, inp, out: seen.append(inp[0].reshape(N, 3, -1)))
+    m(_x(), EI, sheaf=S)
+    pad = torch.arange(3)[None, :] >= S.vertex_dims[:, None]
+    assert bool(pad.any()) and float(seen[0][pad].abs().max()) == 0.0
+    off = build_model("lhs", 5, 3, CFG, 2).double().eval()
+    off.load_state_dict(m.state_dict())
+    seen.clear()
+    off.readout.register_forward_hook(lambda mod, inp, out: seen.append(inp[0].reshape(N, 3, -1)))
+    off(_x(), EI, sheaf=S)
+    assert float(seen[0][pad].abs().max()) > 0.0

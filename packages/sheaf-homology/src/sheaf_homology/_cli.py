@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
 import platform
@@ -59,13 +60,19 @@ def reproduce(args: argparse.Namespace) -> dict[str, object]:
             train=TrainConfig(epochs=60, patience=30),
             persistent_refresh=0,
         )
-        scfg = StratifiedConfig(clouds=(4, 1, 3), points=200)
+        scfg = StratifiedConfig(clouds=(4, 1, 3), points=200, complex=args.complex)
         hcfg = HeteroConfig(nodes=600, homophily=(0.1,))
     else:
         seeds = tuple(args.seeds) if args.seeds else tuple(range(10))
         cfg = ExperimentConfig(seeds=seeds, train=TrainConfig(epochs=200, patience=50))
-        scfg = StratifiedConfig(clouds=(4, 1, 3), points=200)
+        scfg = StratifiedConfig(clouds=(4, 1, 3), points=200, complex=args.complex)
         hcfg = HeteroConfig()
+    if args.mask_padding:
+        cfg = dataclasses.replace(cfg, model=dataclasses.replace(cfg.model, mask_padding=True))
+    if args.lhs_dim is not None:
+        cfg = dataclasses.replace(cfg, lhs_dim=args.lhs_dim)
+    if args.models:
+        cfg = dataclasses.replace(cfg, models=tuple(args.models.split(",")))
     tasks = tuple(args.tasks.split(",")) if args.tasks else ("cora", "stratified", "hetero")
     t = time.perf_counter()
     metrics = run_all(cfg, tasks, scfg, hcfg)
@@ -111,6 +118,19 @@ def main(argv: list[str] | None = None) -> None:
     rp.add_argument("--quick", action="store_true", help="fewer seeds/epochs/models (< 5 min on 2 CPU cores)")
     rp.add_argument("--out", required=True, help="output folder")
     rp.add_argument("--seeds", type=int, nargs="*", help="seeds (default: 0..9, quick: 0 1)")
+    rp.add_argument(
+        "--complex",
+        default="alpha",
+        choices=("alpha", "knn"),
+        help="stratified task: alpha complex at 2x the nearest-neighbour scale, or kNN clique complex",
+    )
+    rp.add_argument(
+        "--mask-padding", action="store_true", help="zero padded stalk coordinates of the lhs models"
+    )
+    rp.add_argument(
+        "--lhs-dim", type=int, default=None, help="local homology coordinates per stalk (default 3)"
+    )
+    rp.add_argument("--models", default=None, help="comma list of models (default: all; quick: 5)")
     rp.add_argument("--tasks", default=None, help="comma list of cora,stratified,hetero (default: all)")
     bp = sub.add_parser("bench", help="construction / persistence cost vs number of simplices")
     bp.add_argument("--out", required=True, help="output folder")

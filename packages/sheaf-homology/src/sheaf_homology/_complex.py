@@ -213,8 +213,13 @@ def rips_complex(points: np.ndarray, max_edge_length: float, max_dim: int = 2) -
     return SimplicialComplex.from_simplex_tree(st, len(pts))
 
 
-def alpha_complex(points: np.ndarray, max_alpha_square: float) -> SimplicialComplex:
+def alpha_complex(
+    points: np.ndarray, max_alpha_square: float, max_dim: int | None = None
+) -> SimplicialComplex:
     """Alpha complex of a point cloud (gudhi), filtered by squared radius; vertices keep their input order.
+
+    ``max_dim`` truncates the complex (e.g. ``2`` drops the flat tetrahedra that a noisy sample of a surface
+    produces in R^3, which would otherwise make every vertex a boundary point with trivial local homology).
 
     Shapes:
         points: ``(N, d)``.
@@ -225,4 +230,8 @@ def alpha_complex(points: np.ndarray, max_alpha_square: float) -> SimplicialComp
     if len(np.unique(pts, axis=0)) != len(pts):
         raise ValueError("alpha complex needs distinct points; the cloud has duplicates")
     st = gudhi.AlphaComplex(points=pts).create_simplex_tree(max_alpha_square=float(max_alpha_square))
+    if max_dim is not None:
+        if max_dim < 0:
+            raise ValueError(f"max_dim must be >= 0 or None, got {max_dim}")
+        st.prune_above_dimension(int(max_dim))
     return SimplicialComplex.from_simplex_tree(st, len(pts))

@@ -10,6 +10,8 @@ import numpy as np
 import torch
 from torch import Tensor
 
+from ._complex import SimplicialComplex, alpha_complex
+
 
 @dataclass(frozen=True)
 class NodeData:
@@ -17,7 +19,9 @@ class NodeData:
 
     Attributes:
         x: ``(N, C)`` float features; y: ``(N,)`` labels; edge_index: ``(2, 2E)`` symmetric, no self-loops;
-        pos: optional ``(N, 3)`` point positions; groups: optional ``(N,)`` id of the connected piece (cloud).
+        pos: optional ``(N, 3)`` point positions; groups: optional ``(N,)`` id of the connected piece (cloud);
+        complex: optional simplicial complex whose 1-skeleton is ``edge_index`` (used instead of the clique
+        complex by the local homology models).
     """
 
     x: Tensor
@@ -25,6 +29,7 @@ class NodeData:
     edge_index: Tensor
     pos: Tensor | None = None
     groups: Tensor | None = None
+    complex: SimplicialComplex | None = None
 
     @property
     def num_nodes(self) -> int:
@@ -122,33 +127,65 @@ def two_planes(n: int, noise: float, band: float, rng: np.random.Generator) -> t
     return pos, (np.abs(t) < band).astype(np.int64)
 
 
-def stratified_clouds(num_clouds: int, points: int, k: int, noise: float, band: float, seed: int) -> NodeData:
-    """Disjoint union of ``num_clouds`` two-plane clouds with kNN graphs; features are rigid-motion invariant.
+def stratified_clouds(
+    num_clouds: int,
+    points: int,
+    k: int,
+    noise: float,
+    band: float,
+    seed: int,
+    complex: str = "alpha",
+    scale: float = 2.0,
+) -> NodeData:
+    """Disjoint union of ``num_clouds`` two-plane clouds with their complexes; rigid-motion invariant inputs.
 
-    Features ``[1, degree / k]`` (no coordinates, so only the graph's local shape can tell the classes apart);
-    ``pos`` keeps the coordinates (used for the distance filtration of the persistent sheaf); ``groups`` the
-    cloud.
+    ``complex="alpha"``: per cloud, the alpha complex truncated to dimension 2 at radius ``scale * h`` (``h``
+    the median nearest-neighbour distance of the cloud), i.e. a complex at a fixed scale relative to the
+    sampling density that approximates the two planes; the graph is its 1-skeleton. ``complex="knn"``: the
+    symmetrised k-nearest-neighbour graph (the local homology models then use its clique complex, whose links
+    mostly track the sampling density).
+
+    Features ``[1, degree / mean degree]`` (no coordinates, so only the local shape can tell the classes
+    apart); ``pos`` keeps the coordinates (used for the distance filtration of the persistent sheaf);
+    ``groups`` the cloud; ``complex`` the union of the alpha complexes (``None`` for ``"knn"``).
     """
+    from scipy.spatial import cKDTree
+
+    if complex not in ("alpha", "knn"):
+        raise ValueError(f"complex must be 'alpha' or 'knn', got {complex!r}")
     rng = np.random.default_rng(seed)
-    _xs, ys, es, ps, gs = [], [], [], [], []
+    ys, es, ps, gs = [], [], [], []
+    sims: list[list[np.ndarray]] = [[], [], []]
     off = 0
     for c in range(num_clouds):
         pos, lab = two_planes(points, noise, band, rng)
-        e = knn_edges(pos, k) + off
-        es.append(e)
+        if complex == "knn":
+            es.append(knn_edges(pos, k) + off)
+        else:
+            h = float(np.median(cKDTree(pos).query(pos, k=2)[0][:, 1]))
+            K = alpha_complex(pos, (scale * h) ** 2, max_dim=2)
+            for d in range(3):
+                sims[d].append((K.simplices[d] if d <= K.dim else np.zeros((0, d + 1), np.int64)) + off)
+            es.append(K.edges.T + off)
         ps.append(pos)
         ys.append(lab)
         gs.append(np.full(points, c))
         off += points
     ei = symmetrize(np.concatenate(es, axis=1), off)
     deg = torch.bincount(ei[0], minlength=off).float()
-    x = torch.stack([torch.ones(off), deg / k], dim=1)
+    x = torch.stack([torch.ones(off), deg / deg.mean()], dim=1)
+    K_all = None
+    if complex == "alpha":
+        arrs = [np.concatenate(a).astype(np.int64) for a in sims]
+        arrs = [a[np.lexsort(a.T[::-1])] if len(a) else a for a in arrs]
+        K_all = SimplicialComplex(arrs, off)
     return NodeData(
         x,
         torch.as_tensor(np.concatenate(ys)),
         ei,
         torch.as_tensor(np.concatenate(ps), dtype=torch.float32),
         torch.as_tensor(np.concatenate(gs)),
+        K_all,
     )
 
 

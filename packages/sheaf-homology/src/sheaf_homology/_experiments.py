@@ -60,7 +60,11 @@ def prepare(data: NodeData, cfg: ExperimentConfig, weights_from: str = "features
     sheaf by distances of its learned embedding; ``"pos"``: the weights are the point distances (fixed).
     """
     t0 = time.perf_counter()
-    K = clique_complex(data.edge_index, data.num_nodes, cfg.clique_dim)
+    K = (
+        data.complex
+        if data.complex is not None
+        else clique_complex(data.edge_index, data.num_nodes, cfg.clique_dim)
+    )
     t1 = time.perf_counter()
     lhs = local_homology_sheaf(K, max_stalk_dim=cfg.lhs_dim)
     lhs = Sheaf.constant(lhs.edge_index, data.num_nodes).direct_sum(lhs)
@@ -134,13 +138,19 @@ def run_cora(cfg: ExperimentConfig, metrics: dict[str, object]) -> None:
 
 @dataclass(frozen=True)
 class StratifiedConfig:
-    """Two-planes task: clouds per seed (train/val/test), points, kNN k, noise, singular band half-width."""
+    """Two-planes task: clouds per seed (train/val/test), points, kNN k, noise, singular band half-width.
+
+    ``complex``/``scale``: see :func:`stratified_clouds` (alpha complex at ``scale`` x the median
+    nearest-neighbour distance, or ``"knn"`` with its clique complex); every model uses the same graph.
+    """
 
     clouds: tuple[int, int, int] = (6, 2, 4)
     points: int = 300
     k: int = 8
     noise: float = 0.02
     band: float = 0.15
+    complex: str = "alpha"
+    scale: float = 2.0
 
 
 def run_stratified(cfg: ExperimentConfig, scfg: StratifiedConfig, metrics: dict[str, object]) -> None:
@@ -151,7 +161,14 @@ def run_stratified(cfg: ExperimentConfig, scfg: StratifiedConfig, metrics: dict[
     bar = tqdm(total=len(cfg.seeds) * len(cfg.models), desc="stratified")
     for seed in cfg.seeds:
         data = stratified_clouds(
-            sum(scfg.clouds), scfg.points, scfg.k, scfg.noise, scfg.band, seed=1000 + seed
+            sum(scfg.clouds),
+            scfg.points,
+            scfg.k,
+            scfg.noise,
+            scfg.band,
+            seed=1000 + seed,
+            complex=scfg.complex,
+            scale=scfg.scale,
         )
         gs = prepare(data, ecfg, "pos")
         g = data.groups

@@ -31,6 +31,8 @@ class ModelConfig:
         input_dropout: dropout on the input features.
         heads: attention heads of GAT (sheaf attention uses one head: its messages are D x D maps per edge).
         embed_dim: dimension of the embedding whose distances weight the persistent sheaf.
+        mask_padding: for fixed / persistent sheaves, zero the padded stalk coordinates (features live in
+            ``F(v) = R^{d_v}``), so the read-out sees each node's local homology dimension.
     """
 
     hidden: int = 16
@@ -40,6 +42,7 @@ class ModelConfig:
     input_dropout: float = 0.0
     heads: int = 4
     embed_dim: int = 8
+    mask_padding: bool = False
 
 
 class GCN(nn.Module):
@@ -171,6 +174,13 @@ class SheafNet(nn.Module):
         und = undirected_edges(edge_index, n) if self.kind.startswith("learned") else None
         h = F.dropout(x, self.cfg.input_dropout, self.training)
         h = self.lift(h).reshape(n, self.D, self.cfg.hidden)
+        mask = None
+        if sheaf is not None and sheaf.vertex_dims is not None and self.cfg.mask_padding:
+            # features live in the stalk F(v) = R^{d_v}: the padded coordinates d_v .. D-1 are zero
+            # (the layers keep them zero: padded rows/columns of every restriction map vanish)
+            ar = torch.arange(self.D, device=h.device)
+            mask = (ar[None, :] < sheaf.vertex_dims.to(h.device)[:, None]).to(h.dtype)[:, :, None]
+            h = h * mask
         if sheaf is not None:
             sheaf = Sheaf(
                 sheaf.edge_index, sheaf.maps.to(h.dtype), sheaf.num_nodes, sheaf.vertex_dims, sheaf.edge_dims
@@ -183,6 +193,8 @@ class SheafNet(nn.Module):
             else:
                 h = h + F.elu(layer(h, s))
             h = F.dropout(h, self.cfg.dropout, self.training)
+            if mask is not None:
+                h = h * mask
         return self.readout(h.reshape(n, -1))
 
 
