@@ -46,7 +46,8 @@ def main() -> int:
     figures: dict[str, list[str]] = {}
     for name in names:
         out = args.out / name
-        exe = shutil.which(name)
+        beside = Path(sys.executable).parent / name  # the environment running the tour first
+        exe = str(beside) if beside.exists() else shutil.which(name)
         if exe is None:
             status[name] = "no command"
             continue
