@@ -205,3 +205,17 @@ def test_double_precision_and_recompute() -> None:
     x = t.random_input(size=9, dtype=torch.float64)
     errs = assert_equivariant(conv, x=x, elements=_grid_elements(gs))
     assert max(errs.values()) < 1e-12
+
+
+def test_basis_buffers_are_contiguous_for_restricted_and_changed_basis_fields():
+    # a non-contiguous basis buffer is copied in full by every training forward pass (the slowdown once seen
+    # in D16|5C16); the buffers must be stored as C-contiguous (D, d_out * d_in * P) matrices
+    gs = flip_rot2d(4)
+    t_in = FieldType(gs, [regular(gs.group)] * 2).restrict(CyclicGroup(4))
+    sub = t_in.gspace
+    t_out = FieldType(sub, [regular(sub.group), change_basis(regular(sub.group), _orth(4, 1))])
+    conv = R2Conv(t_in, t_out, 3, padding=1)
+    bufs = [b for name, b in conv.basisexpansion.named_buffers() if name.startswith("basis_")]
+    assert bufs
+    for b in bufs:
+        assert b.dim() == 2 and b.is_contiguous(), (tuple(b.shape), b.stride())

@@ -88,9 +88,11 @@ class BasisExpansion(nn.Module):
                 b = _rep_basis_uncached(ri, ro, geometry) if recompute else rep_basis(ri, ro, geometry)
                 blk = Block(ro, ri, len(out_fields[o]), len(in_fields[i]), offset, b)
                 self.blocks.append(blk)
-                self.register_buffer(
-                    f"basis_{o}_{i}", torch.from_numpy(np.array(b.samples, dtype=np.float32)), False
-                )
+                # C-contiguous ``(D, d_out * d_in * P)``: the samples may arrive as a strided view, and a
+                # non-contiguous buffer would be copied in full by the reshape of every forward pass
+                samples = np.ascontiguousarray(b.samples, dtype=np.float32)
+                samples = samples.reshape(b.dim, int(np.prod(samples.shape[1:])))
+                self.register_buffer(f"basis_{o}_{i}", torch.from_numpy(samples), False)
                 offset += blk.size
         self.dimension = offset
         self.n_in_types, self.n_out_types = len(in_types), len(out_types)
@@ -120,7 +122,7 @@ class BasisExpansion(nn.Module):
                     continue
                 basis = getattr(self, f"basis_{o}_{i}")
                 w = self.block_weights(weights, blk).reshape(blk.n_out * blk.n_in, -1)
-                f = (w @ basis.reshape(basis.shape[0], -1)).view(blk.n_out, blk.n_in, do, di, P)
+                f = (w @ basis).view(blk.n_out, blk.n_in, do, di, P)
                 cols.append(f.permute(0, 2, 1, 3, 4).reshape(blk.n_out * do, blk.n_in * di, P))
             rows.append(cols[0] if len(cols) == 1 else torch.cat(cols, 1))
         filt = rows[0] if len(rows) == 1 else torch.cat(rows, 0)

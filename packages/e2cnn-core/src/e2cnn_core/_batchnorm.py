@@ -17,6 +17,7 @@ from torch import nn
 from ._field_type import FieldType
 from ._fields import FieldLayout, block_diag, invariant_basis, require_permutation
 from ._module import EquivariantModule
+from ._stat_norm_fn import SharedVarianceNorm
 
 
 def _reduce_dims(x: torch.Tensor) -> tuple[int, ...]:
@@ -169,6 +170,13 @@ class _StatNorm(_Tracked):
             nn.Parameter(torch.zeros(bias_basis.shape[1])) if affine and bias_basis is not None else None
         )
 
+    def _update_running(self, mean: torch.Tensor, var: torch.Tensor, per_channel: int) -> None:
+        n = per_channel * self.group_size
+        factor = self._factor()
+        with torch.no_grad():
+            self.running_mean.mul_(1 - factor).add_(factor * mean.detach())
+            self.running_var.mul_(1 - factor).add_(factor * var.detach() * n / (n - 1).clamp_min(1))
+
     def _mean(self, mu: torch.Tensor) -> torch.Tensor:
         return torch.zeros_like(mu) if self.P is None else self.P.to(mu.dtype) @ mu
 
@@ -186,6 +194,21 @@ class _StatNorm(_Tracked):
         x = self.in_type.check(x)
         if self.Q is not None:
             x = torch.einsum("ij,bj...->bi...", self.Q.T.to(x.dtype), x)
+        if self.training and self.Q is None and x.dim() > 2 and x.numel() > x.shape[1]:
+            # fused statistics, affine map and hand-written backward (same function as the branch below)
+            dt = x.dtype
+            y, mean, var = SharedVarianceNorm.apply(
+                x,
+                None if self.weight is None else self.weight.to(dt),
+                None if self.bias is None else self.bias.to(dt),
+                self.group,
+                self.group_size,
+                None if self.P is None else self.P.to(dt),
+                None if self.T is None else self.T.to(dt),
+                self.eps,
+            )
+            self._update_running(mean, var, x.numel() // x.shape[1])
+            return y
         if self.training:
             dims = _reduce_dims(x)
             var_c, mu = torch.var_mean(x, dim=dims, unbiased=False)
@@ -195,11 +218,7 @@ class _StatNorm(_Tracked):
                 torch.zeros_like(self.group_size, dtype=x.dtype).index_add(0, self.group, dev)
                 / self.group_size
             )
-            n = x.numel() // x.shape[1] * self.group_size
-            factor = self._factor()
-            with torch.no_grad():
-                self.running_mean.mul_(1 - factor).add_(factor * mean.detach())
-                self.running_var.mul_(1 - factor).add_(factor * var.detach() * n / (n - 1).clamp_min(1))
+            self._update_running(mean, var, x.numel() // x.shape[1])
         else:
             mean, var = self.running_mean.to(x.dtype), self.running_var.to(x.dtype)
         scale, shift = self._scale_shift(mean, var)
