@@ -64,9 +64,7 @@ def split_groups(
             raise ValueError(f"groups={groups} does not divide the {len(t)} fields of {name}")
         k = len(t) // groups
         if any(t.reps[i] != t.reps[i % k] for i in range(len(t))):
-            raise ValueError(
-                f"groups={groups} needs {name} to be {groups} identical copies of its first {k} fields"
-            )
+            raise ValueError(f"groups={groups} needs {name} to be {groups} identical copies of its first {k} fields")
     return in_type.reps[: len(in_type) // groups]
 
 
@@ -77,9 +75,7 @@ class _CachedFilter:
         self.key: tuple | None = None
         self.value: tuple[torch.Tensor, torch.Tensor | None] | None = None
 
-    def get(
-        self, params: Sequence[torch.Tensor | None], compute: Callable
-    ) -> tuple[torch.Tensor, torch.Tensor | None]:
+    def get(self, params: Sequence[torch.Tensor | None], compute: Callable) -> tuple[torch.Tensor, torch.Tensor | None]:
         key = tuple((p._version, p.data_ptr(), p.device, p.dtype) for p in params if p is not None)
         if self.key != key or self.value is None:
             with torch.no_grad():
@@ -88,7 +84,51 @@ class _CachedFilter:
         return self.value
 
 
-class R2Conv(EquivariantModule):
+class _SteerableFilter(EquivariantModule):
+    """Parameters shared by :class:`R2Conv` and :class:`~e2cnn_core.R2ConvTransposed`: weights of a steerable
+    kernel basis from ``basis_in`` to ``basis_out`` fields, a bias on the trivial irreps of ``out_type``, and the
+    eval-mode cache of the expanded filter."""
+
+    def _init_filter(
+        self,
+        basis_in: Sequence[Representation],
+        basis_out: Sequence[Representation],
+        geometry: object,
+        bias: bool,
+        recompute: bool,
+        initialize: bool,
+    ) -> None:
+        self.basisexpansion = BasisExpansion(basis_in, basis_out, geometry, recompute=recompute)
+        if self.basisexpansion.dimension == 0:
+            raise ValueError(
+                f"the kernel basis from {self.in_type} to {self.out_type} is empty with "
+                f"kernel_size={self.kernel_size}: raise frequencies_cutoff or kernel_size, or change the field types"
+            )
+        self.weights = nn.Parameter(torch.zeros(self.basisexpansion.dimension))
+        self.bias: nn.Parameter | None = None
+        if bias:
+            self.register_buffer("bias_expansion", bias_expansion(self.out_type.reps), False)
+            n = self.bias_expansion.shape[1]
+            self.bias = nn.Parameter(torch.zeros(n)) if n else None
+        self._cache = _CachedFilter()
+        if initialize:
+            generalized_he_init(self.weights.data, self.basisexpansion)
+
+    def expand_parameters(self) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """The expanded filter (``Conv2d`` / ``ConvTranspose2d`` weight layout) and bias ``(out_size,)`` or
+        ``None``."""
+        filt = self.basisexpansion(self.weights)
+        b = None if self.bias is None else self.bias_expansion @ self.bias
+        return filt, b
+
+    def filter_and_bias(self) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """Expanded in every training step; cached in eval mode until a parameter changes."""
+        if self.training:
+            return self.expand_parameters()
+        return self._cache.get((self.weights, self.bias), self.expand_parameters)
+
+
+class R2Conv(_SteerableFilter):
     """Steerable convolution ``in_type -> out_type`` (Weiler & Cesa, General E(2)-Equivariant Steerable CNNs).
 
     The filter ``k: R^2 -> R^{C_out x C_in}`` satisfies ``k(g x) = rho_out(g) k(x) rho_in(g)^-1`` for every
@@ -153,13 +193,9 @@ class R2Conv(EquivariantModule):
         if in_type.gspace != out_type.gspace:
             raise ValueError(f"in_type lives on {in_type.gspace}, out_type on {out_type.gspace}")
         if not isinstance(kernel_size, int | np.integer) or kernel_size < 1 or kernel_size % 2 == 0:
-            raise ValueError(
-                f"kernel_size must be odd (the filter needs a centre pixel), got {kernel_size!r}"
-            )
+            raise ValueError(f"kernel_size must be odd (the filter needs a centre pixel), got {kernel_size!r}")
         if padding_mode not in ("zeros", "reflect", "replicate", "circular"):
-            raise ValueError(
-                f"padding_mode must be zeros, reflect, replicate or circular, got {padding_mode!r}"
-            )
+            raise ValueError(f"padding_mode must be zeros, reflect, replicate or circular, got {padding_mode!r}")
         self.in_type, self.out_type = in_type, out_type
         self.kernel_size = int(kernel_size)
         self.padding = _pair(padding, "padding")
@@ -169,33 +205,7 @@ class R2Conv(EquivariantModule):
         self.padding_mode = padding_mode
         in_reps = split_groups(in_type, out_type, groups)
         geometry = kernel_geometry(kernel_size, dilation, sigma, frequencies_cutoff, rings, maximum_offset)
-        self.basisexpansion = BasisExpansion(in_reps, out_type.reps, geometry, recompute=recompute)
-        if self.basisexpansion.dimension == 0:
-            raise ValueError(
-                f"the kernel basis from {in_type} to {out_type} is empty with kernel_size={kernel_size}: "
-                "raise frequencies_cutoff or kernel_size, or change the field types"
-            )
-        self.weights = nn.Parameter(torch.zeros(self.basisexpansion.dimension))
-        if bias:
-            self.register_buffer("bias_expansion", bias_expansion(out_type.reps), False)
-            n = self.bias_expansion.shape[1]
-            self.bias = nn.Parameter(torch.zeros(n)) if n else None
-        else:
-            self.bias = None
-        self._cache = _CachedFilter()
-        if initialize:
-            generalized_he_init(self.weights.data, self.basisexpansion)
-
-    def expand_parameters(self) -> tuple[torch.Tensor, torch.Tensor | None]:
-        """The filter ``(out_size, in_size / groups, s, s)`` and bias ``(out_size,)`` (or ``None``)."""
-        filt = self.basisexpansion(self.weights)
-        b = None if self.bias is None else self.bias_expansion @ self.bias
-        return filt, b
-
-    def filter_and_bias(self) -> tuple[torch.Tensor, torch.Tensor | None]:
-        if self.training:
-            return self.expand_parameters()
-        return self._cache.get((self.weights, self.bias), self.expand_parameters)
+        self._init_filter(in_reps, out_type.reps, geometry, bias, recompute, initialize)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         self.in_type.check(x)

@@ -10,15 +10,12 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ._basis_expansion import BasisExpansion
 from ._field_type import FieldType
-from ._init import generalized_he_init
-from ._module import EquivariantModule
-from ._r2conv import _CachedFilter, _pair, bias_expansion, split_groups
+from ._r2conv import _pair, _SteerableFilter, split_groups
 from ._radial import Cutoff, kernel_geometry
 
 
-class R2ConvTransposed(EquivariantModule):
+class R2ConvTransposed(_SteerableFilter):
     """Transposed steerable convolution ``in_type -> out_type`` (Weiler & Cesa 2019; escnn's
     R2ConvTransposed).
 
@@ -82,38 +79,14 @@ class R2ConvTransposed(EquivariantModule):
         self.stride = _pair(stride, "stride")
         self.dilation = int(dilation)
         self.groups = groups
-        out_block = split_groups(
-            out_type, in_type, groups, ("out_type", "in_type")
-        )  # the adjoint convolution's input is out_type
+        # the adjoint convolution maps out_type to in_type: its kernel goes from out_type's block to in_type
+        out_block = split_groups(out_type, in_type, groups, ("out_type", "in_type"))
         geometry = kernel_geometry(kernel_size, dilation, sigma, frequencies_cutoff, rings, maximum_offset)
-        self.basisexpansion = BasisExpansion(out_block, in_type.reps, geometry, recompute=recompute)
-        if self.basisexpansion.dimension == 0:
-            raise ValueError(
-                f"the kernel basis from {in_type} to {out_type} is empty with kernel_size={kernel_size}: "
-                "raise frequencies_cutoff or kernel_size, or change the field types"
-            )
-        self.weights = nn.Parameter(torch.zeros(self.basisexpansion.dimension))
-        self.bias: nn.Parameter | None = None
-        if bias:
-            self.register_buffer("bias_expansion", bias_expansion(out_type.reps), False)
-            n = self.bias_expansion.shape[1]
-            self.bias = nn.Parameter(torch.zeros(n)) if n else None
-        self._cache = _CachedFilter()
-        if initialize:
-            generalized_he_init(self.weights.data, self.basisexpansion)
-
-    def expand_parameters(self) -> tuple[torch.Tensor, torch.Tensor | None]:
-        """The filter ``(in_size, out_size / groups, s, s)`` and bias ``(out_size,)`` (or ``None``)."""
-        filt = self.basisexpansion(self.weights)
-        b = None if self.bias is None else self.bias_expansion @ self.bias
-        return filt, b
+        self._init_filter(out_block, in_type.reps, geometry, bias, recompute, initialize)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         self.in_type.check(x)
-        if self.training:
-            filt, b = self.expand_parameters()
-        else:
-            filt, b = self._cache.get((self.weights, self.bias), self.expand_parameters)
+        filt, b = self.filter_and_bias()
         return F.conv_transpose2d(
             x, filt, b, self.stride, self.padding, self.output_padding, self.groups, self.dilation
         )
