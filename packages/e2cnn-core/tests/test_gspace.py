@@ -4,9 +4,8 @@ import math
 
 import pytest
 import torch
-from equi_groups import irrep, regular
-
 from e2cnn_core import FieldType, flip2d, flip_rot2d, rot2d
+from equi_groups import irrep, regular
 
 
 def _dot(row: int, col: int, n: int = 5) -> torch.Tensor:
