@@ -3,9 +3,9 @@
 * which representations commute with pointwise maps (permutation matrices) or with ``x -> -x`` tricks
   (signed permutations), read off the matrices of the group's generators;
 * the invariant (trivial-irrep) subspace of a representation;
+* :func:`pair`: an int or a pair of ints as a pair (sizes, strides, paddings of the 2D modules);
 * :class:`FieldLayout`: fields grouped by a key (e.g. their dimension) into contiguous ``(B, F, d, ...)``
-views,
-  precomputed once, so that forward passes run one vectorised op per group instead of a loop over fields.
+views, precomputed once, so that forward passes run one vectorised op per group instead of a loop over fields.
 """
 
 from __future__ import annotations
@@ -21,6 +21,16 @@ from torch import nn
 from ._field_type import FieldType
 
 _ATOL = 1e-6
+
+
+def pair(v: int | Sequence[int], name: str = "size") -> tuple[int, int]:
+    """``v`` as ``(int, int)``; ``ValueError`` naming ``name`` when it is not an int or a pair of ints."""
+    if isinstance(v, int | np.integer):
+        return int(v), int(v)
+    v = tuple(int(a) for a in v)
+    if len(v) != 2:
+        raise ValueError(f"{name} must be an int or a pair of ints, got {v!r}")
+    return v  # type: ignore[return-value]
 
 
 def _probe(rep: Representation) -> list[GroupElement]:
@@ -115,9 +125,7 @@ class FieldLayout(nn.Module):
     results back in field order, either with the input's field dimensions or with one channel per field.
     """
 
-    def __init__(
-        self, field_type: FieldType, key: Callable[[Representation], Hashable] | None = None
-    ) -> None:
+    def __init__(self, field_type: FieldType, key: Callable[[Representation], Hashable] | None = None) -> None:
         super().__init__()
         key = key or (lambda r: r.dim)
         order: dict[Hashable, list[int]] = {}
@@ -147,9 +155,7 @@ class FieldLayout(nn.Module):
         self.register_buffer(
             "channel_inverse", torch.tensor(np.argsort(channel_order), dtype=torch.long), persistent=False
         )
-        self.register_buffer(
-            "field_inverse", torch.tensor(np.argsort(field_order), dtype=torch.long), persistent=False
-        )
+        self.register_buffer("field_inverse", torch.tensor(np.argsort(field_order), dtype=torch.long), persistent=False)
         self.n_fields = len(field_type.reps)
 
     def index(self, g: int) -> torch.Tensor:

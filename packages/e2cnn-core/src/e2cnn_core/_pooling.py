@@ -18,14 +18,10 @@ import torch.nn.functional as F
 from torch import nn
 
 from ._field_type import FieldType
-from ._fields import require_permutation
+from ._fields import pair, require_permutation
 from ._module import EquivariantModule
 
 _Size = int | tuple[int, int]
-
-
-def _pair(v: _Size) -> tuple[int, int]:
-    return (v, v) if isinstance(v, int) else (int(v[0]), int(v[1]))
 
 
 def gaussian_filter(sigma: float, size: int) -> torch.Tensor:
@@ -92,9 +88,9 @@ class PointwiseMaxPool2d(EquivariantModule):
         super().__init__()
         require_permutation(in_type, type(self).__name__)
         self.in_type = self.out_type = in_type
-        self.kernel_size = _pair(kernel_size)
-        self.stride = _pair(stride) if stride is not None else self.kernel_size
-        self.padding, self.dilation, self.ceil_mode = _pair(padding), _pair(dilation), ceil_mode
+        self.kernel_size = pair(kernel_size)
+        self.stride = pair(stride) if stride is not None else self.kernel_size
+        self.padding, self.dilation, self.ceil_mode = pair(padding), pair(dilation), ceil_mode
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return F.max_pool2d(
@@ -102,9 +98,7 @@ class PointwiseMaxPool2d(EquivariantModule):
         )
 
     def export(self) -> nn.Module:
-        return nn.MaxPool2d(
-            self.kernel_size, self.stride, self.padding, self.dilation, ceil_mode=self.ceil_mode
-        )
+        return nn.MaxPool2d(self.kernel_size, self.stride, self.padding, self.dilation, ceil_mode=self.ceil_mode)
 
 
 class PointwiseAvgPool2d(EquivariantModule):
@@ -131,14 +125,12 @@ class PointwiseAvgPool2d(EquivariantModule):
     ) -> None:
         super().__init__()
         self.in_type = self.out_type = in_type
-        self.kernel_size = _pair(kernel_size)
-        self.stride = _pair(stride) if stride is not None else self.kernel_size
-        self.padding, self.ceil_mode = _pair(padding), ceil_mode
+        self.kernel_size = pair(kernel_size)
+        self.stride = pair(stride) if stride is not None else self.kernel_size
+        self.padding, self.ceil_mode = pair(padding), ceil_mode
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return F.avg_pool2d(
-            self.in_type.check(x), self.kernel_size, self.stride, self.padding, self.ceil_mode
-        )
+        return F.avg_pool2d(self.in_type.check(x), self.kernel_size, self.stride, self.padding, self.ceil_mode)
 
     def export(self) -> nn.Module:
         return nn.AvgPool2d(self.kernel_size, self.stride, self.padding, ceil_mode=self.ceil_mode)
@@ -174,9 +166,9 @@ class PointwiseMaxPoolAntialiased2d(_Blur):
         super().__init__()
         require_permutation(in_type, type(self).__name__)
         self.in_type = self.out_type = in_type
-        self.kernel_size = _pair(kernel_size)
-        self.stride = _pair(stride) if stride is not None else self.kernel_size
-        self.padding = _pair(padding if padding is not None else 0)
+        self.kernel_size = pair(kernel_size)
+        self.stride = pair(stride) if stride is not None else self.kernel_size
+        self.padding = pair(padding if padding is not None else 0)
         size = 2 * int(round(4 * sigma)) + 1
         self.sigma = sigma
         self._make_filter(sigma, size)
@@ -215,8 +207,8 @@ class PointwiseAvgPoolAntialiased2d(_Blur):
         self.in_type = self.out_type = in_type
         size = 2 * int(round(3 * sigma)) + 1
         self.sigma = sigma
-        self.stride = _pair(stride)
-        self.padding = _pair(padding if padding is not None else size // 2)
+        self.stride = pair(stride)
+        self.padding = pair(padding if padding is not None else size // 2)
         self._make_filter(sigma, size)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -241,7 +233,7 @@ class PointwiseAdaptiveAvgPool2d(EquivariantModule):
     def __init__(self, in_type: FieldType, output_size: _Size) -> None:
         super().__init__()
         self.in_type = self.out_type = in_type
-        self.output_size = _pair(output_size)
+        self.output_size = pair(output_size)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return F.adaptive_avg_pool2d(self.in_type.check(x), self.output_size)
@@ -265,7 +257,7 @@ class PointwiseAdaptiveMaxPool2d(EquivariantModule):
         super().__init__()
         require_permutation(in_type, type(self).__name__)
         self.in_type = self.out_type = in_type
-        self.output_size = _pair(output_size)
+        self.output_size = pair(output_size)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return F.adaptive_max_pool2d(self.in_type.check(x), self.output_size)

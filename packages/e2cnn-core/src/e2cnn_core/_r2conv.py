@@ -12,18 +12,10 @@ from torch import nn
 
 from ._basis_expansion import BasisExpansion
 from ._field_type import FieldType
+from ._fields import pair
 from ._init import generalized_he_init
 from ._module import EquivariantModule
 from ._radial import Cutoff, kernel_geometry
-
-
-def _pair(v: int | Sequence[int], name: str) -> tuple[int, int]:
-    if isinstance(v, int | np.integer):
-        return int(v), int(v)
-    v = tuple(int(a) for a in v)
-    if len(v) != 2:
-        raise ValueError(f"{name} must be an int or a pair of ints, got {v!r}")
-    return v  # type: ignore[return-value]
 
 
 def trivial_irrep_id(group: object) -> object:
@@ -198,8 +190,8 @@ class R2Conv(_SteerableFilter):
             raise ValueError(f"padding_mode must be zeros, reflect, replicate or circular, got {padding_mode!r}")
         self.in_type, self.out_type = in_type, out_type
         self.kernel_size = int(kernel_size)
-        self.padding = _pair(padding, "padding")
-        self.stride = _pair(stride, "stride")
+        self.padding = pair(padding, "padding")
+        self.stride = pair(stride, "stride")
         self.dilation = int(dilation)
         self.groups = groups
         self.padding_mode = padding_mode

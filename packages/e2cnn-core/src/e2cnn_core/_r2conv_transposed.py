@@ -11,7 +11,8 @@ import torch.nn.functional as F
 from torch import nn
 
 from ._field_type import FieldType
-from ._r2conv import _pair, _SteerableFilter, split_groups
+from ._fields import pair
+from ._r2conv import _SteerableFilter, split_groups
 from ._radial import Cutoff, kernel_geometry
 
 
@@ -74,9 +75,9 @@ class R2ConvTransposed(_SteerableFilter):
             raise ValueError(f"kernel_size must be a positive integer, got {kernel_size!r}")
         self.in_type, self.out_type = in_type, out_type
         self.kernel_size = int(kernel_size)
-        self.padding = _pair(padding, "padding")
-        self.output_padding = _pair(output_padding, "output_padding")
-        self.stride = _pair(stride, "stride")
+        self.padding = pair(padding, "padding")
+        self.output_padding = pair(output_padding, "output_padding")
+        self.stride = pair(stride, "stride")
         self.dilation = int(dilation)
         self.groups = groups
         # the adjoint convolution maps out_type to in_type: its kernel goes from out_type's block to in_type

@@ -45,15 +45,11 @@ class ModelConfig:
     mask_padding: bool = False
 
 
-class GCN(nn.Module):
-    """Kipf & Welling (ICLR 2017) GCN baseline. Shapes: x ``(N, C_in)`` -> logits ``(N, classes)``."""
+class _StackedConvs(nn.Module):
+    """``self.convs`` applied in turn, ELU and dropout between them (input dropout first)."""
 
-    def __init__(self, in_channels: int, num_classes: int, cfg: ModelConfig = ModelConfig()) -> None:
-        super().__init__()
-        width = cfg.hidden * cfg.stalk_dim
-        dims = [in_channels] + [width] * (cfg.layers - 1) + [num_classes]
-        self.convs = nn.ModuleList(GCNConv(a, b) for a, b in zip(dims[:-1], dims[1:], strict=True))
-        self.cfg = cfg
+    convs: nn.ModuleList
+    cfg: ModelConfig
 
     def forward(self, x: Tensor, edge_index: Tensor, **_: object) -> Tensor:
         x = F.dropout(x, self.cfg.input_dropout, self.training)
@@ -64,7 +60,18 @@ class GCN(nn.Module):
         return x
 
 
-class GAT(nn.Module):
+class GCN(_StackedConvs):
+    """Kipf & Welling (ICLR 2017) GCN baseline. Shapes: x ``(N, C_in)`` -> logits ``(N, classes)``."""
+
+    def __init__(self, in_channels: int, num_classes: int, cfg: ModelConfig = ModelConfig()) -> None:
+        super().__init__()
+        width = cfg.hidden * cfg.stalk_dim
+        dims = [in_channels] + [width] * (cfg.layers - 1) + [num_classes]
+        self.convs = nn.ModuleList(GCNConv(a, b) for a, b in zip(dims[:-1], dims[1:], strict=True))
+        self.cfg = cfg
+
+
+class GAT(_StackedConvs):
     """Velickovic et al. (ICLR 2018) GAT baseline. Shapes: x ``(N, C_in)`` -> logits ``(N, classes)``."""
 
     def __init__(self, in_channels: int, num_classes: int, cfg: ModelConfig = ModelConfig()) -> None:
@@ -77,14 +84,6 @@ class GAT(nn.Module):
             c = per_head * cfg.heads
         self.convs.append(GATConv(c, num_classes, heads=1, dropout=cfg.dropout))
         self.cfg = cfg
-
-    def forward(self, x: Tensor, edge_index: Tensor, **_: object) -> Tensor:
-        x = F.dropout(x, self.cfg.input_dropout, self.training)
-        for i, conv in enumerate(self.convs):
-            x = conv(x, edge_index)
-            if i < len(self.convs) - 1:
-                x = F.dropout(F.elu(x), self.cfg.dropout, self.training)
-        return x
 
 
 class SheafNet(nn.Module):
