@@ -53,17 +53,20 @@ def test_workspace_dependencies_are_ranges(name):
 
 
 def test_dependencies_flow_one_way():
-    """equi-groups <- e2cnn-core <- paper packages: no other edges."""
-    assert MEMBERS["equi-groups"]["deps"] == []
+    """equi-runs <- equi-groups <- e2cnn-core <- paper packages (equi-runs under all): no other edges."""
+    assert MEMBERS["equi-runs"]["deps"] == []
+    assert set(MEMBERS["equi-groups"]["deps"]) <= {"equi-runs"}
     for name, m in MEMBERS.items():
-        allowed = {"equi-groups"} if name == "e2cnn-core" else {"equi-groups", "e2cnn-core"}
-        assert set(m["deps"]) <= allowed - {name}, f"{name} depends on {set(m['deps']) - allowed}"
+        if name in ("equi-runs", "equi-groups"):
+            continue
+        allowed = {"equi-runs", "equi-groups"} | ({"e2cnn-core"} if name != "e2cnn-core" else set())
+        assert set(m["deps"]) <= allowed, f"{name} depends on {set(m['deps']) - allowed}"
 
 
 def test_root_is_virtual_and_lists_members():
     root = tomllib.loads((ROOT / "pyproject.toml").read_text())
     assert "project" not in root
-    assert root["tool"]["uv"]["workspace"]["members"] == ["shared/equi-groups", "packages/*"]
+    assert root["tool"]["uv"]["workspace"]["members"] == ["shared/equi-runs", "shared/equi-groups", "packages/*"]
     assert (ROOT / "uv.lock").exists()
 
 
