@@ -28,9 +28,7 @@ def test_member_layout(name):
     project = m["data"]["project"]
     assert re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", name), "distribution names are kebab-case"
     assert (d / "README.md").stat().st_size > 200, "README.md missing or empty"
-    assert re.search(r"^## \[\d+\.\d+\.\d+\]", (d / "CHANGELOG.md").read_text(), re.M), (
-        "CHANGELOG lacks a version"
-    )
+    assert re.search(r"^## \[\d+\.\d+\.\d+\]", (d / "CHANGELOG.md").read_text(), re.M), "CHANGELOG lacks a version"
     assert re.fullmatch(r"\d+\.\d+\.\d+", project.get("version", "")), "no version"
     assert project.get("scripts", {}).get(name), f"no entry point named {name}"
     src = d / "src" / m["import"]
@@ -47,9 +45,7 @@ def test_workspace_dependencies_are_ranges(name):
         if dep in MEMBERS:
             assert "==" not in req, f"{name} pins {req}: use a range"
             assert "<" in req and ">=" in req, f"{name} should depend on {req} with a >=,< range"
-            assert dep in MEMBERS[name]["deps"], (
-                f"{name} lacks [tool.uv.sources] {dep} = {{ workspace = true }}"
-            )
+            assert dep in MEMBERS[name]["deps"], f"{name} lacks [tool.uv.sources] {dep} = {{ workspace = true }}"
 
 
 def test_dependencies_flow_one_way():

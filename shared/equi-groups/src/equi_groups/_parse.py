@@ -23,9 +23,7 @@ def group_from_str(text: str) -> Group:
     """
     m = _GROUP.match(text.strip())
     if m is None:
-        raise ValueError(
-            f"cannot parse a group from {text!r}; expected e.g. C8, D4, SO2, O2, SO3, B4, S5, O(3)"
-        )
+        raise ValueError(f"cannot parse a group from {text!r}; expected e.g. C8, D4, SO2, O2, SO3, B4, S5, O(3)")
     kind, n, axis, named, on, on_n = m.groups()
     if named:
         return {"SO2": SO2, "O2": O2, "SO3": SO3}[named]()

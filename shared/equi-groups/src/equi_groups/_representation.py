@@ -193,9 +193,7 @@ def _parse_atom(group: Group, atom: str) -> tuple[str, Any]:
         return atom, None
     m = _ATOM.match(atom)
     if m is None:
-        raise ValueError(
-            f"unknown atom {atom!r}; expected irrep(..), regular, quotient(..), standard or trivial"
-        )
+        raise ValueError(f"unknown atom {atom!r}; expected irrep(..), regular, quotient(..), standard or trivial")
     kind, arg = m.groups()
     if kind == "irrep":
         try:
@@ -332,9 +330,7 @@ def direct_sum(*reps: Representation) -> Representation:
     atoms = tuple(a for r in reps for a in r.atoms)
     if all(r.basis is None for r in reps):
         return Representation(group, atoms)
-    return Representation(
-        group, atoms, _block_diag([np.eye(r.dim) if r.basis is None else r.basis for r in reps])
-    )
+    return Representation(group, atoms, _block_diag([np.eye(r.dim) if r.basis is None else r.basis for r in reps]))
 
 
 def change_basis(rep: Representation, basis: np.ndarray) -> Representation:
@@ -343,9 +339,7 @@ def change_basis(rep: Representation, basis: np.ndarray) -> Representation:
     return Representation(rep.group, rep.atoms, np.asarray(basis) @ current)
 
 
-def from_irreps(
-    group: Group, irreps: Sequence[Hashable], change_of_basis: np.ndarray | None = None
-) -> Representation:
+def from_irreps(group: Group, irreps: Sequence[Hashable], change_of_basis: np.ndarray | None = None) -> Representation:
     """``Q (psi_1 + psi_2 + ...) Q^T``."""
     return Representation(group, [_fmt_irrep(group.check_irrep(i)) for i in irreps], change_of_basis)
 
@@ -405,9 +399,7 @@ def _split(group: Group, fn: MatrixFn, dim: int) -> tuple[tuple[Hashable, ...], 
             projector = projector + a @ a.T
     q = np.concatenate(columns, 1) if columns else np.zeros((dim, 0))
     if q.shape[1] != dim:
-        raise ValueError(
-            f"could not decompose a {dim}-dim representation of {group}: irreps found span {q.shape[1]}"
-        )
+        raise ValueError(f"could not decompose a {dim}-dim representation of {group}: irreps found span {q.shape[1]}")
     q.setflags(write=False)
     return tuple(ids), q
 
@@ -435,11 +427,7 @@ def tensor_product(a: Representation, b: Representation) -> Representation:
 def restrict(rep: Representation, subgroup: Group) -> Representation:
     """Restriction of ``rep`` to a planar ``subgroup`` (via the O(2) embeddings), decomposed into its irreps."""
     group = rep.group
-    if not (
-        isinstance(group, PlanarGroup)
-        and isinstance(subgroup, PlanarGroup)
-        and subgroup.is_subgroup_of(group)
-    ):
+    if not (isinstance(group, PlanarGroup) and isinstance(subgroup, PlanarGroup) and subgroup.is_subgroup_of(group)):
         raise ValueError(f"{subgroup} is not a subgroup of {group}")
     ids, q = _split(subgroup, lambda h: rep(subgroup.inclusion(group, h)), rep.dim)
     return from_irreps(subgroup, ids, q)

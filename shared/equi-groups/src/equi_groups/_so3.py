@@ -190,9 +190,7 @@ class SO3(Group):
     def check_irrep(self, irrep: Any) -> int:
         if irrep in (0, 1):
             return int(irrep)
-        raise ValueError(
-            f"{self} irreps implemented here are 0 and 1, got {irrep!r}; use escnn for Wigner-D l >= 2"
-        )
+        raise ValueError(f"{self} irreps implemented here are 0 and 1, got {irrep!r}; use escnn for Wigner-D l >= 2")
 
     def irrep_dim(self, irrep: Any) -> int:
         return 1 if self.check_irrep(irrep) == 0 else 3
