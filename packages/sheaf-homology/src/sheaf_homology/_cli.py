@@ -104,6 +104,13 @@ def _settings(args: argparse.Namespace) -> tuple[ExperimentConfig, StratifiedCon
     return cfg, scfg, hcfg
 
 
+def run_config(args: argparse.Namespace) -> dict[str, Any]:
+    """What every unit of a ``reproduce`` run depends on (recorded and checked by the run folder); the grid's
+    axes (tasks, models, seeds) are left out so that a rerun may add to them."""
+    cfg, scfg, hcfg = _settings(args)
+    return {"experiment": asdict(cfg), "stratified": asdict(scfg), "hetero": asdict(hcfg)}
+
+
 def _plot_accuracies(metrics: Mapping[str, Any], path: Any) -> None:
     import matplotlib
 
@@ -144,7 +151,7 @@ def reproduce(args: argparse.Namespace, argv: Sequence[str]) -> dict[str, Any]:
             "--tasks cora needs the Cora files of the graphdatascience package: install sheaf-homology[data]"
         )
     cfg, scfg, hcfg = _settings(args)
-    config = {"experiment": asdict(cfg), "stratified": asdict(scfg), "hetero": asdict(hcfg)}
+    config = run_config(args)
     timings = not args.smoke  # wall times differ between runs; the smoke grid must be bit-identical
     with RunFolder(
         args.out,
