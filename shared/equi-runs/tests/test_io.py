@@ -12,6 +12,9 @@ def test_write_json_atomic_roundtrip_and_no_temp_left(tmp_path):
     write_json_atomic({"x": 1.5, "nan": float("nan"), "t": (1, 2)}, p)
     assert read_json(p) == {"nan": None, "t": [1, 2], "x": 1.5}
     assert sorted(f.name for f in p.parent.iterdir()) == ["m.json"]
+    umask = os.umask(0)
+    os.umask(umask)
+    assert p.stat().st_mode & 0o777 == 0o666 & ~umask  # not mkstemp's 0600
 
 
 @pytest.mark.parametrize("content", ["", '{"a": ', "   \n"])

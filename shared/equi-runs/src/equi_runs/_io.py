@@ -18,6 +18,12 @@ class CorruptFileError(RunError):
     """A run file (unit result, checkpoint, run record) that cannot be read; the message names it."""
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 def _fsync_replace(tmp: Path, path: Path) -> None:
     os.replace(tmp, path)
     try:  # make the rename durable where the platform allows it
@@ -42,6 +48,7 @@ def write_bytes_atomic(data: bytes, path: str | Path) -> Path:
     fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     tmp = Path(name)
     try:
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; give the file the usual permissions
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
             fh.flush()
