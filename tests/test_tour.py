@@ -21,6 +21,7 @@ def test_tour_writes_headline_report_for_one_package(tmp_path):
     report = (tmp_path / "REPORT.md").read_text()
     assert "| equi-groups | ok" in report
     assert "| equi-groups | Every group identity" in report and "| reproduced |" in report
+    assert "`equi-groups reproduce --quick --out DIR`" in report
     assert "[fourier_lstsq_error.png](equi-groups/fourier_lstsq_error.png)" in report
     assert (tmp_path / "equi-groups" / "fourier_lstsq_error.png").exists()
     assert "equi-runs" not in report  # infrastructure members are not toured

@@ -58,7 +58,7 @@ def ours(c: dict) -> str:
 def paper(v: object) -> str:
     if v is None:
         return "not available"
-    return f'"{v}"' if isinstance(v, str) else fmt(v)
+    return str(v) if isinstance(v, str) else fmt(v)
 
 
 def shown_command(cmd: list[str]) -> str:
@@ -85,24 +85,27 @@ def load(path: Path) -> dict:
 
 
 def headline_rows(name: str, doc: dict) -> list[str]:
-    cmd = f"`{shown_command(doc['command'])}`"
-    secs = f"{doc['wall_seconds']:.0f}"
-    return [
-        f"| {name} | {cell(c['claim'])} | {cell(paper(c['paper']))} | {cell(ours(c))} | {c['verdict']} | "
-        f"{secs} | {cmd} |"
-        for c in doc["headline"]
-    ]
+    """One row per claim; the run's seconds and command on the package's first row only."""
+    rows = []
+    for i, c in enumerate(doc["headline"]):
+        secs = f"{doc['wall_seconds']:.0f}" if i == 0 else ""
+        cmd = f"`{shown_command(doc['command'])}`" if i == 0 else ""
+        rows.append(
+            f"| {name if i == 0 else ''} | {cell(c['claim'])} | {cell(paper(c['paper']))} | {cell(ours(c))} | "
+            f"{c['verdict']} | {cell(c['note'])} | {secs} | {cmd} |"
+        )
+    return rows
 
 
 def table(docs: dict[str, dict | None], status: dict[str, str], folders: dict[str, Path], rel_to: Path) -> list[str]:
     """The headline table, then one line of links per package (its figures and metrics.json in ``folders``)."""
     lines = [
-        "| package | claim | paper | ours (mean +- std, seeds) | verdict | seconds | command |",
-        "|---|---|---|---|---|---|---|",
+        "| package | claim | paper | ours (mean +- std, seeds) | verdict | note | seconds | command |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for name, doc in docs.items():
         if doc is None:
-            lines.append(f"| {name} | {cell(status[name])} | | | | | |")
+            lines.append(f"| {name} | {cell(status[name])} | | | | | | |")
         else:
             lines += headline_rows(name, doc)
     lines.append("")
