@@ -385,9 +385,13 @@ def _figures(out: Path, metrics: dict[str, Any], curves: dict[int, list[float]],
 
 # --- bench -------------------------------------------------------------------------------------------------------
 def _bench_unit(runs: dict[str, tuple[LatticeReducer, int | None]], n: int, repeats: int) -> dict[str, float]:
+    import os
+
     from fpylll import LLL
 
     res: dict[str, float] = {}
+    if hasattr(os, "getloadavg"):  # wall-clock timings depend on what else runs: record the machine's load
+        res[f"load_average.n{n}"] = os.getloadavg()[0]
     batch = BENCH_BATCH.get(n, 256)
     bases = torch.as_tensor(generate("gaussian", n, batch, seed=BENCH_SEED), dtype=torch.float64)
     with torch.no_grad():
@@ -431,8 +435,9 @@ def bench(
     regime the pivot policy is trained for), ``classical`` (the skeleton without network) and ``lll``.
     ``checkpoint``: a model state from ``reproduce`` (``units/ours-seed0/ours_seed0.pt``), loaded with
     ``torch.load(weights_only=True)``; without it the network is zero-initialised (same cost per sweep, but the
-    number of sweeps to the fixed point may differ). Medians over ``repeats``. One unit per dimension; writes
-    ``metrics.json`` in ``run``.
+    number of sweeps to the fixed point may differ). Medians over ``repeats``; ``load_average.n<n>`` is the 1-min
+    load average as that dimension starts (timings on a shared machine are slower). One unit per dimension;
+    writes ``metrics.json`` in ``run``.
     """
     model = LatticeReducer(ReducerConfig()).float().eval()  # float32 network (2x faster); moves in float64
     if checkpoint is not None:
@@ -460,7 +465,11 @@ def bench(
 
 
 def _bench_headline(m: dict[str, Any], dims: tuple[int, ...]) -> list[dict]:
+    import os
+
     n = 16 if 16 in dims else max(dims)
+    la = m.get(f"load_average.n{n}")
+    load = "" if la is None else f" (1-min load average {la:.1f} when this dimension started)"
     s = m[f"speedup.ours_over_lll.n{n}"]
     verdict = "reproduced" if s >= 0.5 else "partly" if s >= 0.2 else "not reproduced"
     return [
@@ -472,7 +481,7 @@ def _bench_headline(m: dict[str, Any], dims: tuple[int, ...]) -> list[dict]:
             verdict=verdict,
             note=f"ours {m[f'ms_per_basis.ours.n{n}']:.3g} ms (batched, converged) vs fpylll LLL "
             f"{m[f'ms_per_basis.lll.n{n}']:.3g} ms per basis; classical skeleton "
-            f"{m[f'ms_per_basis.classical.n{n}']:.3g} ms; wall-clock on a CPU that may be shared; >= 0.5 counts as "
-            "reproduced, >= 0.2 as partly; no GPU measured",
+            f"{m[f'ms_per_basis.classical.n{n}']:.3g} ms; wall-clock on {os.cpu_count()} CPUs{load}; >= 0.5 counts "
+            "as reproduced, >= 0.2 as partly; no GPU measured",
         )
     ]
