@@ -43,7 +43,7 @@ def _parser() -> argparse.ArgumentParser:
     add_run_options(
         r,
         quick="n in {4, 8}, 150 training steps, 50 bases per family, no ablations (about 1-3 min on 2 CPUs)",
-        seeds=(),
+        seeds="0 1 2 (--quick: 0)",
         threads=1,
         device=False,
     )

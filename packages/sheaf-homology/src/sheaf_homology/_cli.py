@@ -39,7 +39,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = equi_runs.make_parser(PROG, DESCRIPTION)
     sub = parser.add_subparsers(dest="cmd", required=True)
     rp = sub.add_parser("reproduce", help="run the experiments; write metrics.json and accuracy.png")
-    equi_runs.add_run_options(rp, quick=QUICK_HELP, seeds=(), threads=1, device=False)
+    equi_runs.add_run_options(rp, quick=QUICK_HELP, seeds="0 to 9 (--quick: 0 1)", threads=1, device=False)
     rp.add_argument(
         "--tasks",
         nargs="+",

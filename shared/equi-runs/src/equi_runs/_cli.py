@@ -72,7 +72,7 @@ def add_run_options(
     p: argparse.ArgumentParser,
     *,
     quick: str | None = None,
-    seeds: Sequence[int] | None = None,
+    seeds: Sequence[int] | str | None = None,
     threads: int | None = None,
     device: bool = True,
     fresh: bool = True,
@@ -81,7 +81,8 @@ def add_run_options(
 
     Args:
         quick: help text of ``--quick`` (what the quick run does, and how long it takes); None: no ``--quick``.
-        seeds: the default seeds shown in the help (None: no ``--seeds``; ``()``: the command picks them).
+        seeds: the default seeds shown in the help, as numbers or a phrase such as ``"0 1 2 (--quick: 0)"``
+            (None: no ``--seeds``).
         threads: default torch CPU threads (None: torch's choice).
         device: add ``--device``.
         fresh: add ``--fresh`` (for commands that resume).
@@ -92,7 +93,7 @@ def add_run_options(
     if fresh:
         p.add_argument("--fresh", action="store_true", help="delete earlier results in --out and start over")
     if seeds is not None:
-        default = f"default: {' '.join(map(str, seeds))}" if seeds else "default: depends on --quick"
+        default = "default: " + (seeds if isinstance(seeds, str) else " ".join(map(str, seeds)))
         p.add_argument("--seeds", nargs="+", type=nonnegative_int, default=None, metavar="N", help=f"seeds ({default})")
     shown = "torch's choice" if threads is None else str(threads)
     p.add_argument(
