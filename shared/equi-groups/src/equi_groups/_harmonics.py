@@ -12,9 +12,11 @@ Convention (the one used everywhere in equi-groups):
   ``mean over the sphere of Y_{l,m} Y_{l',m'} = delta``. Hence ``Y_1(x) = sqrt(3) (y, z, x)``.
 * ``D_l(R)`` is defined by ``Y_l(R x) = D_l(R) Y_l(x)``: a real orthogonal irrep, ``D_1(R) = P R P^T`` with ``P``
   the cyclic permutation ``(x, y, z) -> (y, z, x)``.
-* e3nn (0.5, 0.6) uses the same real harmonics with the axes relabelled (its polar axis is y) and its l = 1 in the
-  order (x, y, z): ``D^e3nn_l(R) = C_l D_l(R) C_l^T`` for one fixed orthogonal ``C_l`` (``C_1 = P^T``); the tests
-  compute ``C_l`` and check that it intertwines on fresh rotations.
+* e3nn (0.5, 0.6) uses the same normalisation ("component") with the axes relabelled (its polar axis is y) and its
+  l = 1 in the order (x, y, z): ``Y^e3nn_l = C_l Y_l`` and ``D^e3nn_l(R) = C_l D_l(R) C_l^T`` for one fixed
+  orthogonal ``C_l`` (``C_1 = P^T``); the tests compute ``C_l`` by least squares and check it on fresh points and
+  rotations (e3nn's Wigner-D matrices are accurate to about 2e-7: it builds them from Euler angles with float32
+  constants).
 
 Wigner-D matrices are computed without angles: ``Y_l(R X) = D_l(R) Y_l(X)`` on a fixed set ``X`` of ``2l + 1``
 points with ``Y_l(X)`` invertible and well conditioned, so ``D_l(R) = Y_l(R X) Y_l(X)^{-1}`` (one harmonic
@@ -192,8 +194,8 @@ def wigner_D(l: int, rotations: Any, check: bool = False) -> Any:
     if _is_torch(rotations):
         import torch
 
-        p = torch.as_tensor(pts, dtype=rotations.dtype, device=rotations.device)
-        iv = torch.as_tensor(inv, dtype=rotations.dtype, device=rotations.device)
+        p = torch.tensor(pts, dtype=rotations.dtype, device=rotations.device)
+        iv = torch.tensor(inv, dtype=rotations.dtype, device=rotations.device)
         moved = torch.matmul(rotations.unsqueeze(-3), p.unsqueeze(-1)).squeeze(-1)  # (..., n, 3)
         y = spherical_harmonics(l, moved, normalize=False)  # (..., n, d): rows Y(R x_i)
         return torch.matmul(y.transpose(-1, -2), iv.T)
