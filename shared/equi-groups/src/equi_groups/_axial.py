@@ -170,7 +170,8 @@ class AxialGroup(SpatialGroup):
             else:
                 f = 0
             z = b @ (_FLIPS[self.flip] if f else np.eye(3))
-            if abs(z[2, 2] - 1) > 1e-8 or np.abs(z[2, :2]).max() > 1e-8 or np.abs(z[:2, 2]).max() > 1e-8:
+            off_axis = max(abs(z[2, 2] - 1), np.abs(z[2, :2]).max(), np.abs(z[:2, 2]).max())
+            if off_axis > 1e-8 or np.linalg.det(z) < 0:  # z must be a rotation about the z axis
                 continue
             try:
                 h = self.planar.from_o2(f, math.atan2(z[1, 0], z[0, 0]))

@@ -29,8 +29,8 @@ def _group_3d(text: str) -> Group | None:
     m = _AXIAL.match(text)
     if m is None:
         return None
-    so2, cn, o2, dn, flip, inv = m.groups()
-    n = 0 if (so2 or o2) else int(cn or dn)
+    rot, cn, refl, dn, flip, inv = m.groups()
+    n = 0 if (rot == "SO2" or refl == "O2") else int(cn or dn)
     return AxialGroup(n, flip or "", bool(inv))
 
 
