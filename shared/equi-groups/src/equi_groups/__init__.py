@@ -6,6 +6,7 @@ Small and exact: groups and representations are immutable values; decompositions
 from ._axial import AxialGroup, inversion_group, mirror_group
 from ._clebsch_gordan import cg_decomposition, clebsch_gordan
 from ._fourier import FourierBasis, grid
+from ._grids3d import fibonacci_sphere, so3_grid, sphere_grid, thomson_so3, thomson_sphere
 from ._group import Group, GroupElement
 from ._harmonics import MAX_DEGREE, spherical_harmonics, spherical_harmonics_upto, wigner_D
 from ._o3 import O3
@@ -46,6 +47,7 @@ from ._so3 import (
     sixd_to_matrix,
 )
 from ._spatial import SpatialGroup, rotation_about
+from ._sphere_fourier import SphereFourierBasis
 
 __version__ = "0.1.0"
 
@@ -58,6 +60,12 @@ __all__ = [
     "AxialGroup",
     "PolyhedralGroup",
     "SpatialGroup",
+    "SphereFourierBasis",
+    "fibonacci_sphere",
+    "so3_grid",
+    "sphere_grid",
+    "thomson_so3",
+    "thomson_sphere",
     "cg_decomposition",
     "clebsch_gordan",
     "inversion_group",
