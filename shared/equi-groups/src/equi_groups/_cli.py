@@ -14,6 +14,7 @@ import numpy as np
 
 from ._fourier import FourierBasis, grid
 from ._group import Group
+from ._identities3d import identity_metrics_3d
 from ._planar import O2, SO2, CyclicGroup, DihedralGroup
 from ._representation import (
     Representation,
@@ -126,6 +127,7 @@ def reproduce(out: Path, quick: bool, seeds: Sequence[int]) -> dict:
             for name, err in check_identities(group, seed).items():
                 key = f"max_error.{name}.{group}"
                 metrics[key] = max(err, float(metrics.get(key, 0.0)))
+    metrics.update(identity_metrics_3d(seeds))  # SO3, O3 and their subgroups (see _identities3d.py)
     metrics["seeds"] = list(seeds)
     metrics["machine"] = f"{platform.machine()} {os.cpu_count()} cpu"
     _plot_fourier_error(out / "fourier_lstsq_error.png")
