@@ -270,3 +270,14 @@ def test_escnn_restriction_multiplicities_to_cylinder_groups(esc_id, ours):
             key = i[0] if len(i) == 1 else tuple(i)
             theirs[key] = theirs.get(key, 0) + 1
         assert restrict(irrep(SO3(), l), ours).multiplicities() == theirs, l
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.sampled_from(GROUPS), st.integers(0, 10_000))
+def test_property_irreps_are_orthogonal_homomorphisms_on_random_elements(G, seed):
+    g, h = G.sample(2, seed=seed)
+    for psi in _irreps(G, 3):
+        a, b = G.irrep_matrix(psi, g), G.irrep_matrix(psi, h)
+        assert np.abs(G.irrep_matrix(psi, g * h) - a @ b).max() < 1e-10
+        assert np.abs(a @ a.T - np.eye(len(a))).max() < 1e-10
+        assert np.abs(G.irrep_matrix(psi, ~g) - a.T).max() < 1e-10

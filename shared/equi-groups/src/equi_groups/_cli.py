@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ._bench3d import bench_3d
 from ._fourier import FourierBasis, grid
 from ._group import Group
 from ._identities3d import identity_metrics_3d
@@ -208,6 +209,7 @@ def bench(out: Path, repeats: int = 5) -> dict:
         res["escnn_decompose_ms.regular_C16"] = 1e3 * _median_time(
             lambda: eg.cyclic_group(16).regular_representation.change_of_basis, 1
         )
+    res.update({f"3d.{k}": v for k, v in bench_3d(rounds=min(repeats, 3)).items()})  # see _bench3d.py
     res["machine"] = f"{platform.machine()} {os.cpu_count()} cpu"
     _write_json(out / "bench.json", res)
     return res
