@@ -49,7 +49,7 @@ from ._so3 import (
 from ._spatial import SpatialGroup, rotation_about
 from ._sphere_fourier import SphereFourierBasis
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 __all__ = [
     "MAX_DEGREE",
