@@ -40,6 +40,9 @@ def _rz(t: float) -> np.ndarray:
 class AxialGroup(SpatialGroup):
     """A cylinder subgroup of O(3) about the z axis (see the module docstring for the embedding).
 
+    The subgroups of O(3) used by steerable kernels on point clouds (Cesa, Lang, Weiler, ICLR 2022; implicit
+    kernels, Zhdanov et al., NeurIPS 2023): the planar irreps of ``H``, times a sign on the inversion.
+
     Args:
         n: ``n >= 1`` for ``n`` rotations (``C_n``/``D_n``), ``0`` for all rotations about z (``SO(2)``/``O(2)``).
         flip: ``""`` (rotations only), ``"x"`` (flip = rotation by pi about x) or ``"m"`` (flip = mirror y -> -y).

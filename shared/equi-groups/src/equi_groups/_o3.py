@@ -26,6 +26,9 @@ from ._spatial import SpatialGroup
 class O3(SpatialGroup):
     """The orthogonal group O(3) = SO(3) x {I, -I}; an element ``(i, q)`` acts on R^3 as ``(-1)^i R(q)``.
 
+    As in G. Cesa, L. Lang, M. Weiler, *A Program to Build E(N)-Equivariant Steerable CNNs*, ICLR 2022 (escnn) and
+    e3nn's ``O3`` irreps.
+
     Real irreps ``(l, p)`` for ``0 <= l <= MAX_DEGREE`` and parity ``p`` in ``{1, -1}``:
     ``(l, p)(i, q) = p^i D_l(R(q))`` (e3nn's ``"{l}e"`` is ``(l, 1)``, ``"{l}o"`` is ``(l, -1)``). The defining
     action is ``(1, -1)`` (up to the basis change ``P`` of :func:`wigner_D`); spherical harmonics ``Y_l`` transform

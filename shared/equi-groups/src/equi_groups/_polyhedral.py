@@ -120,6 +120,9 @@ class PolyhedralGroup(SpatialGroup):
     """The octahedral (``kind="octa"``, 24 rotations) or icosahedral (``"ico"``, 60) group; ``full=True`` adds the
     inversion (48 and 120 elements: O_h and I_h).
 
+    Finite subgroups of SO(3) used as discretisations of it (Cesa, Lang, Weiler, ICLR 2022): their regular
+    representations and the orbits of their elements are the sampling grids of Fourier nonlinearities.
+
     See the module docstring for the element list and the irrep ids.
 
     Examples:

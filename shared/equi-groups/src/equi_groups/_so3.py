@@ -153,6 +153,10 @@ def _rotation_to_quaternion(group: Group, r: np.ndarray) -> tuple:
 class SO3(SpatialGroup):
     """The rotation group SO(3); elements are unit quaternions ``(w, x, y, z)`` with a canonical sign.
 
+    Steerable 3D networks built on these irreps: M. Weiler et al., *3D Steerable CNNs*, NeurIPS 2018; real-basis
+    conventions as in e3nn (M. Geiger and T. Smidt, 2022), up to the fixed change of basis documented in
+    :mod:`equi_groups._harmonics`.
+
     Real irreps: the Wigner-D matrices ``D_l``, ids ``l = 0 .. MAX_DEGREE`` (16), in the real spherical-harmonic
     basis: ``Y_l(R x) = D_l(R) Y_l(x)`` (see :func:`spherical_harmonics` for the convention; ``D_1(R) = P R P^T``
     with ``P: (x, y, z) -> (y, z, x)``). All irreps are of real type. Tensor products decompose with exact
