@@ -19,6 +19,9 @@ def test_every_identity_holds_to_round_off(G):
 def test_reproduce_quick_reports_the_3d_table(tmp_path):
     import json
 
+    pytest.importorskip("tqdm")  # the reproduce command's progress bars (not a declared dependency of equi-groups)
+    pytest.importorskip("matplotlib")
+
     assert main(["reproduce", "--quick", "--out", str(tmp_path), "--seeds", "0"]) == 0
     metrics = json.loads((tmp_path / "metrics.json").read_text())
     for group in ("SO3", "O3", "Octa", "Ico", "O2x"):
