@@ -281,3 +281,20 @@ def test_property_irreps_are_orthogonal_homomorphisms_on_random_elements(G, seed
         assert np.abs(G.irrep_matrix(psi, g * h) - a @ b).max() < 1e-10
         assert np.abs(a @ a.T - np.eye(len(a))).max() < 1e-10
         assert np.abs(G.irrep_matrix(psi, ~g) - a.T).max() < 1e-10
+
+
+@pytest.mark.parametrize(
+    "esc_id, ours", [((True, "octa"), PolyhedralGroup("octa", True)), (("cone", 4), AxialGroup(4, "m"))], ids=str
+)
+def test_escnn_restriction_dims_of_o3_subgroups(esc_id, ours):
+    eg = _escnn()
+    o3 = eg.o3_group(3)
+    for l in range(4):
+        for j, p in ((0, 1), (1, -1)):
+            theirs = sorted(o3.irrep(j, l).restrict(esc_id).irreps)
+            sub = o3.subgroup(esc_id)[0]
+            their_dims = sorted(sub.irrep(*i).size for i in theirs)
+            mine = sorted(ours.irrep_dim(i) for i in restrict(irrep(O3(), (l, p)), ours).irreps)
+            assert mine == their_dims, (l, p)
+            if isinstance(ours, PolyhedralGroup):  # the parity of every component is the parity of (l, p)
+                assert {q for _, q in restrict(irrep(O3(), (l, p)), ours).irreps} == {p}
