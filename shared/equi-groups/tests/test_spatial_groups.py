@@ -298,3 +298,14 @@ def test_escnn_restriction_dims_of_o3_subgroups(esc_id, ours):
             assert mine == their_dims, (l, p)
             if isinstance(ours, PolyhedralGroup):  # the parity of every component is the parity of (l, p)
                 assert {q for _, q in restrict(irrep(O3(), (l, p)), ours).irreps} == {p}
+
+
+def test_polyhedral_irrep_bases_do_not_depend_on_the_eigensolver_basis():
+    from equi_groups._polyhedral import _canonical_basis
+
+    rng = np.random.default_rng(0)
+    v, _ = np.linalg.qr(rng.standard_normal((7, 3)))
+    q, _ = np.linalg.qr(rng.standard_normal((3, 3)))
+    a, b = _canonical_basis(v), _canonical_basis(v @ q)  # same span, another orthonormal basis
+    assert np.abs(a - b).max() < 1e-12 and np.abs(a.T @ a - np.eye(3)).max() < 1e-12
+    assert np.abs(a @ a.T - v @ v.T).max() < 1e-12

@@ -6,8 +6,9 @@ permutation matrices of determinant 1); the icosahedral group is the rotations o
 cyclic permutations of ``(0, +-1, +-phi)``.
 
 Irreps are found once (cached) by splitting the restrictions of the Wigner-D irreps ``D_0, D_1, ...`` with a
-random symmetric element of their commutant (seeded, so the bases are fixed), keeping each new character, until
-``sum dim^2 = |G|``. All irreps of both groups are of real type. Ids, in that order:
+random symmetric element of their commutant (seeded), keeping each new character, until ``sum dim^2 = |G|``. The
+basis of each irrep is Gram-Schmidt on the columns of its projector, so it does not depend on the eigensolver.
+All irreps of both groups are of real type. Ids, in that order:
 
 * ``Octa``: ``0`` A1 (trivial), ``1`` T1 (the rotation action, from l = 1), ``2`` E (dim 2), ``3`` T2 (dim 3),
   ``4`` A2 (sign of the permutation of the 4 body diagonals).
@@ -78,6 +79,20 @@ def _tables(kind: str) -> tuple[np.ndarray, np.ndarray, dict[bytes, int]]:
     return mul, inv, index
 
 
+def _canonical_basis(v: np.ndarray) -> np.ndarray:
+    """An orthonormal basis of the column span of ``v`` that does not depend on which basis ``v`` is: Gram-Schmidt
+    on the columns of the projector ``v v^T`` in order, skipping those already spanned (LAPACK-independent)."""
+    proj = v @ v.T
+    out: list[np.ndarray] = []
+    for col in proj.T:
+        r = col - sum((u @ col) * u for u in out) if out else col
+        if np.linalg.norm(r) > 1e-6:
+            out.append(r / np.linalg.norm(r))
+        if len(out) == v.shape[1]:
+            break
+    return np.stack(out, 1)
+
+
 @functools.cache
 def _irreps(kind: str) -> tuple[np.ndarray, ...]:
     """Irrep matrices ``(n_rotations, d, d)`` of the rotation group, in the documented order."""
@@ -96,7 +111,7 @@ def _irreps(kind: str) -> tuple[np.ndarray, ...]:
         for stop in range(1, len(w) + 1):
             if stop < len(w) and abs(w[stop] - w[start]) < 1e-8 * max(1.0, abs(w).max()):
                 continue
-            block = v[:, start:stop]
+            block = _canonical_basis(v[:, start:stop])
             start = stop
             m = np.einsum("ia,gij,jb->gab", block, d_l, block)
             chi = np.trace(m, axis1=1, axis2=2)
