@@ -23,7 +23,8 @@ DESCRIPTION = """\
 equi-groups: groups, representations and Fourier analysis, checked numerically.
 
   equi-groups reproduce --quick --out DIR   every identity on every group in float64 (seeded samples)
-  equi-groups bench --out DIR               decomposition timings, escnn side by side when installed
+  equi-groups bench --out DIR               decomposition and Wigner-D timings, escnn and e3nn side by side
+                                            when installed
 """
 TOLERANCE = 1e-9  # float64 identities that hold exactly: round-off only
 
@@ -32,7 +33,8 @@ def _parser() -> argparse.ArgumentParser:
     p = make_parser("equi-groups", DESCRIPTION)
     sub = p.add_subparsers(dest="command", required=True)
     r = sub.add_parser("reproduce", help="check every identity numerically, write metrics.json and a figure")
-    add_run_options(r, quick="C4, C8, C16, D4, SO2, O2 (D8 and D16 left out): seconds", seeds=(0, 1, 2), device=False)
+    quick = "2D groups C4 C8 C16 D4 SO2 O2 (D8, D16 left out) and every 3D group"
+    add_run_options(r, quick=quick, seeds=(0, 1, 2), device=False)
     b = sub.add_parser("bench", help="time decompositions and Fourier bases (escnn side by side if installed)")
     add_run_options(b, device=False, fresh=False)
     b.add_argument("--repeats", type=positive_int, default=5, metavar="N", help="timed repeats (default: 5)")
@@ -53,9 +55,10 @@ def reproduce(out: Path, quick: bool, seeds: Sequence[int], fresh: bool = False,
 
     from . import __version__
     from ._identities import GROUPS, check_identities, plot_fourier_error
+    from ._identities3d import GROUPS_3D, check_identities_3d
 
-    groups = GROUPS[:4] + GROUPS[6:] if quick else GROUPS
-    config = {"identities": "equi-groups 2D identity set", "quick": quick}
+    groups = (GROUPS[:4] + GROUPS[6:] if quick else GROUPS) + GROUPS_3D
+    config = {"identities": "equi-groups 2D and 3D identity sets", "quick": quick}
     with RunFolder(out, package="equi-groups", module_file=__file__, config=config, fresh=fresh) as run:
         run.total_units = len(groups) * len(seeds)
         metrics: dict[str, float] = {}
@@ -63,7 +66,7 @@ def reproduce(out: Path, quick: bool, seeds: Sequence[int], fresh: bool = False,
             for seed in seeds:
                 unit = run.unit(str(group), f"seed{seed}")
                 if not unit.done:
-                    unit.save(check_identities(group, seed))
+                    unit.save((check_identities_3d if group in GROUPS_3D else check_identities)(group, seed))
                 for name, err in unit.load().items():
                     key = f"max_error.{name}.{group}"
                     metrics[key] = max(err, metrics.get(key, 0.0))
@@ -72,7 +75,8 @@ def reproduce(out: Path, quick: bool, seeds: Sequence[int], fresh: bool = False,
         head = [
             claim(
                 "Every group identity (homomorphism, orthogonality, decomposition, Clebsch-Gordan, restriction, "
-                "Fourier inversion, Plancherel) holds to round-off in float64",
+                "Fourier inversion, Plancherel; spherical harmonics in 3D) holds to round-off in float64, "
+                "2D and 3D groups",
                 "max_error.all",
                 metrics,
                 paper="exact (round-off)",
@@ -96,8 +100,10 @@ def _run(argv: list[str]) -> int:
     from equi_runs import provenance
 
     from ._bench import bench
+    from ._bench3d import bench_3d
 
     res = bench(args.repeats)
+    res.update({f"3d.{k}": v for k, v in bench_3d(rounds=min(args.repeats, 3)).items()})
     res["provenance"] = provenance("equi-groups", __file__)
     write_json_atomic(res, out / "bench.json")
     for k, v in res.items():
