@@ -36,13 +36,19 @@ def test_out_that_is_a_file_is_refused(tmp_path):
 
 
 def test_reproduce_resumes_and_adds_seeds(tmp_path):
+    pytest.importorskip("tqdm")  # reproduce needs the `plots` extra
     out = tmp_path / "run"
     assert main(["reproduce", "--quick", "--out", str(out), "--seeds", "0", "--no-progress"]) == 0
     first = {p.parent.name: p.stat().st_mtime_ns for p in (out / "units").glob("*/result.json")}
-    assert len(first) == 6
+    assert len(first) == 14  # 6 2D + 8 3D groups, one seed
+    metrics = json.loads((out / "metrics.json").read_text())["metrics"]  # the 3D identity table
+    for group in ("SO3", "O3", "Octa", "Ico", "O2x"):
+        for name in ("homomorphism", "clebsch_gordan", "restriction", "fourier_inversion"):
+            assert metrics[f"max_error.{name}.{group}"] < 1e-10
+    assert metrics["max_error.spherical_harmonics.SO3"] < 1e-10 and metrics["max_error.spherical_harmonics.O3"] < 1e-10
     assert main(["reproduce", "--quick", "--out", str(out), "--seeds", "0", "1", "--no-progress"]) == 0
     after = {p.parent.name: p.stat().st_mtime_ns for p in (out / "units").glob("*/result.json")}
-    assert len(after) == 12 and all(after[k] == v for k, v in first.items())  # finished units untouched
+    assert len(after) == 28 and all(after[k] == v for k, v in first.items())  # finished units untouched
     doc = json.loads((out / "metrics.json").read_text())
     validate_metrics(doc)
     assert doc["seeds"] == [0, 1] and doc["headline"][0]["verdict"] == "reproduced"
