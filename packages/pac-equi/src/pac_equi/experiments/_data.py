@@ -9,39 +9,15 @@ freely (a rotation by ``2 pi k / N`` shifts ``j``; the reflection ``theta -> -th
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 from equi_groups import PlanarGroup
 
-__all__ = ["PolarConfig", "load_rotated_mnist", "polar_field_index", "polar_sample"]
+from ._config import PolarConfig
 
-
-@dataclass(frozen=True)
-class PolarConfig:
-    """Polar sampling of a square image.
-
-    Args:
-        n_radii: number of radii, ``r_i = r_max (i + 1) / n_radii``.
-        n_angles: number of angles (a multiple of 32, so that every group of the study acts freely).
-        r_max: the largest radius in pixels.
-    """
-
-    n_radii: int = 12
-    n_angles: int = 32
-    r_max: float = 13.0
-
-    def __post_init__(self) -> None:
-        if self.n_angles % 32 or self.n_angles <= 0:
-            raise ValueError(f"n_angles must be a positive multiple of 32, got {self.n_angles}")
-        if self.n_radii < 1 or not self.r_max > 0:
-            raise ValueError(f"need n_radii >= 1 and r_max > 0, got {self.n_radii}, {self.r_max}")
-
-    @property
-    def dim(self) -> int:
-        return self.n_radii * self.n_angles
+__all__ = ["load_rotated_mnist", "polar_field_index", "polar_sample"]
 
 
 def load_rotated_mnist(n_train: int, n_test: int, seed: int) -> tuple[torch.Tensor, ...]:

@@ -18,7 +18,8 @@ from equi_groups import PlanarGroup, Representation, group_from_str, regular, tr
 from torch import nn
 
 from .._fourier import decomposed_sum
-from ._data import PolarConfig, polar_field_index, polar_sample
+from ._config import PolarConfig, budget_width, count_parameters
+from ._data import polar_field_index, polar_sample
 
 __all__ = ["PolarNet", "PolarNetConfig", "budget_width", "count_parameters"]
 
@@ -57,19 +58,6 @@ class PolarNetConfig:
         if d.get("kind") != "pac-equi/PolarNet":
             raise ValueError(f"recipe kind {d.get('kind')!r} is not 'pac-equi/PolarNet'")
         return PolarNetConfig(str(d["group"]), int(d["width"]), int(d["n_classes"]), tuple(dict(d["polar"]).items()))
-
-
-def count_parameters(group_order: int, width: int, polar_dim: int, n_classes: int = 10) -> int:
-    """Learned parameters of a :class:`PolarNet`: ``polar_dim c + c^2 |G| + n_classes c`` (intertwiner spaces)."""
-    return polar_dim * width + width * width * group_order + n_classes * width
-
-
-def budget_width(group_order: int, budget: int, polar_dim: int, n_classes: int = 10) -> int:
-    """The largest width ``c`` whose network has at most ``budget`` parameters."""
-    c = 1
-    while count_parameters(group_order, c + 1, polar_dim, n_classes) <= budget:
-        c += 1
-    return c
 
 
 class PolarNet(nn.Module):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict
 from pathlib import Path
 
 import numpy as np
@@ -12,44 +12,12 @@ import torch
 from .._bounds import BoundReport, fourier_layer_terms, naive_layer_terms, pac_bayes_margin_bound
 from .._fourier import LayerDecomposition, fourier_decompose
 from .._margins import margin_loss, margins
-from ._data import PolarConfig, load_rotated_mnist, polar_sample
-from ._model import PolarNet, PolarNetConfig, budget_width, count_parameters
-from ._train import TrainConfig, logits_of, train_to_margin
+from ._config import StudyConfig, count_parameters
+from ._data import load_rotated_mnist, polar_sample
+from ._model import PolarNet, PolarNetConfig
+from ._train import logits_of, train_to_margin
 
-__all__ = ["StudyConfig", "bounds_of", "layer_report", "run_unit"]
-
-
-@dataclass(frozen=True)
-class StudyConfig:
-    """Every setting a unit depends on (not the grid axes: groups and seeds).
-
-    Args:
-        n_train, n_test: rotated-MNIST sizes (stratified, disjoint, from the 5,000 real digits).
-        protocol: ``"budget"`` (width chosen per group for at most ``budget`` parameters) or ``"width"``
-            (``width`` regular fields for every group).
-        budget: parameter budget of the ``budget`` protocol.
-        width: regular fields per hidden layer of the ``width`` protocol.
-        delta: confidence of the bounds.
-        train: the training protocol.
-        polar: the polar sampling.
-    """
-
-    n_train: int = 1000
-    n_test: int = 1000
-    protocol: str = "budget"
-    budget: int = 12000
-    width: int = 8
-    delta: float = 0.05
-    train: TrainConfig = field(default_factory=TrainConfig)
-    polar: PolarConfig = field(default_factory=PolarConfig)
-
-    def as_dict(self) -> dict:
-        return asdict(self)
-
-    def width_for(self, group_order: int) -> int:
-        if self.protocol == "width":
-            return self.width
-        return budget_width(group_order, self.budget, self.polar.dim)
+__all__ = ["bounds_of", "layer_report", "run_unit"]
 
 
 def layer_report(net: PolarNet) -> list[tuple[str, np.ndarray, LayerDecomposition]]:

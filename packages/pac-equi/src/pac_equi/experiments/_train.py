@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 import torch
 import torch.nn.functional as F
@@ -11,28 +9,9 @@ from torch import nn
 from tqdm import tqdm
 
 from .._margins import margin_loss, margins
+from ._config import TrainConfig
 
-__all__ = ["TrainConfig", "logits_of", "train_to_margin"]
-
-
-@dataclass(frozen=True)
-class TrainConfig:
-    """Train until ``L_hat_gamma <= quantile`` (at most ``quantile`` of the training points have margin ``<=
-    gamma``), checked after every epoch, or ``max_epochs``.
-
-    Args:
-        gamma: the target margin (fixed before training: the bound is stated at this ``gamma``).
-        quantile: the allowed training margin loss at ``gamma``.
-        lr: Adam learning rate.
-        batch_size: minibatch size.
-        max_epochs: give up after this many epochs (the unit records ``reached = False``).
-    """
-
-    gamma: float = 2.0
-    quantile: float = 0.1
-    lr: float = 3e-3
-    batch_size: int = 100
-    max_epochs: int = 200
+__all__ = ["logits_of", "train_to_margin"]
 
 
 class _Adam:
@@ -77,9 +56,10 @@ def train_to_margin(
     gen = torch.Generator().manual_seed(seed)
     opt = _Adam(list(net.parameters()), lr=cfg.lr)
     y_np = y.numpy()
-    reached, epoch, last = False, 0, float("nan")
+    reached, epochs, last = False, 0, float("nan")
     bar = tqdm(range(cfg.max_epochs), desc="epochs", leave=False, disable=not progress)
     for epoch in bar:
+        epochs = epoch + 1
         net.train()
         perm = torch.randperm(len(x), generator=gen)
         total = 0.0
@@ -96,4 +76,4 @@ def train_to_margin(
         if lg <= cfg.quantile:
             reached = True
             break
-    return {"epochs": epoch + 1, "reached": reached, "loss": last}
+    return {"epochs": epochs, "reached": reached, "loss": last}
