@@ -7,7 +7,6 @@ import pytest
 import torch
 from e2cnn_core import FieldType, R2Conv, flip_rot2d, rot2d
 from equi_groups import CyclicGroup, DihedralGroup, group_from_str, irrep, quotient, regular, trivial
-
 from pac_equi import FourierBlock, decomposed_sum, endomorphism_basis, fourier_decompose
 
 GROUPS = ["C1", "C2", "C4", "C8", "C16", "D1", "D2", "D4", "D8"]

@@ -7,7 +7,6 @@ import math
 
 import numpy as np
 import pytest
-
 from pac_equi import kendall_tau, margin_loss, margins
 
 

@@ -7,7 +7,6 @@ import pytest
 import torch
 from equi_groups import group_from_str, regular
 from equi_groups.testing import assert_equivariant
-
 from pac_equi.experiments._config import PolarConfig, TrainConfig, budget_width, count_parameters
 from pac_equi.experiments._data import polar_field_index, polar_sample
 from pac_equi.experiments._model import PolarNet, PolarNetConfig
@@ -79,6 +78,7 @@ def test_training_reaches_the_margin_on_a_fixed_seed():
     x = 0.1 * torch.randn(100, 384)
     x[torch.arange(100), 8 * y] += 3.0  # separable
     net = PolarNet(PolarNetConfig("C1", width=8))
-    info = train_to_margin(net, x, y, TrainConfig(gamma=0.5, quantile=0.1, lr=1e-2, max_epochs=40, batch_size=50), seed=0)
+    cfg = TrainConfig(gamma=0.5, quantile=0.1, lr=1e-2, max_epochs=40, batch_size=50)
+    info = train_to_margin(net, x, y, cfg, seed=0)
     assert info["reached"] and info["epochs"] < 40
     assert info["loss"] < 1.0  # from log(10) = 2.3 at initialisation
