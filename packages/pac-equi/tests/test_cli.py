@@ -29,27 +29,43 @@ def _refused(argv: list[str]) -> str:
     return p.stderr
 
 
+BATCH = """
+import contextlib, io, json, sys
+from pac_equi._cli import main
+res = []
+for argv in {cases!r}:
+    err = io.StringIO()
+    with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):
+        try:
+            code = main(argv)
+        except SystemExit as e:
+            code = e.code
+    res.append([code, err.getvalue()])
+print(json.dumps({{"results": res, "torch": "torch" in sys.modules}}))
+"""
+
+
 def test_bad_names_and_values_are_refused_before_torch(tmp_path):
-    snippet = SNIPPET.replace("code = main", "try:\n    code = main").replace(
-        "\nprint(", "\nexcept SystemExit as e:\n    code = e.code\nprint("
-    )
-    for argv, needle in (
-        (["reproduce", "--quick", "--out", str(tmp_path / "a"), "--groups", "C1", "C3"], "invalid choice: 'C3'"),
-        (["reproduce", "--quick", "--out", str(tmp_path / "a"), "--seeds", "0", "0"], "--seeds names 0 twice"),
-        (["reproduce", "--quick", "--out", str(tmp_path / "a"), "--groups", "C4", "C4"], "--groups names 'C4' twice"),
-        (["reproduce", "--quick", "--out", str(tmp_path / "a"), "--seeds", "-1"], "-1 is negative"),
-        (["reproduce", "--quick", "--out", str(tmp_path / "a"), "--groups", "C4"], "at least 2 groups"),
+    out = str(tmp_path / "a")
+    cases = [
+        (["reproduce", "--quick", "--out", out, "--groups", "C1", "C3"], "invalid choice: 'C3'"),
+        (["reproduce", "--quick", "--out", out, "--seeds", "0", "0"], "--seeds names 0 twice"),
+        (["reproduce", "--quick", "--out", out, "--groups", "C4", "C4"], "--groups names 'C4' twice"),
+        (["reproduce", "--quick", "--out", out, "--seeds", "-1"], "-1 is negative"),
+        (["reproduce", "--quick", "--out", out, "--groups", "C4"], "at least 2 groups"),
+        (["reproduce", "--quick", "--out", out, "--protocol", "wide"], "invalid choice: 'wide'"),
         (["bench", "--out", str(tmp_path / "b"), "--repeats", "0"], "0 is not positive"),
         (["bound", str(tmp_path / "missing.pt"), "--out", str(tmp_path / "c")], "is not a file"),
-    ):
-        p = subprocess.run([sys.executable, "-c", snippet.format(argv=argv)], capture_output=True, text=True,
-                           timeout=120)
-        assert p.returncode == 2, (argv, p.stderr)
-        assert needle in p.stderr, (argv, p.stderr)
-        assert "TORCH False" in p.stdout, argv
-    assert "C1 C2 D1 C4 D2 C8 D4 C16 D8" in subprocess.run(
-        [sys.executable, "-c", snippet.format(argv=["reproduce", "--help"])], capture_output=True, text=True
-    ).stdout
+    ]
+    p = subprocess.run([sys.executable, "-c", BATCH.format(cases=[a for a, _ in cases])], capture_output=True,
+                       text=True, timeout=120)
+    doc = json.loads(p.stdout.strip().splitlines()[-1])
+    for (argv, needle), (code, err) in zip(cases, doc["results"], strict=True):
+        assert code == 2, (argv, err)
+        assert needle in err and "Traceback" not in err, (argv, err)
+    assert doc["torch"] is False
+    p = _run(["reproduce", "--help"])
+    assert "C1 C2 D1 C4 D2 C8 D4 C16 D8" in p.stdout and "``" not in p.stdout
 
 
 def test_out_file_and_changed_config_are_refused_before_torch(tmp_path):
