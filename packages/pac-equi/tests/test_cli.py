@@ -128,6 +128,10 @@ def test_corrupt_unit_message(tmp_path, monkeypatch, capsys):
     out = tmp_path / "run"
     base = ["reproduce", "--smoke", "--out", str(out), "--no-progress"]
     assert main(base) == 0
+    from pac_equi.experiments._table import tables
+
+    text = tables(out / "metrics.json")
+    assert "| C4 | 4 | 100 |" in text and "`kendall_tau`" in text and "\\|G\\|" in text
     bad = out / "units" / "C4-seed0" / "result.json"
     bad.write_text("")
     capsys.readouterr()
