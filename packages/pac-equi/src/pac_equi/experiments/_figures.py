@@ -22,7 +22,7 @@ def _ms(doc: dict, key: str) -> tuple[float, float]:
     return m, (s or 0.0)
 
 
-def plot_gap_and_bounds(doc: dict, groups: Sequence[str], path: Path) -> Path:
+def plot_gap_and_bounds(doc: dict, groups: Sequence[str], path: Path, protocol: str = "budget") -> Path:
     """Left: measured 0-1 gap vs |G|; right: log10 of both bounds vs |G| (mean +- sample std over seeds)."""
     fig, (a, b) = plt.subplots(1, 2, figsize=(10, 4))
     x = [group_order(g) for g in groups]
@@ -40,7 +40,8 @@ def plot_gap_and_bounds(doc: dict, groups: Sequence[str], path: Path) -> Path:
         ax.set_ylabel(ylabel)
         ax.legend(fontsize=8)
     seeds = doc["seeds"]
-    fig.suptitle(f"rotated MNIST, fixed parameter budget, seeds {seeds} (mean +- sample std)")
+    setting = "fixed parameter budget" if protocol == "budget" else "fixed width"
+    fig.suptitle(f"rotated MNIST, {setting}, seeds {seeds} (mean +- sample std)")
     fig.tight_layout()
     return save_figure(fig, path)
 
@@ -56,7 +57,7 @@ def plot_terms(doc: dict, groups: Sequence[str], path: Path) -> Path:
             ax.bar([i + off for i in xs], vals, width=0.4, label=kind)
         ax.set_xticks(list(xs), list(groups))
         ax.set_title(f"log10 {label}")
-        ax.legend(fontsize=8)
+        ax.legend(fontsize=8, loc="lower right")
     fig.suptitle("KL term = 16 e^4 B^2 L^2 x M ln(4D) x prod ||W_l||_2^2 x sum P_l / ||W_l||_2^2 / gamma^2")
     fig.tight_layout()
     return save_figure(fig, path)
