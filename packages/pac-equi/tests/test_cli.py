@@ -87,7 +87,7 @@ def _fake_result(group: str, seed: int) -> dict:
              "spectral_product_sq": 3.0, "width": 10, "dim": 20}
     naive = dict(bound, bound=1e5 * order, log10_bound=5 + 0.1 * order)
     return {"gap": 0.5 / order + 0.01 * seed, "train_error": 0.0, "test_error": 0.5 / order, "margin_gap": 0.1,
-            "margin_loss_train": 0.1, "epochs": 3, "width": 4, "params": 100, "bound_fourier": bound,
+            "margin_loss_train": 0.1, "epochs": 3, "reached": True, "width": 4, "params": 100, "bound_fourier": bound,
             "bound_naive": naive, "seconds": 0.0}
 
 
@@ -131,7 +131,7 @@ def test_corrupt_unit_message(tmp_path, monkeypatch, capsys):
     from pac_equi.experiments._table import tables
 
     text = tables(out / "metrics.json")
-    assert "| C4 | 4 | 100 |" in text and "`kendall_tau`" in text and "\\|G\\|" in text
+    assert "| C4 | 4 | 100 | 1 of 1 |" in text and "`kendall_tau`" in text and "\\|G\\|" in text
     bad = out / "units" / "C4-seed0" / "result.json"
     bad.write_text("")
     capsys.readouterr()

@@ -37,6 +37,7 @@ SEEDED = {
     "margin_gap": "margin_gap",
     "margin_loss_train": "margin_loss_train",
     "epochs": "epochs",
+    "reached": "reached_margin",
     "width": "width",
     "params": "params",
 }

@@ -21,6 +21,11 @@ def _fmt(doc: dict, key: str, digits: int = 3) -> str:
     return f"{m:.{digits}f} +- {s:.{digits}f} ({len(vals)})" if s is not None else f"{m:.{digits}f} (1)"
 
 
+def _reached(doc: dict, g: str) -> str:
+    vals = doc["per_seed"].get(f"reached_margin.{g}", {})
+    return f"{sum(v > 0 for v in vals.values())} of {len(vals)}" if vals else "-"
+
+
 def tables(path: Path) -> str:
     doc = read_json(path)
     validate_metrics(doc)
@@ -31,12 +36,14 @@ def tables(path: Path) -> str:
         f"`{cmd}` (seeds {doc['seeds']}; {prov['cpu']}, {prov['torch_threads']} torch thread(s); "
         f"{doc['wall_seconds'] / 60:.1f} min; commit {str(prov.get('git_commit'))[:10]})",
         "",
-        "| group | width c | params | train error | test error | gap | log10 Fourier bound | log10 naive bound |",
-        "|---|---|---|---|---|---|---|---|",
+        "| group | width c | params | reached margin | train error | test error | gap | log10 Fourier bound "
+        "| log10 naive bound |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for g in groups:
         out.append(
             f"| {g} | {doc['metrics'][f'width.{g}']:.0f} | {doc['metrics'][f'params.{g}']:.0f} | "
+            f"{_reached(doc, g)} | "
             f"{_fmt(doc, f'train_error.{g}')} | {_fmt(doc, f'test_error.{g}')} | {_fmt(doc, f'gap.{g}')} | "
             f"{_fmt(doc, f'log10_bound_fourier.{g}', 2)} | {_fmt(doc, f'log10_bound_naive.{g}', 2)} |"
         )
