@@ -34,7 +34,7 @@ def tables(path: Path) -> str:
     groups = doc["metrics"]["groups"]
     out = [
         f"`{cmd}` (seeds {doc['seeds']}; {prov['cpu']}, {prov['torch_threads']} torch thread(s); "
-        f"{doc['wall_seconds'] / 60:.1f} min; commit {str(prov.get('git_commit'))[:10]})",
+        f"{doc['wall_seconds'] / 60:.1f} min wall over all resumed pieces; commit {str(prov.get('git_commit'))[:10]})",
         "",
         "| group | width c | params | reached margin | train error | test error | gap | log10 Fourier bound "
         "| log10 naive bound |",
