@@ -41,7 +41,10 @@ __all__ = [
 
 @dataclass(frozen=True)
 class LayerTerms:
-    """The per-layer ingredients of a bound.
+    """The per-layer ingredients of a margin bound (NBS18; Behboodi, Cesa, Cohen 2022; ``docs/derivation.md``).
+
+    Layer ``l`` enters the bound through ``||W_l||_2``, ``P_l / ||W_l||_2^2`` and the tail-bound factors ``M_l``
+    and ``D_l`` of its Gaussian perturbation.
 
     Args:
         name: the layer's name.
@@ -104,7 +107,11 @@ def perturbation_bound(B: float, spectral: Sequence[float], perturbation: Sequen
 
 @dataclass(frozen=True)
 class BoundReport:
-    """A PAC-Bayes margin bound with every term (see the module docstring for the formula).
+    """A PAC-Bayes margin bound with every term (NBS18's argument; the Fourier variant is our derivation of
+    Behboodi, Cesa, Cohen 2022, see ``docs/derivation.md``).
+
+    ``bound = L_hat_gamma + 4 sqrt((KL + ln(6 m K / delta)) / (m - 1))`` with
+    ``KL = 16 e^4 B^2 L^2 M ln(4D) prod_l ||W_l||_2^2 sum_l P_l / ||W_l||_2^2 / gamma^2``.
 
     Args:
         kind: ``"naive"`` or ``"fourier"``.

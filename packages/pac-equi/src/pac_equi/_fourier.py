@@ -90,7 +90,12 @@ def endomorphism_basis(group: Group, psi: Hashable) -> np.ndarray:
 
 @dataclass(frozen=True)
 class FourierBlock:
-    """The Fourier block ``W_hat(psi)`` of an equivariant linear map (see the module docstring for the maths).
+    """The Fourier block ``W_hat(psi)`` of an equivariant linear map.
+
+    Behboodi, Cesa, Cohen (NeurIPS 2022) analyse each layer through these blocks. ``W`` restricted to the
+    ``psi``-isotypic parts is the realification of ``W_hat(psi)`` (an ``m_out x m_in`` matrix over R, C or H)
+    repeated ``d_psi / t_psi`` times, so ``||W||_2 = max_psi ||W_hat(psi)||_2`` and
+    ``||W||_F^2 = sum_psi d_psi ||W_hat(psi)||_F^2`` (normalisation: see the module docstring).
 
     Args:
         irrep: the irrep id ``psi``.
@@ -150,7 +155,10 @@ class FourierBlock:
 
 @dataclass(frozen=True)
 class LayerDecomposition:
-    """All Fourier blocks of one equivariant linear map ``W: rho_in -> rho_out``.
+    """All Fourier blocks of one equivariant linear map ``W: rho_in -> rho_out`` (Behboodi, Cesa, Cohen 2022).
+
+    Schur's lemma: ``Q_out^T W Q_in`` is block diagonal over irreps, each block an element of ``End(psi)``
+    tensored with the ``m_out x m_in`` matrix ``W_hat(psi)``; the methods return the quantities the bounds use.
 
     Args:
         group: the symmetry group.
