@@ -6,10 +6,13 @@ import json
 import subprocess
 import sys
 
+import pytest
 from pac_equi._cli import main
 
 SNIPPET = """
 import sys
+import pytest
+
 from pac_equi._cli import main
 code = main({argv!r})
 print("TORCH", "torch" in sys.modules)
@@ -31,6 +34,8 @@ def _refused(argv: list[str]) -> str:
 
 BATCH = """
 import contextlib, io, json, sys
+import pytest
+
 from pac_equi._cli import main
 res = []
 for argv in {cases!r}:
@@ -160,3 +165,20 @@ def test_bound_report_on_a_saved_network(tmp_path):
     assert main(["bound", str(path), "--out", str(tmp_path / "rep")]) == 2
     path.write_bytes(b"not a torch file")
     assert main(["bound", str(path), "--out", str(tmp_path / "rep")]) == 2
+
+
+def test_bound_report_on_an_e2cnn_core_zoo_network(tmp_path):
+    import torch
+    from e2cnn_core import build_model
+
+    torch.manual_seed(0)
+    net = build_model("D4", 10, 0.25)
+    recipe = {"model": {"kind": "e2cnn-core/build_model", "name": "D4", "n_classes": 10, "width": 0.25,
+                        "in_channels": 1}}
+    path = tmp_path / "zoo.pt"
+    torch.save({"recipe": recipe, "state_dict": net.state_dict()}, path)
+    assert main(["bound", str(path), "--out", str(tmp_path / "rep")]) == 0
+    res = json.loads((tmp_path / "rep" / "bound.json").read_text())
+    assert len(res["layers"]) == 6 and all(r["residual"] < 1e-8 for r in res["layers"])
+    assert all(r["fourier"]["param_sq"] <= r["naive"]["param_sq"] for r in res["layers"])
+    assert all(r["fourier"]["spectral"] == pytest.approx(r["naive"]["spectral"], rel=1e-8) for r in res["layers"])

@@ -16,7 +16,15 @@ from ._bounds import (
     perturbation_bound,
     spectral_tail_bound,
 )
-from ._fourier import FourierBlock, LayerDecomposition, decomposed_sum, endomorphism_basis, fourier_decompose
+from ._conv import decompose_conv_filter, grid_subgroup, offset_representation
+from ._fourier import (
+    FourierBlock,
+    LayerDecomposition,
+    decompose_in_irrep_basis,
+    decomposed_sum,
+    endomorphism_basis,
+    fourier_decompose,
+)
 from ._margins import kendall_tau, margin_loss, margins
 
 __version__ = "0.1.0"
@@ -27,14 +35,18 @@ __all__ = [
     "LayerDecomposition",
     "LayerTerms",
     "block_tail_bound",
+    "decompose_conv_filter",
+    "decompose_in_irrep_basis",
     "decomposed_sum",
     "endomorphism_basis",
     "fourier_decompose",
     "fourier_layer_terms",
+    "grid_subgroup",
     "kendall_tau",
     "margin_loss",
     "margins",
     "naive_layer_terms",
+    "offset_representation",
     "pac_bayes_margin_bound",
     "perturbation_bound",
     "spectral_tail_bound",

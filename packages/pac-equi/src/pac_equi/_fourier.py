@@ -25,7 +25,14 @@ from dataclasses import dataclass, field
 import numpy as np
 from equi_groups import Group, Representation, from_irreps, intertwiners
 
-__all__ = ["FourierBlock", "LayerDecomposition", "decomposed_sum", "endomorphism_basis", "fourier_decompose"]
+__all__ = [
+    "FourierBlock",
+    "LayerDecomposition",
+    "decompose_in_irrep_basis",
+    "decomposed_sum",
+    "endomorphism_basis",
+    "fourier_decompose",
+]
 
 
 def decomposed_sum(reps: Sequence[Representation]) -> Representation:
@@ -227,11 +234,13 @@ def _assemble(dec: LayerDecomposition, ids_out: tuple, ids_in: tuple) -> np.ndar
     off_o, off_i = _offsets(g, ids_out), _offsets(g, ids_in)
     for b in dec.blocks:
         e = endomorphism_basis(g, b.irrep)
-        rows = [off_o[j] for j, p in enumerate(ids_out) if p == b.irrep]
-        cols = [off_i[i] for i, p in enumerate(ids_in) if p == b.irrep]
-        for jj, r in enumerate(rows):
-            for ii, c in enumerate(cols):
-                out[r : r + b.dim, c : c + b.dim] = np.tensordot(b.coefficients[jj, ii], e, 1)
+        d = b.dim
+        rows = np.array([off_o[j] for j, p in enumerate(ids_out) if p == b.irrep])
+        cols = np.array([off_i[i] for i, p in enumerate(ids_in) if p == b.irrep])
+        ri = (rows[:, None] + np.arange(d)[None, :]).reshape(-1)
+        ci = (cols[:, None] + np.arange(d)[None, :]).reshape(-1)
+        sub = np.einsum("jik,kab->jaib", b.coefficients, e).reshape(len(ri), len(ci))
+        out[np.ix_(ri, ci)] = sub
     return out
 
 
@@ -253,27 +262,36 @@ def fourier_decompose(
         raise ValueError(f"rho_in is a representation of {rho_in.group}, rho_out of {rho_out.group}")
     if W.shape != (rho_out.dim, rho_in.dim):
         raise ValueError(f"W has shape {W.shape}, expected (rho_out.dim, rho_in.dim) = {(rho_out.dim, rho_in.dim)}")
-    group = rho_in.group
-    ids_in, ids_out = tuple(rho_in.irreps), tuple(rho_out.irreps)
     Wp = np.asarray(rho_out.change_of_basis).T @ W @ np.asarray(rho_in.change_of_basis)
+    ids_out, ids_in = tuple(rho_out.irreps), tuple(rho_in.irreps)
+    dec = decompose_in_irrep_basis(Wp, rho_in.group, ids_out, ids_in, float(np.linalg.norm(W)))
+    if atol is not None and dec.residual > atol:
+        raise ValueError(
+            f"W is not an intertwiner {rho_in} -> {rho_out}: relative Schur residual {dec.residual:.2e} > {atol:.0e}"
+        )
+    return dec
+
+
+def decompose_in_irrep_basis(
+    Wp: np.ndarray, group: Group, ids_out: tuple, ids_in: tuple, norm: float | None = None
+) -> LayerDecomposition:
+    """The Fourier blocks of ``Wp``, a map already written in irrep bases (``ids_out`` rows, ``ids_in`` columns,
+    each copy a consecutive block of ``d_psi`` coordinates). ``norm``: ``||W||_F`` for the relative residual."""
     off_o, off_i = _offsets(group, ids_out), _offsets(group, ids_in)
     blocks = []
     order = [p for p in dict.fromkeys(ids_out) if p in set(ids_in)]
     for psi in order:
         d = group.irrep_dim(psi)
         e = endomorphism_basis(group, psi)
-        rows = [off_o[j] for j, p in enumerate(ids_out) if p == psi]
-        cols = [off_i[i] for i, p in enumerate(ids_in) if p == psi]
-        coef = np.zeros((len(rows), len(cols), e.shape[0]))
-        for jj, r in enumerate(rows):
-            for ii, c in enumerate(cols):
-                coef[jj, ii] = np.tensordot(e, Wp[r : r + d, c : c + d], ((1, 2), (0, 1))) / d
+        rows = np.array([off_o[j] for j, p in enumerate(ids_out) if p == psi])
+        cols = np.array([off_i[i] for i, p in enumerate(ids_in) if p == psi])
+        # (m_out, d, m_in, d) sub-blocks gathered at once, then projected on the endomorphism basis
+        ri = (rows[:, None] + np.arange(d)[None, :]).reshape(-1)
+        ci = (cols[:, None] + np.arange(d)[None, :]).reshape(-1)
+        sub = Wp[np.ix_(ri, ci)].reshape(len(rows), d, len(cols), d)
+        coef = np.einsum("kab,jaib->jik", e, sub) / d
         blocks.append(FourierBlock(psi, d, e.shape[0], len(rows), len(cols), coef))
-    dec = LayerDecomposition(group, tuple(blocks), W.shape, 0.0)
-    norm = float(np.linalg.norm(W))
+    dec = LayerDecomposition(group, tuple(blocks), Wp.shape, 0.0)
+    norm = float(np.linalg.norm(Wp)) if norm is None else norm
     resid = float(np.linalg.norm(Wp - _assemble(dec, ids_out, ids_in))) / norm if norm > 0 else 0.0
-    if atol is not None and resid > atol:
-        raise ValueError(
-            f"W is not an intertwiner {rho_in} -> {rho_out}: relative Schur residual {resid:.2e} > {atol:.0e}"
-        )
-    return LayerDecomposition(group, dec.blocks, W.shape, resid)
+    return LayerDecomposition(group, dec.blocks, Wp.shape, resid)
