@@ -42,6 +42,7 @@ def grid_subgroup(group: PlanarGroup) -> PlanarGroup:
     map the square pixel grid onto itself.
 
     Examples:
+        >>> from equi_groups import SO2
         >>> str(grid_subgroup(CyclicGroup(16))), str(grid_subgroup(DihedralGroup(8))), str(grid_subgroup(SO2()))
         ('C4', 'D4', 'C4')
     """
