@@ -20,6 +20,7 @@ CASES = {
     "equi-groups": ["reproduce", "--quick", "--seeds", "0", "1", "2", "--no-progress"],
     "e2cnn-core": ["reproduce", "--smoke", "--no-progress"],
     "lattice-nn": ["reproduce", "--smoke", "--no-progress"],
+    "pac-equi": ["reproduce", "--smoke", "--no-progress"],
     "sheaf-homology": ["reproduce", "--smoke", "--no-progress"],
 }
 TIMING = re.compile(r"(seconds|_ms\b|_ms\.|\bms_|time)")

@@ -13,5 +13,5 @@ else
 fi
 export UV
 sync_workspace() {
-    "$UV" sync --all-packages --all-extras --locked
+    "$UV" sync --all-packages --all-extras --locked --compile-bytecode
 }

@@ -14,33 +14,6 @@ from ._config import TrainConfig
 __all__ = ["logits_of", "train_to_margin"]
 
 
-class _Adam:
-    """Adam (Kingma & Ba 2015) with torch.optim.Adam's default betas and eps, written out: constructing a
-    ``torch.optim`` optimiser imports torch._dynamo, which costs ~15 s per process on machines that cannot cache
-    bytecode, longer than a whole smoke run."""
-
-    def __init__(self, params: list[torch.Tensor], lr: float, betas: tuple[float, float] = (0.9, 0.999)) -> None:
-        self.params, self.lr, self.betas, self.eps, self.t = params, lr, betas, 1e-8, 0
-        self.m = [torch.zeros_like(p) for p in params]
-        self.v = [torch.zeros_like(p) for p in params]
-
-    def zero_grad(self) -> None:
-        for p in self.params:
-            p.grad = None
-
-    @torch.no_grad()
-    def step(self) -> None:
-        self.t += 1
-        b1, b2 = self.betas
-        for p, m, v in zip(self.params, self.m, self.v, strict=True):
-            if p.grad is None:
-                continue
-            m.mul_(b1).add_(p.grad, alpha=1 - b1)
-            v.mul_(b2).addcmul_(p.grad, p.grad, value=1 - b2)
-            denom = (v / (1 - b2**self.t)).sqrt_().add_(self.eps)
-            p.addcdiv_(m, denom, value=-self.lr / (1 - b1**self.t))
-
-
 def logits_of(net: nn.Module, x: torch.Tensor, batch: int = 1000) -> np.ndarray:
     """Logits of ``net`` on ``x`` in eval mode, float64 numpy ``(N, K)``."""
     net.eval()
@@ -54,7 +27,7 @@ def train_to_margin(
 ) -> dict:
     """Train ``net`` on ``(x, y)``; returns ``{"epochs", "reached", "loss"}`` (loss: last epoch's mean CE)."""
     gen = torch.Generator().manual_seed(seed)
-    opt = _Adam(list(net.parameters()), lr=cfg.lr)
+    opt = torch.optim.Adam(net.parameters(), lr=cfg.lr)
     y_np = y.numpy()
     reached, epochs, last = False, 0, float("nan")
     bar = tqdm(range(cfg.max_epochs), desc="epochs", leave=False, disable=not progress)
@@ -66,7 +39,7 @@ def train_to_margin(
         for i in range(0, len(x), cfg.batch_size):
             idx = perm[i : i + cfg.batch_size]
             loss = F.cross_entropy(net(x[idx]), y[idx])
-            opt.zero_grad()
+            opt.zero_grad(set_to_none=True)
             loss.backward()
             opt.step()
             total += float(loss.detach()) * len(idx)
