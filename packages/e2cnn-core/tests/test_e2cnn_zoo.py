@@ -111,3 +111,30 @@ def test_readme_usage_example_runs():
     assert_equivariant(net, x=x, elements=exact)
     plain = net.eval().export()
     torch.testing.assert_close(plain(x), net(x), atol=1e-5, rtol=0)
+
+
+@pytest.mark.parametrize("name", ["C1", "C8", "D4", "D16|5C16", "SO2", "O2"])
+def test_zoo_eval_mode_gradients_reach_every_steerable_convolution(name):
+    """Fine-tuning with frozen batch norm: eval-mode weight gradients equal those of the train-mode expansion
+    (the R2Convs alone switched to training mode, so batch norm uses running statistics in both runs)."""
+    from e2cnn_core._r2conv import R2Conv
+
+    torch.manual_seed(0)
+    model = build_model(name, width=0.25)
+    _warm_bn(model, torch.randn(4, 1, 29, 29))
+    x = torch.randn(2, 1, 29, 29)
+    convs = [m for m in model.modules() if isinstance(m, R2Conv)]
+    assert len(convs) == 6
+
+    def grads(conv_training: bool) -> list[torch.Tensor]:
+        model.eval()
+        for c in convs:
+            c.train(conv_training)
+        model.zero_grad(set_to_none=True)
+        model(x).logsumexp(1).sum().backward()
+        return [c.weights.grad for c in convs]
+
+    in_eval, in_train = grads(False), grads(True)
+    for a, b in zip(in_eval, in_train, strict=True):
+        assert a is not None and a.abs().sum() > 0
+        torch.testing.assert_close(a, b, rtol=1e-5, atol=1e-7)

@@ -114,8 +114,15 @@ class _SteerableFilter(EquivariantModule):
         return filt, b
 
     def filter_and_bias(self) -> tuple[torch.Tensor, torch.Tensor | None]:
-        """Expanded in every training step; cached in eval mode until a parameter changes."""
-        if self.training:
+        """The expanded filter and bias for a forward pass.
+
+        Expanded with autograd in training mode and whenever a gradient may be needed (grad mode on and a
+        trainable weight or bias), so fine-tuning in eval mode (frozen batch norm) still trains the weights;
+        cached only in eval mode without gradients, until a parameter changes.
+        """
+        if self.training or (
+            torch.is_grad_enabled() and any(p is not None and p.requires_grad for p in (self.weights, self.bias))
+        ):
             return self.expand_parameters()
         return self._cache.get((self.weights, self.bias), self.expand_parameters)
 
