@@ -18,8 +18,12 @@ def test_reproduce_smoke_writes_metrics_and_resumes(tmp_path, capsys):
     assert metrics["seeds"] == [0] and metrics["config"]["data"]["n_train"] == 100
     assert (out / "test_error.png").stat().st_size > 1000
     assert (out / "runs" / "C4-seed0" / "result.json").exists()
+    # the checkpoint names its model: `export` rebuilds it and writes a deployable file
+    ckpt = out / "runs" / "C4-seed0" / "checkpoint.pt"
+    assert main(["export", str(ckpt), "--format", "torchscript", "--out", str(tmp_path / "c4.ts")]) == 0
+    assert (tmp_path / "c4.ts").stat().st_size > 1000
     # a rerun finds the finished runs and reports the same numbers without training again
-    (out / "runs" / "C4-seed0" / "checkpoint.pt").unlink()
+    ckpt.unlink()
     assert main(["reproduce", "--smoke", "--out", str(out), "--no-progress"]) == 0
     again = json.loads((out / "metrics.json").read_text())
     assert again["test_error.C4"] == metrics["test_error.C4"]

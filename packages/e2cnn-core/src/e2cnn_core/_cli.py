@@ -1,4 +1,4 @@
-"""Command line: ``e2cnn-core reproduce``, ``e2cnn-core bench`` and ``e2cnn-core train-cifar``."""
+"""Command line: ``e2cnn-core reproduce``, ``bench``, ``train-cifar`` and ``export``."""
 
 from __future__ import annotations
 
@@ -55,7 +55,44 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("--seed", type=int, default=0)
     c.add_argument("--device", default=None)
     c.add_argument("--no-progress", action="store_true")
+
+    e = sub.add_parser("export", help="write a deployable file (pt2, TorchScript, ONNX) of a reproduce checkpoint")
+    e.add_argument("checkpoint", type=Path, help="runs/<model>-seed<k>/checkpoint.pt of a reproduce run")
+    e.add_argument("--format", required=True, choices=EXPORT_FORMATS)
+    e.add_argument("--out", required=True, type=Path, help="the file to write")
+    e.add_argument("--size", type=int, default=29, help="input height and width (29 for MNIST-rot)")
     return p
+
+
+#: ``e2cnn_core._deploy.DEPLOY_FORMATS``, spelled out so that the parser needs no torch import
+EXPORT_FORMATS = ("pt2", "torchscript", "onnx")
+
+
+def _export(args: argparse.Namespace) -> int:
+    if args.size < 1:
+        raise SystemExit(f"e2cnn-core export: --size must be positive, got {args.size}")
+    import torch
+
+    from ._deploy import save_deployable
+    from ._reproduce import model_from_checkpoint
+
+    model = model_from_checkpoint(args.checkpoint)
+    plain = model.export()
+    example = torch.zeros(2, model.in_type.size, args.size, args.size)
+    save_deployable(plain, example, args.format, args.out)
+    x = torch.randn(3, model.in_type.size, args.size, args.size, generator=torch.Generator().manual_seed(0))
+    with torch.no_grad():
+        expected = model(x)
+        if args.format == "pt2":
+            got = torch.export.load(str(args.out)).module()(x)
+        elif args.format == "torchscript":
+            got = torch.jit.load(str(args.out))(x)
+        else:
+            got = None
+    if got is not None:
+        print(f"max |artefact - model| on a random batch: {float((got - expected).abs().max()):.2e}")
+    print(f"wrote {args.out} ({args.format}, {model.name}, input (B, {model.in_type.size}, {args.size}, {args.size}))")
+    return 0
 
 
 def _reproduce(args: argparse.Namespace) -> int:
@@ -142,7 +179,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         import torch
 
         torch.set_num_threads(args.threads)
-    handler = {"reproduce": _reproduce, "bench": _bench, "train-cifar": _train_cifar}[args.command]
+    handler = {"reproduce": _reproduce, "bench": _bench, "train-cifar": _train_cifar, "export": _export}[
+        args.command
+    ]
     return handler(args)
 
 

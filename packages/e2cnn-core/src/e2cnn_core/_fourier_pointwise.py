@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import copy
 import math
 
 import numpy as np
@@ -14,7 +13,7 @@ from torch import nn
 from ._field_type import FieldType
 from ._gspace import GSpace2D
 from ._module import EquivariantModule
-from ._plain import FourierActivation
+from ._plain import FourierActivation, fourier_activation
 
 _FUNCTIONS = {"p_relu": "relu", "p_elu": "elu", "p_sigmoid": "sigmoid", "p_tanh": "tanh"}
 
@@ -117,7 +116,8 @@ class FourierPointwise(EquivariantModule):
         return self.core(self.in_type.check(x))
 
     def export(self) -> nn.Module:
-        return copy.deepcopy(self.core)
+        """Grouped 1x1 ``nn.Conv2d`` (sampling), the activation, grouped 1x1 ``nn.Conv2d`` (projection)."""
+        return fourier_activation(self.core, len(self.in_type.reps))
 
 
 class FourierELU(FourierPointwise):

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import torch
+from torch import nn
 
 from ._architecture import MODEL_NAMES
 from ._data import DataConfig, Split, build_dataset
@@ -122,6 +123,7 @@ def run_one(
         device=device,
         desc=f"{model_name} seed {seed}",
         progress=progress,
+        checkpoint_extra={"model_name": model_name, "width": cfg.width},
     )
     model.eval()
     t0 = time.perf_counter()
@@ -231,3 +233,23 @@ def with_overrides(cfg: ReproduceConfig, **kw: Any) -> ReproduceConfig:
     ):
         raise ValueError(f"width must be a positive number, got {top['width']!r}")
     return replace(cfg, data=data, train=train, **top)
+
+
+def model_from_checkpoint(path: str | Path) -> nn.Module:
+    """The zoo model of a ``reproduce`` checkpoint (``runs/<model>-seed<k>/checkpoint.pt``), in eval mode.
+
+    The file is read with ``torch.load(..., weights_only=True)``; it must hold ``model`` (the state dict),
+    ``model_name`` and ``width``.
+    """
+    from ._zoo import build_model
+
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"checkpoint {path} does not exist")
+    state = torch.load(path, map_location="cpu", weights_only=True)
+    missing = [k for k in ("model", "model_name", "width") if not isinstance(state, dict) or k not in state]
+    if missing:
+        raise ValueError(f"{path} is not a reproduce checkpoint: it lacks {', '.join(missing)}")
+    model = build_model(str(state["model_name"]), width=float(state["width"]))
+    model.load_state_dict(state["model"])
+    return model.eval()

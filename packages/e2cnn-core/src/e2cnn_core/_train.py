@@ -95,13 +95,15 @@ def train_model(
     desc: str = "train",
     progress: bool = True,
     augment: Callable[[torch.Tensor, torch.Generator], torch.Tensor] | None = None,
+    checkpoint_extra: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Train ``model`` on ``train`` with cross-entropy and return its history and final test error.
 
     The epoch order comes from a generator seeded by ``(seed, epoch)``, so a run resumed from ``checkpoint``
     (written atomically after every epoch: model, optimiser, scheduler, epoch, history) continues exactly
     where it stopped. ``augment(x, generator)``, if given, transforms each training batch (same seeded
-    generator).
+    generator). ``checkpoint_extra`` (plain values, e.g. the model's name and width) is stored in the checkpoint
+    too, so that ``e2cnn-core export`` can rebuild the model from it.
 
     Returns:
         ``{"test_error": float, "train_loss": [per epoch], "train_error": [per epoch], "seconds": float,
@@ -117,7 +119,7 @@ def train_model(
     first = 0
     ckpt = Path(checkpoint) if checkpoint is not None else None
     if ckpt is not None and ckpt.exists():
-        state = torch.load(ckpt, map_location=device, weights_only=False)
+        state = torch.load(ckpt, map_location=device, weights_only=True)
         model.load_state_dict(state["model"])
         opt.load_state_dict(state["optimizer"])
         sched.load_state_dict(state["scheduler"])
@@ -161,6 +163,7 @@ def train_model(
                     "epoch": epoch + 1,
                     "config": asdict(config),
                     "seed": seed,
+                    **(checkpoint_extra or {}),
                 },
                 ckpt,
             )

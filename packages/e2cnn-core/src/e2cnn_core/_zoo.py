@@ -40,9 +40,13 @@ class _Head(nn.Sequential):
         super().__init__(*layers)
 
 
-class _GlobalAvgPool(nn.Module):
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return x.mean(dim=(-2, -1))
+def plain_classifier(features: nn.Module, head: nn.Sequential) -> nn.Sequential:
+    """``features``, global average pooling (``nn.AdaptiveAvgPool2d(1)`` + ``nn.Flatten``) and a copy of the
+    MLP ``head`` as one ``nn.Sequential`` of built-in modules."""
+    import copy
+
+    layers = [copy.deepcopy(m) for m in head if not isinstance(m, nn.Flatten)]
+    return nn.Sequential(features, nn.AdaptiveAvgPool2d(1), nn.Flatten(), *layers).eval()
 
 
 class _InvariantClassifier(EquivariantModule):
@@ -65,10 +69,12 @@ class _InvariantClassifier(EquivariantModule):
         x = self.features(self.in_type.check(x))
         return self.head(x.mean(dim=(-2, -1)))
 
-    def export(self) -> nn.Module:
-        import copy
-
-        return nn.Sequential(self.features.export(), _GlobalAvgPool(), copy.deepcopy(self.head))
+    def export(self) -> nn.Sequential:
+        """The same classifier as a ``nn.Sequential`` of ``torch.nn`` built-ins (``Conv2d``, ``BatchNorm2d``,
+        ``ELU``, pooling, ``Unflatten``/``MaxPool3d`` or ``LPPool3d`` for the invariant pooling, ``Linear``...):
+        it holds no class of this package, so ``torch.export``, TorchScript and ONNX accept it and its pickle
+        loads with torch alone."""
+        return plain_classifier(self.features.export(), self.head)
 
 
 class MNISTModel(_InvariantClassifier):
