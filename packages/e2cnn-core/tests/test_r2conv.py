@@ -55,6 +55,7 @@ def _types(gs) -> dict[str, FieldType]:
 SPACES = [
     rot2d(4),
     flip_rot2d(4),
+    flip_rot2d(4, 0.0),
     flip_rot2d(4, math.pi / 4),
     rot2d(8),
     flip_rot2d(8),
@@ -173,8 +174,8 @@ def test_clear_errors() -> None:
     gs = rot2d(4)
     G = gs.group
     t = FieldType(gs, [regular(G)] * 3)
-    with pytest.raises(ValueError, match="kernel_size must be odd"):
-        R2Conv(t, t, 4)
+    with pytest.raises(ValueError, match="kernel_size must be a positive integer, got 0"):
+        R2Conv(t, t, 0)
     with pytest.raises(ValueError, match="groups=2 does not divide the 3 fields"):
         R2Conv(t, t, 3, groups=2)
     mixed = FieldType(gs, [regular(G), trivial(G)])
@@ -246,3 +247,16 @@ def test_eval_mode_expands_with_autograd_and_matches_train_mode_gradients() -> N
     conv.weights.requires_grad_(False)
     conv.bias.requires_grad_(False)
     assert torch.equal(conv(x), y)
+
+
+@pytest.mark.parametrize("gs", [rot2d(4), flip_rot2d(4), flip_rot2d(3)], ids=str)
+@pytest.mark.parametrize("kernel_size,padding", [(4, 1), (4, 2), (6, 3)])
+def test_even_kernel_sizes_are_exactly_equivariant_on_the_grid(gs, kernel_size, padding) -> None:
+    G = gs.group
+    t_in = FieldType(gs, [regular(G), trivial(G)])
+    t_out = FieldType(gs, [regular(G)] * 2)
+    conv = _randomize_bias(R2Conv(t_in, t_out, kernel_size, padding=padding))
+    elements = _grid_elements(gs)
+    assert len(elements) == (2 if G.N == 3 else 4 if not G.has_reflections else 8)
+    errs = assert_equivariant(conv, x=t_in.random_input(size=9), elements=elements)
+    assert max(errs.values()) < 1e-5

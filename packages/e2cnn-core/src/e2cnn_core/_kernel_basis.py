@@ -29,7 +29,9 @@ element if k = 0). The reflection ``theta' -> -theta'`` fixes the phase: ``alpha
 ``eps_in eps_out = 1`` else ``sin(k theta')`` (none for k = 0). At the origin every element with ``k > 0``
 vanishes. An element of frequency ``k`` on ring ``r`` is kept iff ``k <= F(r)`` (the frequency cut-off);
 after sampling on the filter grid each element ``B`` is normalised so that ``sum_x |B(x)|_F^2 = d_out`` and
-dropped if its norm was below 1e-6 (as escnn does), so dimensions match escnn's under the same settings.
+dropped if its norm was below 1e-6 (as escnn does), so bases span escnn's space with the same dimension
+under the same settings, as long as ``maximum_offset`` is ``None``: that setting is our extension (escnn
+1.0.11 ignores it) and removes aliased frequencies, so the basis is then smaller than escnn's.
 """
 
 from __future__ import annotations

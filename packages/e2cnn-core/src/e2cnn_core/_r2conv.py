@@ -136,7 +136,10 @@ class R2Conv(_SteerableFilter):
     (see :mod:`e2cnn_core._kernel_basis`: circular harmonics times Gaussian rings, solved per pair of irreps
     and lifted through the fields' changes of basis), one independent set of weights per pair of fields. The
     basis is sampled on the ``kernel_size x kernel_size`` pixel grid; on it the convolution is exactly
-    equivariant for 90-degree rotations and axis flips (odd kernel sizes), and approximately for other angles.
+    equivariant for 90-degree rotations and axis flips, and approximately for other angles. Even kernel sizes
+    are sampled, as in escnn, at half-integer offsets from the window centre (no centre pixel: the ring of
+    radius 0 then carries no tap); with stride 1 the output samples sit between input pixels, still centred on
+    the input grid, so grid rotations and flips remain exact.
 
     In training mode the filter is expanded in every forward pass (one matmul per pair of field types); in
     eval mode the expanded filter is cached until a parameter changes. A 1x1 equivariant linear map is
@@ -145,12 +148,16 @@ class R2Conv(_SteerableFilter):
 
     Args:
         in_type, out_type: field types of one gspace.
-        kernel_size: odd filter size ``s``.
+        kernel_size: filter size ``s`` (odd or even, as escnn).
         padding, stride, dilation, groups: as in ``torch.nn.Conv2d``; ``groups`` needs the field types to be
             ``groups`` identical copies of a block of fields.
         bias: learn a bias on the trivial irreps of the output.
-        sigma, frequencies_cutoff, rings, maximum_offset: radial/angular sampling settings (escnn's defaults
-            when ``None``; see :func:`e2cnn_core._radial.kernel_geometry`).
+        sigma, frequencies_cutoff, rings: radial/angular sampling settings (escnn's defaults when ``None``;
+            see :func:`e2cnn_core._radial.kernel_geometry`).
+        maximum_offset: our extension, not escnn's (escnn 1.0.11 accepts the argument and ignores it): for
+            C_N/D_N keep only the aliased frequencies ``|s0 + t N|`` with ``|t| <= maximum_offset``. ``None``
+            (default) gives escnn's basis; any other value a smaller one (e.g. C3 irreps, kernel 7: 30
+            instead of 54 elements).
         recompute: rebuild the basis instead of using the in-process cache.
         initialize: generalised He initialisation of the weights (else zeros).
         padding_mode: ``"zeros"``, ``"reflect"``, ``"replicate"`` or ``"circular"``.
@@ -191,8 +198,8 @@ class R2Conv(_SteerableFilter):
         super().__init__()
         if in_type.gspace != out_type.gspace:
             raise ValueError(f"in_type lives on {in_type.gspace}, out_type on {out_type.gspace}")
-        if not isinstance(kernel_size, int | np.integer) or kernel_size < 1 or kernel_size % 2 == 0:
-            raise ValueError(f"kernel_size must be odd (the filter needs a centre pixel), got {kernel_size!r}")
+        if not isinstance(kernel_size, int | np.integer) or kernel_size < 1:
+            raise ValueError(f"kernel_size must be a positive integer, got {kernel_size!r}")
         if padding_mode not in ("zeros", "reflect", "replicate", "circular"):
             raise ValueError(f"padding_mode must be zeros, reflect, replicate or circular, got {padding_mode!r}")
         self.in_type, self.out_type = in_type, out_type

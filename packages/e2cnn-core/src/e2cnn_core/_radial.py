@@ -36,8 +36,9 @@ class KernelGeometry:
         rings: radii of the Gaussian rings of the radial profile.
         sigma: width of each ring.
         max_frequencies: the frequency cut-off ``F(r)`` of each ring.
-        maximum_offset: for C_N / D_N, keep only angular frequencies ``k = |s0 + t N|`` with ``|t| <=
-            maximum_offset`` (``s0`` the frequency the rotation constraint asks for); ``None``: no such limit.
+        maximum_offset: our extension (escnn 1.0.11 ignores its argument of that name): for C_N / D_N, keep
+            only angular frequencies ``k = |s0 + t N|`` with ``|t| <= maximum_offset`` (``s0`` the frequency
+            the rotation constraint asks for). ``None`` (default): no such limit, escnn's basis.
 
     Examples:
         >>> g = kernel_geometry(5)
