@@ -115,3 +115,59 @@ def test_cifar10_pickle_loader(tmp_path):
     assert xt.shape == (4, 3, 32, 32) and yt[0] == 5
     with pytest.raises(FileNotFoundError, match="cifar-10-batches-py"):
         load_cifar10(tmp_path / "missing")
+
+
+def test_idx_reader_names_the_file_for_a_short_header_and_huge_dims(tmp_path):
+    short = tmp_path / "short-idx3-ubyte"
+    short.write_bytes(b"\x00\x00\x08\x03" + b"\x00\x00\x00\x05")  # 3 dims announced, one given
+    with pytest.raises(ValueError, match=r"short-idx3-ubyte: truncated IDX header: 3 dimensions need a 16-byte"):
+        read_idx(short)
+    huge = tmp_path / "huge-idx3-ubyte"
+    huge.write_bytes(b"\x00\x00\x08\x03" + b"\xff\xff\xff\xff" * 3 + b"\x00" * 10)
+    with pytest.raises(ValueError, match=r"huge-idx3-ubyte: header says shape \(4294967295, 4294967295, 4294967295\)"):
+        read_idx(huge)
+    with pytest.raises(ValueError) as err:
+        read_idx(huge)
+    assert "-" not in str(err.value).split("bytes of data")[0].split("(")[-1]  # no negative byte counts
+
+
+def _cifar_folder(tmp_path, first_batch: dict) -> object:
+    root = tmp_path / "cifar-10-batches-py"
+    root.mkdir()
+    good = {b"data": np.zeros((2, 3072), np.uint8), b"labels": [0, 9]}
+    for i, name in enumerate([f"data_batch_{k}" for k in range(1, 6)] + ["test_batch"]):
+        with open(root / name, "wb") as f:
+            pickle.dump(first_batch if i == 0 else good, f)
+    return root
+
+
+@pytest.mark.parametrize(
+    "batch,message",
+    [
+        ({b"data": np.zeros((10, 3072), np.uint8), b"labels": [0, 1, 2]}, "10 images but 3 labels"),
+        ({b"data": np.zeros((2, 3072), np.uint8), b"labels": [3, 10]}, r"labels span \[3, 10\], expected 0..9"),
+        ({b"data": np.zeros((2, 3072), np.uint8), b"labels": [-1, 2]}, r"labels span \[-1, 2\]"),
+        ({b"data": np.full((2, 3072), 0.5), b"labels": [0, 1]}, "b'data' has dtype float64, expected integer pixels"),
+        ({b"data": np.full((2, 3072), 300), b"labels": [0, 1]}, r"pixel values span \[300, 300\]"),
+    ],
+    ids=["count", "label10", "label-1", "float", "range"],
+)
+def test_cifar_loader_rejects_inconsistent_batches(tmp_path, batch, message):
+    root = _cifar_folder(tmp_path, batch)
+    with pytest.raises(ValueError, match="data_batch_1: " + message):
+        load_cifar10(root, train=True)
+
+
+class _Exploit:
+    def __reduce__(self):
+        import os
+
+        return (os.system, ("touch pwned-by-cifar",))
+
+
+def test_cifar_loader_refuses_a_pickle_that_would_run_code(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    root = _cifar_folder(tmp_path, {b"data": _Exploit(), b"labels": [0]})
+    with pytest.raises(ValueError, match=r"refusing to load (posix|os|nt)\.system"):
+        load_cifar10(root, train=True)
+    assert not (tmp_path / "pwned-by-cifar").exists()

@@ -118,11 +118,18 @@ def read_idx(path: str | os.PathLike) -> np.ndarray:
             f"{path} holds IDX type code {data[2]:#04x}; only unsigned bytes (0x08) are supported"
         )
     ndim = data[3]
-    shape = tuple(int.from_bytes(data[4 + 4 * i : 8 + 4 * i], "big") for i in range(ndim))
     offset = 4 + 4 * ndim
-    expected = int(np.prod(shape))
+    if len(data) < offset:
+        raise ValueError(
+            f"{path}: truncated IDX header: {ndim} dimensions need a {offset}-byte header, the file has "
+            f"{len(data)} bytes"
+        )
+    shape = tuple(int.from_bytes(data[4 + 4 * i : 8 + 4 * i], "big") for i in range(ndim))
+    expected = math.prod(shape)  # Python ints: no overflow for huge dimensions
     if len(data) - offset != expected:
-        raise ValueError(f"{path}: header says {shape} ({expected} bytes), file has {len(data) - offset}")
+        raise ValueError(
+            f"{path}: header says shape {shape} ({expected} bytes of data), the file has {len(data) - offset}"
+        )
     return np.frombuffer(data, dtype=np.uint8, offset=offset).reshape(shape)
 
 
@@ -170,14 +177,64 @@ def load_cifar10(root: str | os.PathLike, train: bool = True) -> tuple[np.ndarra
         )
     images, labels = [], []
     for n in names:
-        with open(root / n, "rb") as f:
-            batch = pickle.load(f, encoding="bytes")
-        data = np.asarray(batch[b"data"], dtype=np.uint8)
-        if data.ndim != 2 or data.shape[1] != 3072:
-            raise ValueError(f"{root / n}: b'data' has shape {data.shape}, expected (n, 3072)")
-        images.append(data.reshape(-1, 3, 32, 32))
-        labels.append(np.asarray(batch[b"labels"], dtype=np.int64))
+        batch = read_cifar_batch(root / n)
+        images.append(batch[0])
+        labels.append(batch[1])
     return np.concatenate(images), np.concatenate(labels)
+
+
+class _CifarUnpickler(pickle.Unpickler):
+    """Unpickles only what a CIFAR-10 batch holds (dicts, lists, bytes, numbers, numpy arrays): any other
+    global (``os.system``, ``builtins.eval``, ...) raises ``pickle.UnpicklingError`` instead of being called."""
+
+    ALLOWED = {
+        ("numpy.core.multiarray", "_reconstruct"),
+        ("numpy._core.multiarray", "_reconstruct"),
+        ("numpy.core.multiarray", "scalar"),
+        ("numpy._core.multiarray", "scalar"),
+        ("numpy", "ndarray"),
+        ("numpy", "dtype"),
+        ("_codecs", "encode"),
+    }
+
+    def find_class(self, module: str, name: str) -> object:
+        if (module, name) not in self.ALLOWED:
+            raise pickle.UnpicklingError(
+                f"refusing to load {module}.{name}: a CIFAR-10 batch holds only arrays, lists and numbers"
+            )
+        return super().find_class(module, name)
+
+
+def read_cifar_batch(path: str | os.PathLike) -> tuple[np.ndarray, np.ndarray]:
+    """One CIFAR-10 python batch file: ``(n, 3, 32, 32)`` uint8 images and ``(n,)`` int64 labels in 0..9.
+
+    Read with a restricted unpickler (numpy arrays and builtin containers only, never arbitrary callables);
+    the pixels must be integers in 0..255 (a float array is refused rather than wrapped), the labels in 0..9,
+    and there must be one label per image.
+    """
+    path = Path(path)
+    with open(path, "rb") as f:
+        try:
+            batch = _CifarUnpickler(f, encoding="bytes").load()
+        except pickle.UnpicklingError as err:
+            raise ValueError(f"{path}: {err}") from None
+    if not isinstance(batch, dict) or b"data" not in batch or b"labels" not in batch:
+        raise ValueError(f"{path} is not a CIFAR-10 batch: expected a dict with b'data' and b'labels'")
+    raw = np.asarray(batch[b"data"])
+    if raw.dtype.kind not in "ui":
+        raise ValueError(f"{path}: b'data' has dtype {raw.dtype}, expected integer pixels (uint8)")
+    if raw.size and (raw.min() < 0 or raw.max() > 255):
+        raise ValueError(f"{path}: pixel values span [{raw.min()}, {raw.max()}], expected 0..255")
+    if raw.ndim != 2 or raw.shape[1] != 3072:
+        raise ValueError(f"{path}: b'data' has shape {raw.shape}, expected (n, 3072)")
+    labels = np.asarray(batch[b"labels"])
+    if labels.dtype.kind not in "ui" or labels.ndim != 1:
+        raise ValueError(f"{path}: b'labels' must be a list of integers, got dtype {labels.dtype}, shape {labels.shape}")
+    if len(labels) != len(raw):
+        raise ValueError(f"{path}: {len(raw)} images but {len(labels)} labels")
+    if labels.size and (labels.min() < 0 or labels.max() > 9):
+        raise ValueError(f"{path}: labels span [{labels.min()}, {labels.max()}], expected 0..9")
+    return raw.astype(np.uint8).reshape(len(raw), 3, 32, 32), labels.astype(np.int64)
 
 
 # ---------------------------------------------------------------------------------------------- transforms

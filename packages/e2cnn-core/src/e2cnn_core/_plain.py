@@ -209,7 +209,7 @@ class FourierActivation(nn.Module):
         spatial = x.shape[2:]
         n, d = self.A.shape
         fields = b * (c // d)
-        v = x.reshape(fields, d, -1)
+        v = x.reshape(fields, d, spatial.numel())  # explicit sizes: an empty batch reshapes too
         # one batched GEMM over all fields (faster than broadcasting matmul on CPU, fine on GPU)
         y = torch.bmm(self.A.to(x.dtype).expand(fields, n, d), v)
         y = F.elu(y, alpha=self.alpha) if self.function == "elu" else _ACTIVATIONS[self.function](y)

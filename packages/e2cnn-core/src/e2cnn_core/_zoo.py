@@ -10,6 +10,7 @@ PyTorch with ``export()``.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 import torch
@@ -47,6 +48,15 @@ def plain_classifier(features: nn.Module, head: nn.Sequential) -> nn.Sequential:
 
     layers = [copy.deepcopy(m) for m in head if not isinstance(m, nn.Flatten)]
     return nn.Sequential(features, nn.AdaptiveAvgPool2d(1), nn.Flatten(), *layers).eval()
+
+
+def check_sizes(width: float, n_classes: int, in_channels: int) -> None:
+    """``ValueError`` naming the value unless ``width`` is a positive finite number and the counts are >= 1."""
+    if isinstance(width, bool) or not isinstance(width, int | float) or not math.isfinite(width) or width <= 0:
+        raise ValueError(f"width must be a positive number, got {width!r}")
+    for label, v in (("n_classes", n_classes), ("in_channels", in_channels)):
+        if isinstance(v, bool) or not isinstance(v, int) or v < 1:
+            raise ValueError(f"{label} must be a positive integer, got {v!r}")
 
 
 class _InvariantClassifier(EquivariantModule):
@@ -114,6 +124,7 @@ class MNISTModel(_InvariantClassifier):
         in_channels: int = 1,
     ) -> None:
         super().__init__()
+        check_sizes(width, n_classes, in_channels)
         if len(channels) != 6:
             raise ValueError(f"the MNIST model has 6 layers, got {len(channels)} channel counts")
         group, layer, sub = parse_model_name(name)
@@ -167,6 +178,7 @@ class FourierModel(_InvariantClassifier):
         in_channels: int = 1,
     ) -> None:
         super().__init__()
+        check_sizes(width, n_classes, in_channels)
         if name not in ("SO2", "O2"):
             raise ValueError(f"FourierModel is for 'SO2' or 'O2', got {name!r}")
         self.name = name
@@ -188,7 +200,12 @@ def build_model(
     name: str, n_classes: int = 10, width: float = 1.0, in_channels: int = 1
 ) -> _InvariantClassifier:
     """A zoo classifier by name: ``"SO2"``/``"O2"`` give :class:`FourierModel`, anything else
-    :class:`MNISTModel`."""
+    :class:`MNISTModel`.
+
+    Raises:
+        ValueError: for an unknown name, a width that is not a positive finite number, or ``n_classes`` /
+            ``in_channels`` below 1.
+    """
     if name in ("SO2", "O2"):
         return FourierModel(name, n_classes, width, in_channels=in_channels)
     return MNISTModel(name, n_classes, width, in_channels=in_channels)
