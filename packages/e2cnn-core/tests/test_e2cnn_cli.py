@@ -107,3 +107,17 @@ def test_train_cifar_on_a_generated_pickle(tmp_path):
     assert main(args) == 0
     metrics = json.loads((out / "metrics.json").read_text())
     assert 0.0 <= metrics["test_error"] <= 1.0 and metrics["config"]["groups"] == [2, 2, 1]
+
+
+def test_reproduce_on_mnist_rot_amat_files(tmp_path):
+    rng = np.random.default_rng(0)
+    for name, n in (("train_valid", 100), ("test", 50)):
+        data = np.concatenate([rng.uniform(0, 1, (n, 784)), (np.arange(n) % 10)[:, None]], 1)
+        np.savetxt(tmp_path / f"mnist_all_rotation_normalized_float_{name}.amat", data, fmt="%.18e")
+    out = tmp_path / "run"
+    args = ["reproduce", "--smoke", "--models", "C1", "--dataset", "mnist-rot-amat", "--data", str(tmp_path)]
+    assert main([*args, "--out", str(out), "--no-progress"]) == 0
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert metrics["config"]["data"]["dataset"] == "mnist-rot-amat"
+    assert metrics["config"]["data"]["path"] == str(tmp_path) and metrics["config"]["data"]["n_train"] == 100
+    assert 0.0 <= metrics["test_error.C1"] <= 100.0

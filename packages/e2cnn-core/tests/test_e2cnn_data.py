@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import torch
 from e2cnn_core import flip_rot2d
-from e2cnn_core._data import (
+from e2cnn_core.experiments._data import (
     DataConfig,
     build_dataset,
     load_cifar10,
@@ -171,3 +171,45 @@ def test_cifar_loader_refuses_a_pickle_that_would_run_code(tmp_path, monkeypatch
     with pytest.raises(ValueError, match=r"refusing to load (posix|os|nt)\.system"):
         load_cifar10(root, train=True)
     assert not (tmp_path / "pwned-by-cifar").exists()
+
+
+def _write_amat(path, n, seed):
+    """A file in the format of the original MNIST-rot files: per line 784 floats in [0, 1] and the label,
+    each written as ``%.18e`` and separated by spaces (as ``numpy.savetxt`` writes them)."""
+    rng = np.random.default_rng(seed)
+    pixels = rng.uniform(0, 1, (n, 784)) * (rng.uniform(0, 1, (n, 784)) < 0.2)
+    labels = np.arange(n) % 10
+    np.savetxt(path, np.concatenate([pixels, labels[:, None]], 1), fmt="%.18e")
+    return pixels.reshape(n, 28, 28), labels
+
+
+def test_mnist_rot_amat_reader_and_split(tmp_path):
+    from e2cnn_core.experiments._data import load_mnist_rot_amat, read_amat
+
+    px, lab = _write_amat(tmp_path / "mnist_all_rotation_normalized_float_train_valid.amat", 30, 0)
+    _write_amat(tmp_path / "mnist_all_rotation_normalized_float_test.amat", 20, 1)
+    x, y = load_mnist_rot_amat(tmp_path, train=True)
+    assert x.shape == (30, 28, 28) and x.dtype == np.float32 and y.dtype == np.int64
+    np.testing.assert_allclose(x, px, rtol=0, atol=1e-7)  # row-major 28x28, as stored
+    assert y.tolist() == lab.tolist()
+    tr, te = build_dataset(DataConfig(dataset="mnist-rot-amat", n_train=20, n_test=10, path=str(tmp_path)))
+    assert tr.images.shape == (20, 1, 29, 29) and te.images.shape == (10, 1, 29, 29)
+    torch.testing.assert_close(tr.images[:, 0, :28, :28], torch.from_numpy(px[:20]).float())  # padded, not rotated
+    assert (tr.images[:, 0, 28] == 0).all() and (tr.images[:, 0, :, 28] == 0).all()
+    assert torch.isnan(tr.angles).all() and te.labels.tolist() == (np.arange(10) % 10).tolist()
+    with pytest.raises(ValueError, match="holds 20 digits, 30 requested"):
+        build_dataset(DataConfig(dataset="mnist-rot-amat", n_train=20, n_test=30, path=str(tmp_path)))
+    with pytest.raises(ValueError, match="goes with dataset 'mnist-rot-amat' only"):
+        DataConfig(dataset="mnist-rot", path=str(tmp_path))
+    with pytest.raises(FileNotFoundError, match="mnist_all_rotation_normalized_float_test.amat"):
+        load_mnist_rot_amat(tmp_path / "elsewhere", train=False)
+    bad = tmp_path / "bad.amat"
+    bad.write_text("0.5 " * 784 + "3\n" + "0.5 " * 700 + "3\n")
+    with pytest.raises(ValueError, match="bad.amat: line 2 has 701 values; expected 785"):
+        read_amat(bad)
+    bad.write_text("0.5 " * 784 + "12\n")
+    with pytest.raises(ValueError, match=r"bad.amat: labels must be integers in 0..9"):
+        read_amat(bad)
+    bad.write_text("2.5 " * 784 + "1\n")
+    with pytest.raises(ValueError, match=r"bad.amat: pixel values span \[2.5, 2.5\]"):
+        read_amat(bad)

@@ -331,9 +331,9 @@ def test_a_model_built_with_both_libraries_defaults_matches_escnn(N) -> None:
     import inspect
 
     from e2cnn_core import FieldType, R2Conv, flip_rot2d
+    from equi_groups import trivial
     from escnn import gspaces
     from escnn import nn as enn
-    from equi_groups import trivial
 
     gs, esc_gs = flip_rot2d(N), gspaces.flipRot2dOnR2(N)
     G, E = gs.group, esc_gs.fibergroup

@@ -11,7 +11,7 @@ from pathlib import Path
 
 def _parser() -> argparse.ArgumentParser:
     from ._architecture import MODEL_NAMES
-    from ._data import DATASETS
+    from .experiments._data import DATASETS
 
     p = argparse.ArgumentParser(prog="e2cnn-core", description="General E(2)-equivariant steerable CNNs")
     sub = p.add_subparsers(dest="command", required=True)
@@ -21,6 +21,13 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--quick", action="store_true", help="C1, C8, D16|5C16, one seed: < 5 min on 2 CPU cores")
     r.add_argument("--smoke", action="store_true", help=argparse.SUPPRESS)  # tiny configuration for tests
     r.add_argument("--dataset", choices=DATASETS, default=None)
+    r.add_argument(
+        "--data",
+        type=Path,
+        default=None,
+        help="folder of the original MNIST-rot .amat files (with --dataset mnist-rot-amat; without --quick the "
+        "paper's split: 12,000 train / 50,000 test)",
+    )
     r.add_argument("--models", nargs="+", default=None, help=f"subset of {' '.join(MODEL_NAMES)}")
     r.add_argument("--seeds", nargs="+", type=int, default=None)
     r.add_argument("--width", type=float, default=None, help="channel multiplier of the paper's model")
@@ -74,7 +81,7 @@ def _export(args: argparse.Namespace) -> int:
     import torch
 
     from ._deploy import save_deployable
-    from ._reproduce import model_from_checkpoint
+    from .experiments._reproduce import model_from_checkpoint
 
     model = model_from_checkpoint(args.checkpoint)
     plain = model.export()
@@ -96,12 +103,18 @@ def _export(args: argparse.Namespace) -> int:
 
 
 def _reproduce(args: argparse.Namespace) -> int:
-    from ._reproduce import preset, reproduce, with_overrides
+    from .experiments._reproduce import preset, reproduce, with_overrides
 
+    if (args.dataset == "mnist-rot-amat") != (args.data is not None):
+        raise SystemExit("e2cnn-core reproduce: --data PATH goes with --dataset mnist-rot-amat (and it needs one)")
     cfg = preset("smoke" if args.smoke else "quick" if args.quick else "full")
+    paper_split = args.data is not None and not (args.quick or args.smoke)
     cfg = with_overrides(
         cfg,
         dataset=args.dataset,
+        data_path=args.data,
+        n_train=12_000 if paper_split else None,
+        n_test=50_000 if paper_split else None,
         epochs=args.epochs,
         models=tuple(args.models) if args.models else None,
         seeds=tuple(args.seeds) if args.seeds else None,
@@ -118,8 +131,8 @@ def _reproduce(args: argparse.Namespace) -> int:
 
 
 def _bench(args: argparse.Namespace) -> int:
-    from ._bench import BENCH_MODELS, BenchConfig, run_bench
-    from ._train import write_json_atomic
+    from .experiments._bench import BENCH_MODELS, BenchConfig, run_bench
+    from .experiments._train import write_json_atomic
 
     cfg = BenchConfig(
         models=tuple(args.models) if args.models else tuple(BENCH_MODELS),
@@ -154,7 +167,7 @@ def _bench(args: argparse.Namespace) -> int:
 
 
 def _train_cifar(args: argparse.Namespace) -> int:
-    from ._cifar import CifarConfig, train_cifar
+    from .experiments._cifar import CifarConfig, train_cifar
 
     cfg = CifarConfig(
         depth=args.depth,

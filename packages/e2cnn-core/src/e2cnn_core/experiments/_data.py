@@ -27,7 +27,13 @@ import torch.nn.functional as F
 #: Where Debian's ``dataset-fashion-mnist`` puts the original IDX files.
 FASHION_MNIST_DIR = Path("/usr/share/datasets/fashion-mnist")
 
-DATASETS = ("mnist-rot", "mnist-rot-flip", "fashion-rot")
+DATASETS = ("mnist-rot", "mnist-rot-flip", "fashion-rot", "mnist-rot-amat")
+
+#: The original MNIST-rot files of Larochelle et al. (2007): 12,000 train+validation and 50,000 test digits.
+MNIST_ROT_AMAT_FILES = {
+    True: "mnist_all_rotation_normalized_float_train_valid.amat",
+    False: "mnist_all_rotation_normalized_float_test.amat",
+}
 
 
 @dataclass(frozen=True)
@@ -36,11 +42,16 @@ class DataConfig:
 
     Args:
         dataset: ``"mnist-rot"`` (random rotations), ``"mnist-rot-flip"`` (random rotations and, with
-            probability 1/2, a reflection) or ``"fashion-rot"`` (Fashion-MNIST, random rotations).
-        n_train: training images (stratified: the same number per class).
-        n_test: test images (stratified).
+            probability 1/2, a reflection), ``"fashion-rot"`` (Fashion-MNIST, random rotations) or
+            ``"mnist-rot-amat"`` (the original MNIST-rot files under ``path``, already rotated: the first
+            ``n_train`` of the 12,000 train+validation digits and the first ``n_test`` of the 50,000 test
+            digits, in file order).
+        n_train: training images (stratified: the same number per class; for ``mnist-rot-amat`` the first
+            ``n_train``, up to 12,000).
+        n_test: test images (stratified; ``mnist-rot-amat``: the first ``n_test``, up to 50,000).
         size: side of the square images after padding (odd, >= 29).
         seed: seeds the split and the rotation angles.
+        path: the folder holding the ``.amat`` files (``mnist-rot-amat`` only).
     """
 
     dataset: str = "mnist-rot"
@@ -48,10 +59,16 @@ class DataConfig:
     n_test: int = 1000
     size: int = 29
     seed: int = 0
+    path: str | None = None
 
     def __post_init__(self) -> None:
         if self.dataset not in DATASETS:
             raise ValueError(f"dataset must be one of {DATASETS}, got {self.dataset!r}")
+        if (self.dataset == "mnist-rot-amat") != (self.path is not None):
+            raise ValueError(
+                f"path is the folder of the .amat files and goes with dataset 'mnist-rot-amat' only; "
+                f"got dataset={self.dataset!r}, path={self.path!r}"
+            )
         if self.size < 28 or self.size % 2 == 0:
             raise ValueError(f"size must be odd and >= 29, got {self.size}")
         for name in ("n_train", "n_test"):
@@ -99,6 +116,51 @@ def load_mnist_5k() -> tuple[np.ndarray, np.ndarray]:
         raise ValueError(f"mnist_5k.csv.gz has shape {raw.shape}, expected (5000, 785)")
     images = raw[:, :-1].reshape(-1, 28, 28).astype(np.uint8)
     return images, raw[:, -1].astype(np.int64)
+
+
+def read_amat(path: str | os.PathLike) -> tuple[np.ndarray, np.ndarray]:
+    """One MNIST-rot ``.amat`` file: ``(N, 28, 28)`` float32 pixels in [0, 1] and ``(N,)`` int64 labels.
+
+    Each line holds 784 whitespace-separated floats (the 28x28 image, row-major as stored) and the label as a
+    float; the files are the ones of Larochelle et al. (2007), with every digit already rotated.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"{path} does not exist")
+    with open(path, "rb") as f:
+        lines = [ln for ln in f.read().split(b"\n") if ln.strip()]
+    if not lines:
+        raise ValueError(f"{path} is empty; expected lines of 784 pixels and a label")
+    try:
+        data = np.loadtxt(lines, dtype=np.float64, ndmin=2)
+    except ValueError as err:
+        bad = next((i for i, ln in enumerate(lines) if len(ln.split()) != 785), None)
+        where = f"line {bad + 1} has {len(lines[bad].split())} values" if bad is not None else str(err)
+        raise ValueError(f"{path}: {where}; expected 785 (784 pixels and a label)") from None
+    if data.shape[1] != 785:
+        raise ValueError(f"{path}: lines have {data.shape[1]} values; expected 785 (784 pixels and a label)")
+    pixels, labels = data[:, :784], data[:, 784]
+    if not np.isfinite(pixels).all() or pixels.min() < 0.0 or pixels.max() > 1.0:
+        raise ValueError(f"{path}: pixel values span [{pixels.min()}, {pixels.max()}], expected [0, 1]")
+    if (labels != np.round(labels)).any() or labels.min() < 0 or labels.max() > 9:
+        raise ValueError(f"{path}: labels must be integers in 0..9, got values in [{labels.min()}, {labels.max()}]")
+    return pixels.reshape(-1, 28, 28).astype(np.float32), labels.astype(np.int64)
+
+
+def load_mnist_rot_amat(root: str | os.PathLike, train: bool = True) -> tuple[np.ndarray, np.ndarray]:
+    """The original MNIST-rot split from ``root``: ``mnist_all_rotation_normalized_float_train_valid.amat``
+    (12,000 digits) or ``..._test.amat`` (50,000), as :func:`read_amat` returns them.
+
+    The files are not on any package registry: get ``mnist_rotation_new.zip`` from the page of Larochelle et
+    al. (2007) yourself, unpack it and pass the folder.
+    """
+    path = Path(root) / MNIST_ROT_AMAT_FILES[train]
+    if not path.exists():
+        raise FileNotFoundError(
+            f"MNIST-rot file not found: {path}. Unpack mnist_rotation_new.zip (Larochelle et al. 2007) and pass "
+            "the folder holding the two .amat files"
+        )
+    return read_amat(path)
 
 
 def read_idx(path: str | os.PathLike) -> np.ndarray:
@@ -229,7 +291,9 @@ def read_cifar_batch(path: str | os.PathLike) -> tuple[np.ndarray, np.ndarray]:
         raise ValueError(f"{path}: b'data' has shape {raw.shape}, expected (n, 3072)")
     labels = np.asarray(batch[b"labels"])
     if labels.dtype.kind not in "ui" or labels.ndim != 1:
-        raise ValueError(f"{path}: b'labels' must be a list of integers, got dtype {labels.dtype}, shape {labels.shape}")
+        raise ValueError(
+            f"{path}: b'labels' must be a list of integers, got dtype {labels.dtype}, shape {labels.shape}"
+        )
     if len(labels) != len(raw):
         raise ValueError(f"{path}: {len(raw)} images but {len(labels)} labels")
     if labels.size and (labels.min() < 0 or labels.max() > 9):
@@ -307,13 +371,30 @@ def _make_split(
     )
 
 
+def _amat_split(config: DataConfig, train: bool, n: int) -> Split:
+    """The first ``n`` digits of an MNIST-rot file, padded to ``config.size`` (no further rotation)."""
+    images, labels = load_mnist_rot_amat(config.path, train)
+    if n > len(labels):
+        raise ValueError(f"{MNIST_ROT_AMAT_FILES[train]} holds {len(labels)} digits, {n} requested")
+    x = pad_to(torch.from_numpy(images[:n]).unsqueeze(1), config.size)
+    return Split(
+        x.contiguous(),
+        torch.from_numpy(labels[:n]),
+        torch.full((n,), float("nan")),  # rotated by the data set's authors: angles unknown
+        torch.zeros(n, dtype=torch.bool),
+        torch.arange(n),
+    )
+
+
 def build_dataset(
     config: DataConfig, fashion_root: str | os.PathLike = FASHION_MNIST_DIR
 ) -> tuple[Split, Split]:
     """Train and test splits for ``config`` (deterministic in ``config.seed``).
 
     MNIST: a stratified, seeded split of the 5,000 digits into ``n_train`` and ``n_test`` (disjoint).
-    Fashion-MNIST: ``n_train`` stratified from its training file, ``n_test`` from its test file.
+    Fashion-MNIST: ``n_train`` stratified from its training file, ``n_test`` from its test file. MNIST-rot
+    ``.amat`` files (``config.path``): the first ``n_train`` / ``n_test`` digits of the original split, which
+    are already rotated (``angles`` are NaN).
 
     Examples:
         >>> train, test = build_dataset(DataConfig(n_train=100, n_test=50))
@@ -322,6 +403,8 @@ def build_dataset(
     """
     rng = np.random.default_rng(config.seed)
     flip = config.dataset == "mnist-rot-flip"
+    if config.dataset == "mnist-rot-amat":
+        return _amat_split(config, True, config.n_train), _amat_split(config, False, config.n_test)
     if config.dataset == "fashion-rot":
         tr_x, tr_y = load_fashion_mnist(fashion_root, train=True)
         te_x, te_y = load_fashion_mnist(fashion_root, train=False)

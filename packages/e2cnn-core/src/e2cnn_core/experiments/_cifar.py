@@ -66,7 +66,7 @@ def train_cifar(
     progress: bool = True,
 ) -> dict[str, Any]:
     """Train :class:`WideResNet` on CIFAR-10 pickles under ``data``; writes ``metrics.json`` into ``out``."""
-    from ._wide_resnet import WideResNet
+    from .._wide_resnet import WideResNet
 
     out = Path(out)
     device = device or ("cuda" if torch.cuda.is_available() else "cpu")

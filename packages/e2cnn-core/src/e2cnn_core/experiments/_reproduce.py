@@ -19,7 +19,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from ._architecture import MODEL_NAMES
+from .._architecture import MODEL_NAMES
 from ._data import DataConfig, Split, build_dataset
 from ._train import TrainConfig, evaluate, seed_everything, train_model, write_json_atomic
 
@@ -98,7 +98,7 @@ def run_one(
     progress: bool,
 ) -> dict[str, Any]:
     """Train one (model, seed), resuming from its checkpoint; returns and stores its result."""
-    from ._zoo import build_model
+    from .._zoo import build_model
 
     run = out / "runs" / run_dir_name(model_name, seed)
     done = run / "result.json"
@@ -225,11 +225,18 @@ def reproduce(
 
 
 def with_overrides(cfg: ReproduceConfig, **kw: Any) -> ReproduceConfig:
-    """``cfg`` with top-level fields (``models``, ``seeds``, ``width``) and ``dataset``/``epochs``
-    replaced."""
+    """``cfg`` with top-level fields (``models``, ``seeds``, ``width``), ``dataset``, ``data_path`` (the folder
+    of the MNIST-rot ``.amat`` files), ``n_train``, ``n_test`` and ``epochs`` replaced."""
     data, train = cfg.data, cfg.train
-    if kw.get("dataset") is not None:
-        data = replace(data, dataset=kw.pop("dataset"))
+    changes = {
+        name: kw.pop(key)
+        for key, name in (("dataset", "dataset"), ("data_path", "path"), ("n_train", "n_train"), ("n_test", "n_test"))
+        if kw.get(key) is not None
+    }
+    if "path" in changes:
+        changes["path"] = str(changes["path"])
+    if changes:
+        data = replace(data, **changes)
     if kw.get("epochs") is not None:
         train = replace(train, epochs=kw.pop("epochs"))
     top = {k: v for k, v in kw.items() if v is not None and k in ("models", "seeds", "width")}
@@ -246,7 +253,7 @@ def model_from_checkpoint(path: str | Path) -> nn.Module:
     The file is read with ``torch.load(..., weights_only=True)``; it must hold ``model`` (the state dict),
     ``model_name`` and ``width``.
     """
-    from ._zoo import build_model
+    from .._zoo import build_model
 
     path = Path(path)
     if not path.is_file():

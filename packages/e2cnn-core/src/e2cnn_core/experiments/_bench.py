@@ -20,7 +20,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ._architecture import MNIST_CHANNELS, MNIST_KERNELS, n_fields
+from .._architecture import MNIST_CHANNELS, MNIST_KERNELS, n_fields
 
 #: Bench models: name -> (kind, N, flip). Fourier models use band limit 3 and 16 samples.
 BENCH_MODELS: dict[str, tuple[str, int, bool]] = {
@@ -124,7 +124,7 @@ def time_models(
 
 # ------------------------------------------------------------------------------------------------ our models
 def build_ours(name: str, cfg: BenchConfig) -> nn.Module:
-    from ._zoo import FourierModel, MNISTModel
+    from .._zoo import FourierModel, MNISTModel
 
     kind, n, flip = BENCH_MODELS[name]
     if kind == "fourier":
@@ -136,7 +136,7 @@ def build_ours(name: str, cfg: BenchConfig) -> nn.Module:
 
 def conv_channels(model: nn.Module) -> list[int]:
     """Output channels of each R2Conv of a zoo model, in order."""
-    from ._r2conv import R2Conv
+    from .._r2conv import R2Conv
 
     return [m.out_type.size for m in model.modules() if isinstance(m, R2Conv)]
 
@@ -243,7 +243,7 @@ def bench_fields(name: str, cfg: BenchConfig) -> list[int]:
 
 
 def _fields_per_layer(model: nn.Module) -> list[int]:
-    from ._r2conv import R2Conv
+    from .._r2conv import R2Conv
 
     return [len(m.out_type) for m in model.modules() if isinstance(m, R2Conv)]
 
