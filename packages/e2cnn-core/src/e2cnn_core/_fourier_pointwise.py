@@ -48,13 +48,11 @@ class FourierPointwise(EquivariantModule):
 
     Weiler & Cesa, *General E(2)-Equivariant Steerable CNNs*, NeurIPS 2019, Sec. 2.6 (and the escnn Fourier
     nonlinearities). Each field holds Fourier coefficients ``v`` of a function on ``G`` (the representation
-    ``band_limited_regular(G, L)``, see ``equi_groups.FourierBasis``); the module samples it on a grid
-    ``g_1..g_n`` (``A v``), applies ``sigma`` pointwise and projects back by least squares:
-    ``v -> A^+ sigma(A v)``. As ``A rho(h) = P_h A`` for a grid element ``h`` (``P_h`` a permutation), this is
-    exactly equivariant for every ``h`` in the grid's group (rotations by multiples of ``2 pi / N``, and
-    flips for
-    O(2)); other angles are approximate, improving as ``N`` grows. For finite groups the grid is every
-    element.
+    ``band_limited_regular(G, L)``, see ``equi_groups.FourierBasis``); the module samples it on a grid ``g_1..g_n``
+    (``A v``), applies ``sigma`` pointwise and projects back by least squares: ``v -> A^+ sigma(A v)``. As
+    ``A rho(h) = P_h A`` for a grid element ``h`` (``P_h`` a permutation), this is exactly equivariant for every ``h``
+    in the grid's group (rotations by multiples of ``2 pi / N``, and flips for O(2)); other angles are approximate,
+    improving as ``N`` grows. For finite groups the grid is every element.
 
     Args:
         gspace: the planar gspace (SO(2), O(2), C_N or D_N).

@@ -162,8 +162,7 @@ class NormActivation(nn.Module):
 
 class Gate(nn.Module):
     """``(gates, gated) -> gated_f * sigmoid(gate_f)``: the first ``n_gates`` channels gate the rest, channel
-    ``c`` of
-    the gated part by gate ``index[c]``."""
+    ``c`` of the gated part by gate ``index[c]``."""
 
     def __init__(self, n_gates: int, index: torch.Tensor) -> None:
         super().__init__()

@@ -131,18 +131,19 @@ class R2Conv(_SteerableFilter):
     """Steerable convolution ``in_type -> out_type`` (Weiler & Cesa, General E(2)-Equivariant Steerable CNNs).
 
     The filter ``k: R^2 -> R^{C_out x C_in}`` satisfies ``k(g x) = rho_out(g) k(x) rho_in(g)^-1`` for every
-    ``g`` of the gspace's group, so that ``conv(k, g . f) = g . conv(k, f)`` with ``[g . f](x) = rho(g) f(g^-1
-    x)``. It is expanded as ``k = sum_d w_d B_d`` in the analytic basis ``B_d`` of the constraint's solutions
-    (see :mod:`e2cnn_core._kernel_basis`: circular harmonics times Gaussian rings, solved per pair of irreps
-    and lifted through the fields' changes of basis), one independent set of weights per pair of fields. The
-    basis is sampled on the ``kernel_size x kernel_size`` pixel grid; on it the convolution is exactly
-    equivariant for 90-degree rotations and axis flips, and approximately for other angles. Even kernel sizes
-    are sampled, as in escnn, at half-integer offsets from the window centre (no centre pixel: the ring of
-    radius 0 then carries no tap); with stride 1 the output samples sit between input pixels, still centred on
-    the input grid, so grid rotations and flips remain exact.
+    ``g`` of the gspace's group, so that ``conv(k, g . f) = g . conv(k, f)`` with
+    ``[g . f](x) = rho(g) f(g^-1 x)``. It is expanded as ``k = sum_d w_d B_d`` in the analytic basis ``B_d`` of
+    the constraint's solutions (see :mod:`e2cnn_core._kernel_basis`: circular harmonics times Gaussian rings,
+    solved per pair of irreps and lifted through the fields' changes of basis), one independent set of weights
+    per pair of fields. The basis is sampled on the ``kernel_size x kernel_size`` pixel grid; on it the
+    convolution is exactly equivariant for 90-degree rotations and axis flips, and approximately for other
+    angles. Even kernel sizes are sampled, as in escnn, at half-integer offsets from the window centre (no
+    centre pixel: the ring of radius 0 then carries no tap); with stride 1 the output samples sit between input
+    pixels, still centred on the input grid, so grid rotations and flips remain exact.
 
-    In training mode the filter is expanded in every forward pass (one matmul per pair of field types); in
-    eval mode the expanded filter is cached until a parameter changes. A 1x1 equivariant linear map is
+    In training mode, and in eval mode whenever a gradient may be needed, the filter is expanded in every
+    forward pass (one matmul per pair of field types); in eval mode without gradients the expanded filter is
+    cached until a parameter changes. A 1x1 equivariant linear map is
     ``kernel_size=1`` (then only the centre ring exists: ``k`` is an intertwiner ``rho_in -> rho_out``). The
     bias is added only to the trivial irreps of the output fields (through their change of basis).
 

@@ -1,11 +1,10 @@
 """Model zoo: the paper's MNIST model for any planar group (with restriction), a Fourier-nonlinearity model
 for SO(2)/O(2), and an equivariant wide ResNet for CIFAR-sized images.
 
-Every model maps a trivial input field type (grey or RGB channels) to class logits that are invariant under
-the model's symmetry group; on the pixel grid this is exact for multiples of 90 degrees and the axis flips
-contained in that group. Each model declares ``in_type`` and ``out_type`` (logits as trivial fields of the
-group the whole model is equivariant to, so a restricted model declares the subgroup) and exports to plain
-PyTorch with ``export()``.
+Every model maps a trivial input field type (grey or RGB channels) to class logits that are invariant under the
+model's symmetry group; on the pixel grid this is exact for multiples of 90 degrees and the axis flips contained in
+that group. Each model declares ``in_type`` and ``out_type`` (logits as trivial fields of the group the whole model is
+equivariant to, so a restricted model declares the subgroup) and exports to plain PyTorch with ``export()``.
 """
 
 from __future__ import annotations

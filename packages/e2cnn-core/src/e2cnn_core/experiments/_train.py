@@ -106,8 +106,8 @@ def train_model(
     too, so that ``e2cnn-core export`` can rebuild the model from it.
 
     Returns:
-        ``{"test_error": float, "train_loss": [per epoch], "train_error": [per epoch], "seconds": float,
-        "epochs": int, "seed": int}``.
+        A dict with ``test_error`` (float), ``train_loss`` and ``train_error`` (one float per epoch), ``seconds``
+        (float), ``epochs`` and ``seed`` (ints).
     """
     model.to(device)
     opt = torch.optim.Adam(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
