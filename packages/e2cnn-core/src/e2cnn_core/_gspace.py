@@ -22,7 +22,7 @@ class GSpace2D:
     """A planar group acting on R^2 (``group`` is C_N, D_N, SO(2) or O(2), any reflection axis).
 
     Examples:
-        >>> str(rot2d(8).group), str(flip_rot2d(4).group)
+        >>> str(rot2d(8).group), str(flip_rot2d(4, axis=0.0).group)
         ('C8', 'D4')
     """
 
