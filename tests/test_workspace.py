@@ -28,9 +28,7 @@ def test_member_layout(name):
     project = m["data"]["project"]
     assert re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", name), "distribution names are kebab-case"
     assert (d / "README.md").stat().st_size > 200, "README.md missing or empty"
-    assert re.search(r"^## \[\d+\.\d+\.\d+\]", (d / "CHANGELOG.md").read_text(), re.M), (
-        "CHANGELOG lacks a version"
-    )
+    assert re.search(r"^## \[\d+\.\d+\.\d+\]", (d / "CHANGELOG.md").read_text(), re.M), "CHANGELOG lacks a version"
     assert re.fullmatch(r"\d+\.\d+\.\d+", project.get("version", "")), "no version"
     assert project.get("scripts", {}).get(name), f"no entry point named {name}"
     src = d / "src" / m["import"]
@@ -47,23 +45,24 @@ def test_workspace_dependencies_are_ranges(name):
         if dep in MEMBERS:
             assert "==" not in req, f"{name} pins {req}: use a range"
             assert "<" in req and ">=" in req, f"{name} should depend on {req} with a >=,< range"
-            assert dep in MEMBERS[name]["deps"], (
-                f"{name} lacks [tool.uv.sources] {dep} = {{ workspace = true }}"
-            )
+            assert dep in MEMBERS[name]["deps"], f"{name} lacks [tool.uv.sources] {dep} = {{ workspace = true }}"
 
 
 def test_dependencies_flow_one_way():
-    """equi-groups <- e2cnn-core <- paper packages: no other edges."""
-    assert MEMBERS["equi-groups"]["deps"] == []
+    """equi-runs <- equi-groups <- e2cnn-core <- paper packages (equi-runs under all): no other edges."""
+    assert MEMBERS["equi-runs"]["deps"] == []
+    assert set(MEMBERS["equi-groups"]["deps"]) <= {"equi-runs"}
     for name, m in MEMBERS.items():
-        allowed = {"equi-groups"} if name == "e2cnn-core" else {"equi-groups", "e2cnn-core"}
-        assert set(m["deps"]) <= allowed - {name}, f"{name} depends on {set(m['deps']) - allowed}"
+        if name in ("equi-runs", "equi-groups"):
+            continue
+        allowed = {"equi-runs", "equi-groups"} | ({"e2cnn-core"} if name != "e2cnn-core" else set())
+        assert set(m["deps"]) <= allowed, f"{name} depends on {set(m['deps']) - allowed}"
 
 
 def test_root_is_virtual_and_lists_members():
     root = tomllib.loads((ROOT / "pyproject.toml").read_text())
     assert "project" not in root
-    assert root["tool"]["uv"]["workspace"]["members"] == ["shared/equi-groups", "packages/*"]
+    assert root["tool"]["uv"]["workspace"]["members"] == ["shared/equi-runs", "shared/equi-groups", "packages/*"]
     assert (ROOT / "uv.lock").exists()
 
 

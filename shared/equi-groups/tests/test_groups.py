@@ -126,9 +126,7 @@ def test_so3_conversions_torch():
 
     d6 = torch.randn(7, 6, dtype=torch.float64, requires_grad=True)
     r = sixd_to_matrix(d6)
-    assert torch.allclose(
-        r @ r.transpose(-1, -2), torch.eye(3, dtype=torch.float64).expand(7, 3, 3), atol=1e-12
-    )
+    assert torch.allclose(r @ r.transpose(-1, -2), torch.eye(3, dtype=torch.float64).expand(7, 3, 3), atol=1e-12)
     geodesic_distance(r, torch.eye(3, dtype=torch.float64).expand(7, 3, 3)).sum().backward()
     assert d6.grad is not None and torch.isfinite(d6.grad).all()
 

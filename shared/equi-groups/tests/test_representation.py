@@ -205,7 +205,7 @@ def test_transform_numpy_and_torch_agree():
         (lambda: direct_sum(irrep(CyclicGroup(4), 1), irrep(CyclicGroup(5), 1)), "cannot add"),
         (lambda: regular(CyclicGroup(4)).transform(np.ones((2, 3)), CyclicGroup(4).identity), "dimension 4"),
         (lambda: quotient(CyclicGroup(6), CyclicGroup(4)).dim, "not a subgroup"),
-        (lambda: irrep(SO3(), 2), "escnn"),
+        (lambda: irrep(SO3(), 17), "above the band limit 16"),
         (lambda: irrep(HyperoctahedralGroup(3), 0), "no irreducible"),
         (lambda: 0 * regular(CyclicGroup(2)), "multiplicity"),
     ],

@@ -4,23 +4,78 @@ A B_n-equivariant, O(n)-invariant (Gram matrix) reducer whose output is an exact
 its self-supervised log-orthogonality-defect loss, seeded lattice generators and fpylll baselines.
 """
 
-from ._baselines import (
-    BASELINES,
-    bkz_transform,
-    identity_transform,
-    lll_transform,
-    pairwise_reduction_transform,
-)
-from ._defect import log_defect, log_defect_from_gram
-from ._lattices import KINDS, gaussian_bases, generate, mimo_bases, qary_bases
-from ._nets import CoordinateGraphNet, FlatMLPNet, GramGraphNet, gram_features
-from ._reducer import LatticeReducer, ReducerConfig, Reduction, plackett_luce_log_prob
-from ._train import TrainConfig, train, validation_loss
-from ._types import AmbientRotation, BasisRows, Conjugation, Invariant
-from ._unimodular import integer_det, integer_inverse, is_unimodular
-from ._validate import check_basis
+from __future__ import annotations
 
-__version__ = "0.1.0"
+import importlib
+from typing import TYPE_CHECKING, Any
+
+# The public names are loaded on first use (PEP 562), so that ``lattice_nn._cli`` can parse and check its
+# arguments before torch is imported.
+_WHERE = {
+    "BASELINES": "_baselines",
+    "bkz_transform": "_baselines",
+    "identity_transform": "_baselines",
+    "lll_transform": "_baselines",
+    "pairwise_reduction_transform": "_baselines",
+    "log_defect": "_defect",
+    "log_defect_from_gram": "_defect",
+    "KINDS": "_lattices",
+    "gaussian_bases": "_lattices",
+    "generate": "_lattices",
+    "mimo_bases": "_lattices",
+    "qary_bases": "_lattices",
+    "CoordinateGraphNet": "_nets",
+    "FlatMLPNet": "_nets",
+    "GramGraphNet": "_nets",
+    "gram_features": "_nets",
+    "LatticeReducer": "_reducer",
+    "ReducerConfig": "_reducer",
+    "Reduction": "_reducer",
+    "plackett_luce_log_prob": "_reducer",
+    "TrainConfig": "_train",
+    "train": "_train",
+    "validation_loss": "_train",
+    "AmbientRotation": "_types",
+    "BasisRows": "_types",
+    "Conjugation": "_types",
+    "Invariant": "_types",
+    "integer_det": "_unimodular",
+    "integer_inverse": "_unimodular",
+    "is_unimodular": "_unimodular",
+    "check_basis": "_validate",
+}
+
+if TYPE_CHECKING:
+    from ._baselines import (
+        BASELINES,
+        bkz_transform,
+        identity_transform,
+        lll_transform,
+        pairwise_reduction_transform,
+    )
+    from ._defect import log_defect, log_defect_from_gram
+    from ._lattices import KINDS, gaussian_bases, generate, mimo_bases, qary_bases
+    from ._nets import CoordinateGraphNet, FlatMLPNet, GramGraphNet, gram_features
+    from ._reducer import LatticeReducer, ReducerConfig, Reduction, plackett_luce_log_prob
+    from ._train import TrainConfig, train, validation_loss
+    from ._types import AmbientRotation, BasisRows, Conjugation, Invariant
+    from ._unimodular import integer_det, integer_inverse, is_unimodular
+    from ._validate import check_basis
+
+
+def __getattr__(name: str) -> Any:
+    if name in _WHERE:
+        value = getattr(importlib.import_module(f".{_WHERE[name]}", __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_WHERE])
+
+
+__version__ = "0.1.1"
 
 __all__ = [
     "BASELINES",

@@ -1,50 +1,138 @@
-"""Command line: ``lattice-nn reproduce [--quick] --out DIR [--seeds ...]`` and
-``lattice-nn bench --out DIR``."""
+"""Command line: ``lattice-nn reproduce --out DIR [--quick] [--seeds N ...]`` and ``lattice-nn bench --out DIR``.
+
+Torch-free at import: the arguments are parsed and checked and the run folder is opened (a file as ``--out``, an
+unwritable folder or other settings in an existing folder are refused) before torch or any data is imported.
+"""
 
 from __future__ import annotations
 
 import argparse
 import json
-from pathlib import Path
+from collections.abc import Sequence
+
+from equi_runs import (
+    RunFolder,
+    add_run_options,
+    apply_threads,
+    check_unique,
+    cli_main,
+    make_parser,
+    positive_int,
+)
+
+from ._config import ReproduceConfig, bench_config
+
+PROG = "lattice-nn"
+DESCRIPTION = """\
+Neural lattice reduction (Marchetti, Cesa, Pratik, Behboodi, arXiv 2311.08170).
+
+reproduce: train the pivot-order network (one unit per seed), evaluate it against LLL, BKZ-10, size reduction
+and the network-free classical skeleton (one unit per dimension), train the ablations (one unit per variant,
+dimension and seed); writes metrics.json and PNG figures in --out. A rerun of the same command resumes.
+bench: time per basis, ours batched vs fpylll LLL (one unit per dimension)."""
 
 
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="lattice-nn", description="Neural lattice reduction (arXiv 2311.08170)")
+    p = make_parser(PROG, DESCRIPTION)
     sub = p.add_subparsers(dest="command", required=True)
     r = sub.add_parser(
-        "reproduce", help="train, evaluate vs LLL/BKZ/size reduction, write metrics.json + PNGs"
+        "reproduce",
+        help="train, evaluate vs LLL/BKZ/size reduction, write metrics.json and PNGs",
+        description="Train and evaluate; finished units are kept in --out and a rerun resumes.",
     )
-    r.add_argument(
-        "--quick", action="store_true", help="n in {4, 8}, one seed, no ablations (< 5 min on 2 CPUs)"
+    add_run_options(
+        r,
+        quick="n in {4, 8}, 150 training steps, 50 bases per family, no ablations (about 1-3 min on 2 CPUs)",
+        seeds="0 1 2 (--quick: 0)",
+        threads=1,
+        device=False,
     )
-    r.add_argument("--out", type=Path, required=True)
-    r.add_argument("--seeds", type=int, nargs="+", default=None)
-    b = sub.add_parser("bench", help="time per basis: ours (batched) vs fpylll LLL, writes bench.json")
-    b.add_argument("--out", type=Path, required=True)
-    b.add_argument("--repeats", type=int, default=5)
-    b.add_argument("--checkpoint", type=Path, default=None, help="state dict from reproduce (ours_seed0.pt)")
-    b.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: torch's choice)")
+    r.add_argument("--smoke", action="store_true", help=argparse.SUPPRESS)
+    b = sub.add_parser(
+        "bench",
+        help="time per basis: ours (batched) vs fpylll LLL, writes metrics.json",
+        description="Time per basis, ours batched vs fpylll LLL, at n = 8, 16, 32 (Gaussian bases).",
+    )
+    add_run_options(b, threads=None, device=False)
+    b.add_argument("--repeats", type=positive_int, default=5, metavar="N", help="timed repeats (median; default 5)")
+    b.add_argument(
+        "--checkpoint",
+        type=_existing_file,
+        default=None,
+        metavar="FILE",
+        help="model state from reproduce (DIR/units/ours-seed0/ours_seed0.pt; read with weights_only=True)",
+    )
     return p
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
-    from ._experiments import ReproduceConfig, bench, reproduce
+def _existing_file(text: str) -> object:
+    from pathlib import Path
 
+    path = Path(text)
+    if not path.is_file():
+        raise argparse.ArgumentTypeError(f"{text!r} is not a file")
+    return path
+
+
+def _reproduce_config(args: argparse.Namespace) -> ReproduceConfig:
+    seeds = tuple(args.seeds) if args.seeds else None
+    if args.smoke:
+        return ReproduceConfig.smoke(seeds or (0, 1, 2))
+    if args.quick:
+        return ReproduceConfig.quick(seeds or (0,))
+    return ReproduceConfig(seeds=seeds or (0, 1, 2))
+
+
+def _run(argv: list[str]) -> int:
+    args = _parser().parse_args(argv)
+    check_unique(args.seeds if args.command == "reproduce" else None, "--seeds")
+    full_argv = [PROG, *argv]
+    progress = not args.no_progress
     if args.command == "reproduce":
-        seeds = tuple(args.seeds) if args.seeds else None
-        if args.quick:
-            cfg = ReproduceConfig.quick(seeds or (0,))
-        else:
-            cfg = ReproduceConfig(seeds=seeds) if seeds else ReproduceConfig()
-        metrics = reproduce(args.out, cfg)
+        cfg = _reproduce_config(args)
+        with RunFolder(
+            args.out,
+            package="lattice-nn",
+            module_file=__file__,
+            config=cfg.run_config(),
+            fresh=args.fresh,
+            argv=full_argv,
+            device="cpu",
+        ) as run:
+            apply_threads(args.threads)
+            from ._experiments import reproduce
+
+            doc = reproduce(run, cfg, progress=progress)
+        metrics = doc["metrics"]
         keys = [k for k in sorted(metrics) if k.startswith("log_defect.") and k.count(".") == 2]
     else:
-        metrics = bench(args.out, repeats=args.repeats, checkpoint=args.checkpoint, threads=args.threads)
+        config = bench_config(args.repeats, args.checkpoint, args.threads)
+        with RunFolder(
+            args.out,
+            package="lattice-nn",
+            module_file=__file__,
+            config=config,
+            fresh=args.fresh,
+            argv=full_argv,
+            device="cpu",
+        ) as run:
+            apply_threads(args.threads)
+            from ._experiments import bench
+
+            doc = bench(run, repeats=args.repeats, progress=progress, checkpoint=args.checkpoint)
+        metrics = doc["metrics"]
         keys = [k for k in sorted(metrics) if k.startswith(("ms_per_basis", "speedup"))]
     print(json.dumps({k: metrics[k] for k in keys}, indent=1))
+    print(f"wrote {run.out / 'metrics.json'} ({run.skipped} of {run.total_units} units from earlier runs)")
     return 0
 
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``lattice-nn`` command; returns the exit status."""
+    return cli_main(_run, None if argv is None else list(argv), prog=PROG)
+
+
+__all__ = ["main"]
 
 if __name__ == "__main__":
     raise SystemExit(main())

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-#: the lattice families known to :func:`generate`
-KINDS = ("gaussian", "qary", "mimo")
+from ._config import KINDS
 
 
 def gaussian_bases(n: int, count: int, rng: np.random.Generator) -> np.ndarray:
@@ -34,9 +33,7 @@ def qary_bases(n: int, count: int, rng: np.random.Generator, q: int = 257) -> np
     return out
 
 
-def mimo_bases(
-    n: int, count: int, rng: np.random.Generator, rho: tuple[float, float] = (0.5, 0.95)
-) -> np.ndarray:
+def mimo_bases(n: int, count: int, rng: np.random.Generator, rho: tuple[float, float] = (0.5, 0.95)) -> np.ndarray:
     """Correlated MIMO-channel-like bases ``H = R^{1/2} W R^{1/2}`` (Kronecker model), rows = columns of H.
 
     ``W`` has i.i.d. standard normal entries and ``R_ij = rho^{|i - j|}`` (exponential correlation) with

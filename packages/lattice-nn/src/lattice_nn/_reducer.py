@@ -2,62 +2,18 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import NamedTuple
 
 import numpy as np
 import torch
 from torch import nn
 
+from ._config import ReducerConfig
 from ._nets import CoordinateGraphNet, FlatMLPNet, GramGraphNet
 from ._validate import check_basis
 
-#: kinds of score network: the B_n-equivariant Gram network and the two ablations
-VARIANTS = ("equivariant", "no_bn", "no_gram", "classical")
 #: integer entries of U are kept below this bound (exact in int64 and in float64 products)
 MAX_ENTRY = 2**40
-
-
-@dataclass(frozen=True)
-class ReducerConfig:
-    """Configuration of :class:`LatticeReducer`.
-
-    Args:
-        variant: ``"equivariant"`` (B_n-equivariant network on the Gram matrix), ``"no_bn"`` (MLP on the
-            flattened Gram matrix), ``"no_gram"`` (graph network on coordinates) or ``"classical"``
-            (no network:
-            every coefficient rounded to the nearest integer, the classical move skeleton).
-        n: dimension, needed by the ``no_bn`` and ``no_gram`` ablations (fixed-size inputs).
-        hidden: network width. layers: message-passing layers.
-        gain: network logits lie in ``(-gain, gain)``.
-        prior: slope of the classical prior logit ``prior * (frac(|x|) - 1/2)`` (rounding up iff it is > 0).
-        order_prior: weight of ``-log ||b_i||`` in the pivot score (shortest first when the network is zero).
-        learn_rounding: also learn the up/down rounding bits (off by default: in our runs it made the held-out
-            defect worse; only the pivot order is learned then).
-        sweeps: passes over all pivots (the budget; a batch stops early at a fixed point).
-        max_step: multipliers are clipped to ``[-max_step, max_step]``.
-        zero_init: start the network's output layer at zero, i.e. from the classical skeleton.
-    """
-
-    variant: str = "equivariant"
-    n: int | None = None
-    hidden: int = 32
-    layers: int = 2
-    gain: float = 8.0
-    prior: float = 8.0
-    order_prior: float = 8.0
-    learn_rounding: bool = False
-    sweeps: int = 6
-    max_step: float = 2.0**20
-    zero_init: bool = True
-
-    def __post_init__(self) -> None:
-        if self.variant not in VARIANTS:
-            raise ValueError(f"variant must be one of {VARIANTS}, got {self.variant!r}")
-        if self.variant in ("no_bn", "no_gram") and self.n is None:
-            raise ValueError(f"variant {self.variant!r} needs the dimension n")
-        if self.sweeps < 1:
-            raise ValueError(f"sweeps must be >= 1, got {self.sweeps}")
 
 
 class Reduction(NamedTuple):
@@ -148,9 +104,7 @@ class LatticeReducer(nn.Module):
             self.net.edge_outputs = config.learn_rounding
         if self.net is not None and config.zero_init:
             heads = (
-                [self.net.mlp[-1]]
-                if isinstance(self.net, FlatMLPNet)
-                else [self.net.head[-1], self.net.node_head[-1]]
+                [self.net.mlp[-1]] if isinstance(self.net, FlatMLPNet) else [self.net.head[-1], self.net.node_head[-1]]
             )
             for lin in heads:
                 nn.init.zeros_(lin.weight)
@@ -188,16 +142,12 @@ class LatticeReducer(nn.Module):
         return Reduction(unimodular, unimodular.to(b0.dtype) @ b0, log_prob)
 
     # -- the move loop --------------------------------------------------------------------------------------
-    def _logits(
-        self, gram: torch.Tensor, dual: torch.Tensor, basis: torch.Tensor
-    ) -> tuple[torch.Tensor, ...]:
+    def _logits(self, gram: torch.Tensor, dual: torch.Tensor, basis: torch.Tensor) -> tuple[torch.Tensor, ...]:
         if self.net is None:
             zero = torch.zeros_like(gram)
             return zero, zero, zero[..., 0]
         p = next(self.net.parameters())
-        return tuple(
-            t.to(gram.dtype) for t in self.net(gram.to(p.dtype), dual.to(p.dtype), basis.to(p.dtype))
-        )
+        return tuple(t.to(gram.dtype) for t in self.net(gram.to(p.dtype), dual.to(p.dtype), basis.to(p.dtype)))
 
     def _order(
         self, gram: torch.Tensor, node: torch.Tensor, sample: bool, generator: torch.Generator | None
@@ -305,9 +255,7 @@ class LatticeReducer(nn.Module):
                 oh = onehot[:, :, None] * hm[:, None, :]
                 dual = dual - oh - oh.transpose(-1, -2)
                 dual = dual + (m * hm).sum(-1)[:, None, None] * (onehot[:, :, None] * onehot[:, None, :])
-                unimodular = (
-                    unimodular + m.round().to(torch.int64)[:, :, None] * unimodular[rows, i][:, None, :]
-                )
+                unimodular = unimodular + m.round().to(torch.int64)[:, :, None] * unimodular[rows, i][:, None, :]
                 h = dual[rows, :, i]
                 x = h / h[rows, i][:, None]
             m, lp = self._round(x, l_gauss[rows, i, :], notself, sample, generator)

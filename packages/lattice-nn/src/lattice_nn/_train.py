@@ -3,38 +3,15 @@
 from __future__ import annotations
 
 import copy
-from dataclasses import dataclass, field
 
 import numpy as np
 import torch
 from tqdm.auto import tqdm
 
+from ._config import TrainConfig
 from ._defect import log_defect, log_defect_from_gram
 from ._lattices import KINDS, generate
 from ._reducer import LatticeReducer
-
-
-@dataclass(frozen=True)
-class TrainConfig:
-    """Configuration of :func:`train`.
-
-    Args:
-        dims: dimensions to train on (one is drawn per step). kinds: lattice families (mixed in each batch).
-        steps: optimiser steps. batch: bases per step. lr: Adam learning rate. sweeps: reducer sweeps in
-        training (the budget the policy is trained for). seed: seeds the data, the sampling and the
-        initialisation.
-        log_every: progress / validation interval. val_count: validation bases per family and dimension.
-    """
-
-    dims: tuple[int, ...] = (4, 8)
-    kinds: tuple[str, ...] = KINDS
-    steps: int = 300
-    batch: int = 48
-    lr: float = 3e-3
-    sweeps: int = 1
-    seed: int = 0
-    log_every: int = field(default=10)
-    val_count: int = 32
 
 
 def validation_loss(
@@ -50,9 +27,7 @@ def validation_loss(
     return float(np.mean(vals))
 
 
-def train(
-    model: LatticeReducer, config: TrainConfig, progress: bool = True, select: bool = False
-) -> list[float]:
+def train(model: LatticeReducer, config: TrainConfig, progress: bool = True, select: bool = False) -> list[float]:
     """Train ``model`` in place on freshly generated seeded lattices; returns the training loss of each step.
 
     Self-supervised policy gradient (REINFORCE with a self-critical baseline): for each basis the reducer runs
@@ -88,9 +63,9 @@ def train(
     for step in bar:
         n = int(rng.choice(config.dims))
         per = -(-config.batch // len(config.kinds))
-        data = np.concatenate(
-            [generate(k, n, per, seed=config.seed * 1_000_003 + step) for k in config.kinds]
-        )[: config.batch]
+        data = np.concatenate([generate(k, n, per, seed=config.seed * 1_000_003 + step) for k in config.kinds])[
+            : config.batch
+        ]
         basis = torch.as_tensor(data, dtype=torch.float64)
         with torch.no_grad():
             greedy = log_defect(model.reduce(basis, sweeps=config.sweeps).basis)

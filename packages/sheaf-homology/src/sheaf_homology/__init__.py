@@ -1,30 +1,97 @@
-"""Sheaf neural networks on the (persistent) local homology sheaf (Cesa & Behboodi, arXiv 2311.10156)."""
+"""Sheaf neural networks on the (persistent) local homology sheaf (Cesa & Behboodi, arXiv 2311.10156).
 
-from ._complex import SimplicialComplex, alpha_complex, clique_complex, rips_complex
-from ._data import (
-    NodeData,
-    edge_homophily,
-    heterophilic_graph,
-    load_cora,
-    random_split,
-    stratified_clouds,
-    two_planes,
-)
-from ._graph_type import GraphSignalType
-from ._local_homology import harmonic_local_homology, local_homology_dims, local_homology_sheaf, relative_star
-from ._models import GAT, GCN, MODEL_NAMES, ModelConfig, SheafNet, build_model
-from ._nsd import LearnedRestrictionMaps, SheafDiffusion
-from ._persistent import (
-    PersistentLocalHomologySheaf,
-    link_diagram_gudhi,
-    reduce_boundary,
-    simplex_filtration,
-    star_persistence,
-)
-from ._sheaf import Sheaf, reverse_edge_ids
-from ._sheaf_attention import SheafAttention
-from ._sheaf_conv import SheafConv
-from ._train import TrainConfig, accuracy, train_node_classifier
+The public names are imported on first use (PEP 562), so ``import sheaf_homology`` and the command line's
+argument checks do not import torch.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+__version__ = "0.1.1"
+
+_WHERE = {
+    "SimplicialComplex": "_complex",
+    "alpha_complex": "_complex",
+    "clique_complex": "_complex",
+    "rips_complex": "_complex",
+    "NodeData": "_data",
+    "edge_homophily": "_data",
+    "heterophilic_graph": "_data",
+    "load_cora": "_data",
+    "random_split": "_data",
+    "stratified_clouds": "_data",
+    "two_planes": "_data",
+    "GraphSignalType": "_graph_type",
+    "harmonic_local_homology": "_local_homology",
+    "local_homology_dims": "_local_homology",
+    "local_homology_sheaf": "_local_homology",
+    "relative_star": "_local_homology",
+    "GAT": "_models",
+    "GCN": "_models",
+    "ModelConfig": "_config",
+    "SheafNet": "_models",
+    "build_model": "_models",
+    "MODEL_NAMES": "_names",
+    "LearnedRestrictionMaps": "_nsd",
+    "SheafDiffusion": "_nsd",
+    "PersistentLocalHomologySheaf": "_persistent",
+    "link_diagram_gudhi": "_persistent",
+    "reduce_boundary": "_persistent",
+    "simplex_filtration": "_persistent",
+    "star_persistence": "_persistent",
+    "Sheaf": "_sheaf",
+    "reverse_edge_ids": "_sheaf",
+    "SheafAttention": "_sheaf_attention",
+    "SheafConv": "_sheaf_conv",
+    "TrainConfig": "_config",
+    "accuracy": "_train",
+    "train_node_classifier": "_train",
+}
+
+if TYPE_CHECKING:
+    from ._complex import SimplicialComplex, alpha_complex, clique_complex, rips_complex
+    from ._config import ModelConfig, TrainConfig
+    from ._data import (
+        NodeData,
+        edge_homophily,
+        heterophilic_graph,
+        load_cora,
+        random_split,
+        stratified_clouds,
+        two_planes,
+    )
+    from ._graph_type import GraphSignalType
+    from ._local_homology import harmonic_local_homology, local_homology_dims, local_homology_sheaf, relative_star
+    from ._models import GAT, GCN, SheafNet, build_model
+    from ._names import MODEL_NAMES
+    from ._nsd import LearnedRestrictionMaps, SheafDiffusion
+    from ._persistent import (
+        PersistentLocalHomologySheaf,
+        link_diagram_gudhi,
+        reduce_boundary,
+        simplex_filtration,
+        star_persistence,
+    )
+    from ._sheaf import Sheaf, reverse_edge_ids
+    from ._sheaf_attention import SheafAttention
+    from ._sheaf_conv import SheafConv
+    from ._train import accuracy, train_node_classifier
+
+
+def __getattr__(name: str) -> Any:
+    module = _WHERE.get(name)
+    if module is None:
+        raise AttributeError(f"module 'sheaf_homology' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *__all__])
+
 
 __all__ = [
     "NodeData",

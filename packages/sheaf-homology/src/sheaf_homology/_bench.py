@@ -10,6 +10,7 @@ from typing import Any
 
 import numpy as np
 import torch
+from equi_runs import save_figure
 from tqdm import tqdm
 
 from ._complex import clique_complex
@@ -37,59 +38,68 @@ def _peak_mb(fn: Callable[[], Any]) -> float:
     return peak / 2**20
 
 
-def bench_construction(
-    sizes: Sequence[int], k: int = 8, repeats: int = 3, seed: int = 0
-) -> dict[str, object]:
-    """Median wall time (s) and peak traced memory (MiB) per stage, for two-plane clouds of growing size.
+def bench_size(n: int, k: int = 8, repeats: int = 3, seed: int = 0, gudhi: bool = True) -> dict[str, float]:
+    """Median wall time (s) and peak traced memory (MiB) per stage for one two-plane cloud of ``n`` points.
 
-    Bounded degree: kNN graphs (k fixed) so the star sizes do not grow with n. Stages: clique complex (gudhi),
-    local homology sheaf, persistent sheaf (our reduction, pairing + bases), persistent sheaf evaluation with
-    a
-    backward pass (the per-step cost in training), and gudhi persistence of every vertex link (cross-check).
+    Bounded degree: a kNN graph (k fixed) so the star sizes do not grow with n. Stages: clique complex (gudhi),
+    local homology sheaf, persistent sheaf (our reduction, pairing + bases), persistent sheaf evaluation with a
+    backward pass (the per-step cost in training), and, when ``gudhi``, gudhi persistence of every vertex link
+    (the tests' cross-check oracle; quadratic by construction and by far the slowest stage).
     """
-    rows: list[dict[str, float]] = []
-    for n in tqdm(sizes, desc="bench"):
-        rng = np.random.default_rng(seed)
-        pos, _ = two_planes(n, 0.02, 0.15, rng)
-        ei = symmetrize(knn_edges(pos, k), n)
-        t_cx, K = _timed(lambda: clique_complex(ei, n, 2), repeats)  # noqa: B023
-        e = torch.as_tensor(K.edges.T.copy()).reshape(2, -1)
-        p = torch.as_tensor(pos)
-        w = (p[e[0]] - p[e[1]]).norm(dim=1)
-        t_lhs, _ = _timed(lambda: local_homology_sheaf(K, max_stalk_dim=3), repeats)  # noqa: B023
-        t_pers, builder = _timed(lambda: PersistentLocalHomologySheaf(K, w, max_stalk_dim=3), repeats)  # noqa: B023
+    rng = np.random.default_rng(seed)
+    pos, _ = two_planes(n, 0.02, 0.15, rng)
+    ei = symmetrize(knn_edges(pos, k), n)
+    t_cx, K = _timed(lambda: clique_complex(ei, n, 2), repeats)
+    e = torch.as_tensor(K.edges.T.copy()).reshape(2, -1)
+    p = torch.as_tensor(pos)
+    w = (p[e[0]] - p[e[1]]).norm(dim=1)
+    t_lhs, _ = _timed(lambda: local_homology_sheaf(K, max_stalk_dim=3), repeats)
+    t_pers, builder = _timed(lambda: PersistentLocalHomologySheaf(K, w, max_stalk_dim=3), repeats)
 
-        def _eval() -> None:
-            wg = w.clone().requires_grad_(True)  # noqa: B023
-            builder(wg).maps.sum().backward()  # noqa: B023
+    def _eval() -> None:
+        wg = w.clone().requires_grad_(True)
+        builder(wg).maps.sum().backward()
 
-        t_eval, _ = _timed(_eval, repeats)
+    t_eval, _ = _timed(_eval, repeats)
+    row = {
+        "n": float(n),
+        "simplices": float(K.num_simplices()),
+        "edges": float(len(K.edges)),
+        "triangles": float(K.counts()[2]) if K.dim >= 2 else 0.0,
+        "seconds.complex": t_cx,
+        "seconds.lhs": t_lhs,
+        "seconds.persistent_build": t_pers,
+        "seconds.persistent_forward_backward": t_eval,
+    }
+    if gudhi:
         vals = [f.numpy() for f in simplex_filtration(K, w.double())]
-        t_gudhi, _ = _timed(lambda: [link_diagram_gudhi(K, vals, 0, i) for i in range(n)], 1)  # noqa: B023
-        rows.append(
-            {
-                "n": float(n),
-                "simplices": float(K.num_simplices()),
-                "edges": float(len(K.edges)),
-                "triangles": float(K.counts()[2]) if K.dim >= 2 else 0.0,
-                "seconds.complex": t_cx,
-                "seconds.lhs": t_lhs,
-                "seconds.persistent_build": t_pers,
-                "seconds.persistent_forward_backward": t_eval,
-                "seconds.gudhi_vertex_links": t_gudhi,
-                "peak_mb.lhs": _peak_mb(lambda: local_homology_sheaf(K, max_stalk_dim=3)),  # noqa: B023
-                "peak_mb.persistent_build": _peak_mb(
-                    lambda: PersistentLocalHomologySheaf(K, w, max_stalk_dim=3)  # noqa: B023
-                ),
-            }
+        row["seconds.gudhi_vertex_links"], _ = _timed(
+            lambda: [link_diagram_gudhi(K, vals, 0, i) for i in range(n)], 1
         )
-    out: dict[str, object] = {"rows": rows, "k": k, "repeats": repeats, "seed": seed}
+    row["peak_mb.lhs"] = _peak_mb(lambda: local_homology_sheaf(K, max_stalk_dim=3))
+    row["peak_mb.persistent_build"] = _peak_mb(lambda: PersistentLocalHomologySheaf(K, w, max_stalk_dim=3))
+    return row
+
+
+def slopes(rows: Sequence[dict[str, float]]) -> dict[str, float]:
+    """Log-log slope of every time / memory column vs the number of simplices (``slope.<column>``)."""
+    out: dict[str, float] = {}
+    if len(rows) < 2:
+        return out
     s = np.log([r["simplices"] for r in rows])
     for key in rows[0]:
-        if key.startswith(("seconds.", "peak_mb.")) and len(rows) >= 2:
+        if key.startswith(("seconds.", "peak_mb.")):
             y = np.log([max(r[key], 1e-9) for r in rows])
             out[f"slope.{key}"] = float(np.polyfit(s, y, 1)[0])
     return out
+
+
+def bench_construction(
+    sizes: Sequence[int], k: int = 8, repeats: int = 3, seed: int = 0, gudhi: bool = True, progress: bool = True
+) -> dict[str, object]:
+    """:func:`bench_size` for every size, plus the log-log slopes (see :func:`slopes`)."""
+    rows = [bench_size(n, k, repeats, seed, gudhi) for n in tqdm(sizes, desc="bench", disable=not progress)]
+    return {"rows": rows, "k": k, "repeats": repeats, "seed": seed, **slopes(rows)}
 
 
 def plot_bench(result: dict[str, object], path: str) -> None:
@@ -104,16 +114,14 @@ def plot_bench(result: dict[str, object], path: str) -> None:
     s = [r["simplices"] for r in rows]
     fig, axes = plt.subplots(1, 2, figsize=(10, 4))
     for key in rows[0]:
-        if key.startswith("seconds."):
+        if key.startswith(("seconds.", "peak_mb.")):
             slope = result.get(f"slope.{key}")
-            axes[0].loglog(s, [r[key] for r in rows], "o-", label=f"{key[8:]} (slope {slope:.2f})")
-        if key.startswith("peak_mb."):
-            slope = result.get(f"slope.{key}")
-            axes[1].loglog(s, [r[key] for r in rows], "o-", label=f"{key[8:]} (slope {slope:.2f})")
+            label = key.split(".", 1)[1] + (f" (slope {slope:.2f})" if slope is not None else "")
+            ax = axes[0] if key.startswith("seconds.") else axes[1]
+            ax.loglog(s, [r[key] for r in rows], "o-", label=label)
     axes[0].set(xlabel="number of simplices", ylabel="median seconds", title="construction time")
     axes[1].set(xlabel="number of simplices", ylabel="peak traced MiB", title="construction memory")
     for a in axes:
         a.legend(fontsize=7)
     fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
+    save_figure(fig, path)

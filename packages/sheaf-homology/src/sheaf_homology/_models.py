@@ -2,47 +2,20 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 from torch_geometric.nn import GATConv, GCNConv
 
+from ._config import ModelConfig
+from ._names import MODEL_NAMES
 from ._nsd import LearnedRestrictionMaps, SheafDiffusion, undirected_edges
 from ._persistent import PersistentLocalHomologySheaf
 from ._sheaf import Sheaf
 from ._sheaf_attention import SheafAttention
 from ._sheaf_conv import SheafConv
 
-MODEL_NAMES = ("gcn", "gat", "nsd", "nsd_orth", "lhs", "lhs_att", "lhs_persistent")
-
-
-@dataclass(frozen=True)
-class ModelConfig:
-    """Hyper-parameters shared by all node classifiers.
-
-    Args:
-        hidden: channels per stalk coordinate (sheaf models) or hidden width (GCN/GAT: ``hidden *
-        stalk_dim``).
-        stalk_dim: padded stalk dimension of learned sheaves (NSD).
-        layers: number of propagation layers.
-        dropout: dropout on hidden features.
-        input_dropout: dropout on the input features.
-        heads: attention heads of GAT (sheaf attention uses one head: its messages are D x D maps per edge).
-        embed_dim: dimension of the embedding whose distances weight the persistent sheaf.
-        mask_padding: for fixed / persistent sheaves, zero the padded stalk coordinates (features live in
-            ``F(v) = R^{d_v}``), so the read-out sees each node's local homology dimension.
-    """
-
-    hidden: int = 16
-    stalk_dim: int = 3
-    layers: int = 2
-    dropout: float = 0.5
-    input_dropout: float = 0.0
-    heads: int = 4
-    embed_dim: int = 8
-    mask_padding: bool = False
+_DEFAULT = ModelConfig()
 
 
 class _StackedConvs(nn.Module):
@@ -63,7 +36,7 @@ class _StackedConvs(nn.Module):
 class GCN(_StackedConvs):
     """Kipf & Welling (ICLR 2017) GCN baseline. Shapes: x ``(N, C_in)`` -> logits ``(N, classes)``."""
 
-    def __init__(self, in_channels: int, num_classes: int, cfg: ModelConfig = ModelConfig()) -> None:
+    def __init__(self, in_channels: int, num_classes: int, cfg: ModelConfig = _DEFAULT) -> None:
         super().__init__()
         width = cfg.hidden * cfg.stalk_dim
         dims = [in_channels] + [width] * (cfg.layers - 1) + [num_classes]
@@ -74,7 +47,7 @@ class GCN(_StackedConvs):
 class GAT(_StackedConvs):
     """Velickovic et al. (ICLR 2018) GAT baseline. Shapes: x ``(N, C_in)`` -> logits ``(N, classes)``."""
 
-    def __init__(self, in_channels: int, num_classes: int, cfg: ModelConfig = ModelConfig()) -> None:
+    def __init__(self, in_channels: int, num_classes: int, cfg: ModelConfig = _DEFAULT) -> None:
         super().__init__()
         per_head = max(cfg.hidden * cfg.stalk_dim // cfg.heads, 1)
         self.convs = nn.ModuleList()
@@ -117,7 +90,7 @@ class SheafNet(nn.Module):
         stalk_dim: int,
         sheaf: str = "fixed",
         layer: str = "conv",
-        cfg: ModelConfig = ModelConfig(),
+        cfg: ModelConfig = _DEFAULT,
     ) -> None:
         super().__init__()
         if sheaf not in ("learned-diag", "learned-orth", "fixed", "persistent"):

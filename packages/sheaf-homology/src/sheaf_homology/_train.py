@@ -4,27 +4,12 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable
-from dataclasses import dataclass
 
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-
-@dataclass(frozen=True)
-class TrainConfig:
-    """Optimiser settings.
-
-    Args:
-        epochs: maximum epochs; patience: stop after this many epochs without a better validation score;
-        lr, weight_decay: Adam; balanced: class-weighted loss and balanced accuracy (mean per-class recall).
-    """
-
-    epochs: int = 200
-    patience: int = 50
-    lr: float = 0.01
-    weight_decay: float = 5e-4
-    balanced: bool = False
+from ._config import TrainConfig
 
 
 def accuracy(logits: Tensor, y: Tensor, balanced: bool = False) -> float:

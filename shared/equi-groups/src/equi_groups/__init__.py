@@ -3,8 +3,13 @@
 Small and exact: groups and representations are immutable values; decompositions are computed once and cached.
 """
 
+from ._axial import AxialGroup, inversion_group, mirror_group
+from ._clebsch_gordan import cg_decomposition, clebsch_gordan
 from ._fourier import FourierBasis, grid
+from ._grids3d import fibonacci_sphere, so3_grid, sphere_grid, thomson_so3, thomson_sphere
 from ._group import Group, GroupElement
+from ._harmonics import MAX_DEGREE, spherical_harmonics, spherical_harmonics_upto, wigner_D
+from ._o3 import O3
 from ._parse import group_from_str, rep_from_str
 from ._permutation import HyperoctahedralGroup, OrthogonalGroup, SymmetricGroup
 from ._planar import (
@@ -17,6 +22,7 @@ from ._planar import (
     rotation_matrix,
     trivial_group,
 )
+from ._polyhedral import PolyhedralGroup
 from ._representation import (
     Representation,
     band_limited_regular,
@@ -40,13 +46,34 @@ from ._so3 import (
     quaternion_to_matrix,
     sixd_to_matrix,
 )
+from ._spatial import SpatialGroup, rotation_about
+from ._sphere_fourier import SphereFourierBasis
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 __all__ = [
+    "MAX_DEGREE",
     "SO2",
     "SO3",
     "O2",
+    "O3",
+    "AxialGroup",
+    "PolyhedralGroup",
+    "SpatialGroup",
+    "SphereFourierBasis",
+    "fibonacci_sphere",
+    "so3_grid",
+    "sphere_grid",
+    "thomson_so3",
+    "thomson_sphere",
+    "cg_decomposition",
+    "clebsch_gordan",
+    "inversion_group",
+    "mirror_group",
+    "rotation_about",
+    "spherical_harmonics",
+    "spherical_harmonics_upto",
+    "wigner_D",
     "CyclicGroup",
     "DihedralGroup",
     "FourierBasis",

@@ -3,240 +3,116 @@
 from __future__ import annotations
 
 import argparse
-import json
-import os
-import platform
-import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
-import numpy as np
-
-from ._fourier import FourierBasis, grid
-from ._group import Group
-from ._planar import O2, SO2, CyclicGroup, DihedralGroup
-from ._representation import (
-    Representation,
-    band_limited_regular,
-    from_irreps,
-    irrep,
-    quotient,
-    regular,
-    restrict,
-    tensor_product,
+from equi_runs import (
+    RunError,
+    RunFolder,
+    add_run_options,
+    check_unique,
+    claim,
+    cli_main,
+    make_parser,
+    positive_int,
+    prepare_out,
+    write_json_atomic,
 )
 
-GROUPS: tuple[Group, ...] = (
-    CyclicGroup(4),
-    CyclicGroup(8),
-    CyclicGroup(16),
-    DihedralGroup(4),
-    DihedralGroup(8),
-    DihedralGroup(16),
-    SO2(),
-    O2(),
-)
+DESCRIPTION = """\
+equi-groups: groups, representations and Fourier analysis, checked numerically.
+
+  equi-groups reproduce --quick --out DIR   every identity on every group in float64 (seeded samples)
+  equi-groups bench --out DIR               decomposition and Wigner-D timings, escnn and e3nn side by side
+                                            when installed
+"""
+TOLERANCE = 1e-9  # float64 identities that hold exactly: round-off only
 
 
-def _write_json(path: Path, data: dict) -> None:
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(data, indent=2, sort_keys=True))
-    os.replace(tmp, path)
+def _parser() -> argparse.ArgumentParser:
+    p = make_parser("equi-groups", DESCRIPTION)
+    sub = p.add_subparsers(dest="command", required=True)
+    r = sub.add_parser("reproduce", help="check every identity numerically, write metrics.json and a figure")
+    quick = "2D groups C4 C8 C16 D4 SO2 O2 (D8, D16 left out) and every 3D group"
+    add_run_options(r, quick=quick, seeds=(0, 1, 2), device=False)
+    b = sub.add_parser("bench", help="time decompositions and Fourier bases (escnn side by side if installed)")
+    add_run_options(b, device=False, fresh=False)
+    b.add_argument("--repeats", type=positive_int, default=5, metavar="N", help="timed repeats (default: 5)")
+    return p
 
 
-def _reps(group: Group) -> list[Representation]:
-    if group.is_finite:
-        out = [irrep(group, i) for i in group.irreps()] + [regular(group)]
-        if isinstance(group, DihedralGroup):
-            out.append(quotient(group, CyclicGroup(group.N)))
-        return out
-    return [irrep(group, i) for i in group.irreps(4)] + [band_limited_regular(group, 3)]
+def reproduce(out: Path, quick: bool, seeds: Sequence[int], fresh: bool = False, progress: bool = True) -> dict:
+    """Check every identity on every group for every seed (one unit per group and seed); write metrics.json.
 
-
-def _max_err(pairs: Sequence[tuple[np.ndarray, np.ndarray]]) -> float:
-    return float(max(np.abs(a - b).max() for a, b in pairs))
-
-
-def check_identities(group: Group, seed: int = 0) -> dict[str, float]:
-    """Largest float64 error of each identity on ``group`` over a seeded Haar sample (plus testing elements)."""
-    els = group.sample(8, seed=seed) + group.testing_elements()[:8]
-    out: dict[str, float] = {}
-    reps = _reps(group)
-    out["homomorphism"] = _max_err([(r(g * h), r(g) @ r(h)) for r in reps for g in els for h in els[:4]])
-    out["orthogonality"] = _max_err([(r(g) @ r(g).T, np.eye(r.dim)) for r in reps for g in els])
-    out["decomposition"] = _max_err(
-        [
-            (r(g), r.change_of_basis @ from_irreps(group, r.irreps)(g) @ r.change_of_basis.T)
-            for r in reps
-            for g in els
-        ]
-    )
-    small = [irrep(group, i) for i in (group.irreps() if group.is_finite else group.irreps(3))][:4]
-    out["clebsch_gordan"] = _max_err(
-        [
-            (
-                np.kron(a(g), b(g)),
-                (t := tensor_product(a, b)).change_of_basis
-                @ from_irreps(group, t.irreps)(g)
-                @ t.change_of_basis.T,
-            )
-            for a in small
-            for b in small
-            for g in els[:4]
-        ]
-    )
-    fb = FourierBasis(group) if group.is_finite else FourierBasis(group, 3)
-    pts = group.elements() if group.is_finite else grid(group, "regular", 16)
-    f = np.random.default_rng(seed).standard_normal(fb.dim)
-    values = fb.inverse(f, pts)
-    out["fourier_inversion"] = _max_err([(fb.transform(values, pts), f)])
-    out["plancherel"] = float(abs((values**2).mean() - (f**2).sum()))
-    sub = _subgroup(group)
-    if sub is not None:
-        out["restriction"] = _max_err(
-            [
-                (restrict(r, sub)(h), r(sub.inclusion(group, h)))
-                for r in reps
-                for h in sub.sample(4, seed=seed)
-            ]
-        )
-    return out
-
-
-def _subgroup(group: Group) -> Group | None:
-    if isinstance(group, DihedralGroup):
-        return CyclicGroup(group.N)
-    if isinstance(group, CyclicGroup) and group.N % 2 == 0:
-        return CyclicGroup(group.N // 2)
-    if isinstance(group, O2):
-        return DihedralGroup(6)
-    if isinstance(group, SO2):
-        return CyclicGroup(5)
-    return None
-
-
-def reproduce(out: Path, quick: bool, seeds: Sequence[int]) -> dict:
-    from tqdm import tqdm
-
-    out.mkdir(parents=True, exist_ok=True)
-    groups = GROUPS[:4] + GROUPS[6:] if quick else GROUPS
-    metrics: dict[str, float | list | str] = {}
-    for group in tqdm(groups, desc="groups"):
-        for seed in seeds:
-            for name, err in check_identities(group, seed).items():
-                key = f"max_error.{name}.{group}"
-                metrics[key] = max(err, float(metrics.get(key, 0.0)))
-    metrics["seeds"] = list(seeds)
-    metrics["machine"] = f"{platform.machine()} {os.cpu_count()} cpu"
-    _plot_fourier_error(out / "fourier_lstsq_error.png")
-    _write_json(out / "metrics.json", metrics)
-    return metrics
-
-
-def _plot_fourier_error(path: Path) -> None:
-    """Least-squares inversion error of band-limited SO(2) functions vs number of Haar samples."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, ax = plt.subplots(figsize=(5, 3.2))
-    for L in (2, 4, 8):
-        fb = FourierBasis(SO2(), L)
-        ns, errs = [], []
-        for n in range(2 * L + 1, 6 * L + 2, max(1, L // 2)):
-            pts = grid(SO2(), "haar", n, seed=n)
-            v = np.random.default_rng(n).standard_normal(fb.dim)
-            noisy = fb.inverse(v, pts) + 1e-3 * np.random.default_rng(n + 1).standard_normal(n)
-            ns.append(n)
-            errs.append(float(np.abs(fb.transform(noisy, pts) - v).max()))
-        ax.semilogy(ns, errs, marker="o", label=f"L={L}")
-    ax.set_xlabel("Haar samples")
-    ax.set_ylabel("max coefficient error (noise 1e-3)")
-    ax.set_title("SO(2) least-squares Fourier inversion")
-    ax.legend()
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
-
-
-def _median_time(fn: Callable[[], object], repeats: int) -> float:
-    times = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return float(np.median(times))
-
-
-def bench(out: Path, repeats: int = 5) -> dict:
-    """Time building and decomposing representations; escnn's equivalents side by side when it is installed."""
-    from ._representation import _decompose, _parse_atom
-
-    out.mkdir(parents=True, exist_ok=True)
-    res: dict[str, float | str] = {}
-    cases = {
-        "regular_D16": lambda: regular(DihedralGroup(16)),
-        "regular_C16": lambda: regular(CyclicGroup(16)),
-        "quotient_D16_C16": lambda: quotient(DihedralGroup(16), CyclicGroup(16)),
-    }
-    for name, make in cases.items():
-
-        def cold(make=make):
-            _decompose.cache_clear()
-            _parse_atom.cache_clear()
-            return make().change_of_basis
-
-        res[f"decompose_ms.{name}"] = 1e3 * _median_time(cold, repeats)
-        r = make()
-        g = r.group.sample(1, seed=0)[0]
-        res[f"matrix_us.{name}"] = 1e6 * _median_time(lambda r=r, g=g: r(g), 50)
-    fb = FourierBasis(O2(), 3)
-    pts = grid(O2(), "regular", 16)
-    res["fourier_sampling_matrix_ms.O2_L3_N16"] = 1e3 * _median_time(lambda: fb.sampling_matrix(pts), repeats)
+    ``max_error.<identity>.<group>`` is the largest error over the seeds (not a mean)."""
     try:
-        import escnn.group as eg
-    except Exception as err:  # noqa: BLE001 - escnn is optional; any import failure means "not available"
-        res["escnn"] = f"not available: {type(err).__name__}"
-    else:
-        res["escnn"] = "1.0.11"
-        res["escnn_decompose_ms.regular_D16"] = 1e3 * _median_time(
-            lambda: eg.dihedral_group(16).regular_representation.change_of_basis, 1
-        )
-        res["escnn_decompose_ms.regular_C16"] = 1e3 * _median_time(
-            lambda: eg.cyclic_group(16).regular_representation.change_of_basis, 1
-        )
-    res["machine"] = f"{platform.machine()} {os.cpu_count()} cpu"
-    _write_json(out / "bench.json", res)
-    return res
+        import matplotlib  # noqa: F401
+        from tqdm import tqdm
+    except ImportError as e:
+        raise RunError(
+            f"equi-groups reproduce needs the 'plots' extra ({e.name} is missing): pip install 'equi-groups[plots]'"
+        ) from None
+
+    from . import __version__
+    from ._identities import GROUPS, check_identities, plot_fourier_error
+    from ._identities3d import GROUPS_3D, check_identities_3d
+
+    groups = (GROUPS[:4] + GROUPS[6:] if quick else GROUPS) + GROUPS_3D
+    config = {"identities": "equi-groups 2D and 3D identity sets", "quick": quick}
+    with RunFolder(out, package="equi-groups", module_file=__file__, config=config, fresh=fresh) as run:
+        run.total_units = len(groups) * len(seeds)
+        metrics: dict[str, float] = {}
+        for group in tqdm(groups, desc="groups", disable=not progress):
+            for seed in seeds:
+                unit = run.unit(str(group), f"seed{seed}")
+                if not unit.done:
+                    unit.save((check_identities_3d if group in GROUPS_3D else check_identities)(group, seed))
+                for name, err in unit.load().items():
+                    key = f"max_error.{name}.{group}"
+                    metrics[key] = max(err, metrics.get(key, 0.0))
+        metrics["max_error.all"] = max(metrics.values())
+        plot_fourier_error(run.out / "fourier_lstsq_error.png")
+        head = [
+            claim(
+                "Every group identity (homomorphism, orthogonality, decomposition, Clebsch-Gordan, restriction, "
+                "Fourier inversion, Plancherel; spherical harmonics in 3D) holds to round-off in float64, "
+                "2D and 3D groups",
+                "max_error.all",
+                metrics,
+                paper="exact (round-off)",
+                verdict="reproduced" if metrics["max_error.all"] < TOLERANCE else "not reproduced",
+                note=f"largest error over {len(groups)} groups and seeds {list(seeds)}; threshold {TOLERANCE:g}",
+            )
+        ]
+        return run.write_metrics(metrics, headline=head, seeds=seeds, version=__version__)
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="equi-groups", description=__doc__)
-    sub = parser.add_subparsers(dest="command", required=True)
-    rep = sub.add_parser(
-        "reproduce", help="check every identity numerically, write metrics.json and a figure"
-    )
-    rep.add_argument("--quick", action="store_true")
-    rep.add_argument("--out", type=Path, required=True)
-    rep.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
-    b = sub.add_parser(
-        "bench", help="time decompositions and Fourier bases (escnn side by side if installed)"
-    )
-    b.add_argument("--out", type=Path, required=True)
-    b.add_argument("--repeats", type=int, default=5)
-    args = parser.parse_args(argv)
+def _run(argv: list[str]) -> int:
+    args = _parser().parse_args(argv)
     if args.command == "reproduce":
-        metrics = reproduce(args.out, args.quick, args.seeds)
-        worst = max(v for k, v in metrics.items() if k.startswith("max_error."))
-        print(
-            f"largest identity error over all groups: {worst:.2e} (float64); wrote {args.out / 'metrics.json'}"
-        )
-        return 0 if worst < 1e-9 else 1
-    res = bench(args.out, args.repeats)
-    print(json.dumps(res, indent=2))
+        check_unique(args.seeds, "--seeds")
+        seeds = args.seeds or [0, 1, 2]
+        doc = reproduce(args.out, args.quick, seeds, fresh=args.fresh, progress=not args.no_progress)
+        worst = doc["metrics"]["max_error.all"]
+        print(f"largest identity error over all groups: {worst:.2e} (float64); wrote {args.out / 'metrics.json'}")
+        return 0 if worst < TOLERANCE else 1
+    out = prepare_out(args.out)
+    from equi_runs import provenance
+
+    from ._bench import bench
+    from ._bench3d import bench_3d
+
+    res = bench(args.repeats)
+    res.update({f"3d.{k}": v for k, v in bench_3d(rounds=min(args.repeats, 3)).items()})
+    res["provenance"] = provenance("equi-groups", __file__)
+    write_json_atomic(res, out / "bench.json")
+    for k, v in res.items():
+        if k != "provenance":
+            print(f"{k:45s} {v:.3f}" if isinstance(v, float) else f"{k:45s} {v}")
+    print(f"wrote {out / 'bench.json'}")
     return 0
 
 
-if __name__ == "__main__":
-    raise SystemExit(main())
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``equi-groups`` command."""
+    return cli_main(_run, None if argv is None else list(argv), prog="equi-groups")

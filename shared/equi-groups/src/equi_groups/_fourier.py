@@ -1,4 +1,5 @@
-"""Fourier analysis on groups: exact on finite groups, band-limited on SO(2) and O(2).
+"""Fourier analysis on groups: exact on finite groups, band-limited on SO(2), O(2), SO(3), O(3) and their
+continuous subgroups (on SO(3) the coefficients are Wigner-D coefficients).
 
 A (band-limited) function on ``G`` is stored as a coefficient vector ``v`` of the representation
 ``rho = sum_psi (dim psi / type psi) x psi`` (the regular representation, truncated at ``max_frequency`` for
@@ -47,6 +48,8 @@ class FourierBasis:
             raise ValueError(f"{self.group} is finite: its Fourier basis takes no max_frequency")
         if not self.group.is_finite and self.max_frequency is None:
             raise ValueError(f"{self.group} is infinite: give max_frequency")
+        if self.max_frequency is not None:
+            self.group.irreps(self.max_frequency)  # validates the band limit (e.g. l <= MAX_DEGREE on SO(3))
 
     @property
     def rep(self) -> Representation:
@@ -69,7 +72,15 @@ class FourierBasis:
         """``A (n_elements, dim)`` with rows ``(rho(g) w)^T``; defaults to all elements of a finite group."""
         elements = self._elements(elements)
         rep, w = self.rep, self.reference_vector()
+        if hasattr(self.group, "irrep_matrices") and rep.basis is None:
+            return _sampling_rows(self.group, rep, elements)
         return np.stack([rep(g) @ w for g in elements])
+
+    def condition_number(self, elements: Sequence[GroupElement] | None = None) -> float:
+        """Condition number of the least-squares transform on ``elements`` (``inf`` when underdetermined)."""
+        from ._sphere_fourier import condition_number
+
+        return condition_number(self.sampling_matrix(elements))
 
     def inverse(self, coefficients: np.ndarray, elements: Sequence[GroupElement] | None = None) -> np.ndarray:
         """Values ``(n_elements, ...)`` of the function with coefficients ``(dim, ...)``."""
@@ -99,6 +110,20 @@ class FourierBasis:
         return [self.group.check(g) for g in elements]
 
 
+def _sampling_rows(group: Group, rep: Representation, elements: Sequence[GroupElement]) -> np.ndarray:
+    """Rows ``(rho(g) w)^T`` from the group's batched irrep matrices: column ``j`` of ``sqrt(d) psi(g)`` per copy."""
+    mats: dict[Hashable, np.ndarray] = {}
+    cols: list[np.ndarray] = []
+    prev, copy = None, 0
+    for psi in rep.irreps:
+        copy = copy + 1 if psi == prev else 0
+        prev = psi
+        if psi not in mats:
+            mats[psi] = group.irrep_matrices(psi, list(elements))
+        cols.append(math.sqrt(group.irrep_dim(psi)) * mats[psi][:, :, copy])
+    return np.concatenate(cols, 1)
+
+
 def _reference(rep: Representation) -> np.ndarray:
     group = rep.group
     parts: list[np.ndarray] = []
@@ -114,16 +139,27 @@ def _reference(rep: Representation) -> np.ndarray:
 
 
 def grid(group: Group, kind: str = "regular", n: int = 8, seed: int | None = 0) -> list[GroupElement]:
-    """Sampling grids on SO(2)/O(2) (and any group for ``haar``).
+    """Sampling grids on SO(2)/O(2), SO(3)/O(3) (and any group for ``haar``).
 
     Args:
         kind: ``regular`` (``n`` equally spaced rotations; for O(2) each with and without reflection, 2n
-            points), ``random`` (the regular grid turned by one random angle), ``haar`` (``n`` i.i.d. Haar samples).
+            points), ``random`` (the regular grid turned by one random angle), ``haar`` (``n`` i.i.d. Haar samples);
+            for SO(3) and O(3) also ``octa``, ``ico`` and ``thomson`` (see :func:`so3_grid`; O(3) takes each
+            rotation with and without the inversion).
         n: number of rotations.
-        seed: seed of ``random`` and ``haar``.
+        seed: seed of ``random``, ``haar`` and the random parts of the SO(3) grids.
     """
     if n < 1:
         raise ValueError(f"n must be >= 1, got {n}")
+    from ._o3 import O3
+    from ._so3 import SO3
+
+    if isinstance(group, SO3 | O3) and kind in ("octa", "ico", "thomson"):
+        from ._grids3d import so3_grid
+
+        mats = so3_grid(kind, n, seed)
+        bits = (0, 1) if isinstance(group, O3) else (0,)
+        return [group.from_o3(i, r) for i in bits for r in mats]
     if kind == "haar":
         return group.sample(n, seed)
     if kind not in ("regular", "random"):

@@ -100,9 +100,7 @@ class Group(ABC):
     # -- enumeration and sampling -------------------------------------------------------------------------------
     def elements(self) -> list[GroupElement]:
         """All elements of a finite group, in a fixed order (the order the regular representation uses)."""
-        raise ValueError(
-            f"{self} is infinite: it has no list of elements; use sample() or testing_elements()"
-        )
+        raise ValueError(f"{self} is infinite: it has no list of elements; use sample() or testing_elements()")
 
     def __iter__(self) -> Iterator[GroupElement]:
         return iter(self.elements())

@@ -158,9 +158,7 @@ class HyperoctahedralGroup(Group):
         from itertools import permutations, product
 
         return [
-            GroupElement(self, (p, s))
-            for p in permutations(range(self.n))
-            for s in product((1, -1), repeat=self.n)
+            GroupElement(self, (p, s)) for p in permutations(range(self.n)) for s in product((1, -1), repeat=self.n)
         ]
 
     def generators(self) -> list[GroupElement]:

@@ -206,9 +206,7 @@ class DihedralGroup(PlanarGroup):
 
     def _canonical(self, value: Any) -> tuple:
         if len(value) != 2 or value[0] not in (0, 1) or not isinstance(value[1], int | np.integer):
-            raise ValueError(
-                f"an element of {self} is (f, k) with f in {{0, 1}} and integer k, got {value!r}"
-            )
+            raise ValueError(f"an element of {self} is (f, k) with f in {{0, 1}} and integer k, got {value!r}")
         return (int(value[0]), int(value[1]) % self.N)
 
     def _compose(self, a: tuple, b: tuple) -> tuple:
@@ -371,9 +369,7 @@ class O2(PlanarGroup):
 
     def _canonical(self, value: Any) -> tuple:
         if len(value) != 2 or value[0] not in (0, 1) or not math.isfinite(float(value[1])):
-            raise ValueError(
-                f"an element of {self} is (f, t) with f in {{0, 1}} and a finite angle t, got {value!r}"
-            )
+            raise ValueError(f"an element of {self} is (f, t) with f in {{0, 1}} and a finite angle t, got {value!r}")
         return (int(value[0]), _wrap(value[1]))
 
     def _compose(self, a: tuple, b: tuple) -> tuple:

@@ -208,9 +208,15 @@ def _parse_atom(group: Group, atom: str) -> tuple[str, Any]:
     sub = group_from_str(arg)
     if not group.is_finite and not (isinstance(group, O2) and isinstance(sub, SO2)):
         raise ValueError(f"quotient representations need a finite group (or O2/SO2), {group} is infinite")
-    if not (isinstance(sub, PlanarGroup) and isinstance(group, PlanarGroup) and sub.is_subgroup_of(group)):
+    if not _is_subgroup(sub, group):
         raise ValueError(f"{sub} is not a subgroup of {group}")
     return "quotient", sub
+
+
+def _is_subgroup(sub: Group, group: Group) -> bool:
+    """Whether ``sub`` embeds into ``group`` (planar groups through O(2), spatial groups through O(3))."""
+    check = getattr(sub, "is_subgroup_of", None)
+    return check is not None and hasattr(sub, "inclusion") and bool(check(group))
 
 
 @functools.cache
@@ -233,7 +239,7 @@ def _element_index(group: Group) -> dict[GroupElement, int]:
 
 
 @functools.cache
-def _cosets(group: PlanarGroup, sub: PlanarGroup) -> tuple[dict[GroupElement, int], tuple[GroupElement, ...]]:
+def _cosets(group: Group, sub: Any) -> tuple[dict[GroupElement, int], tuple[GroupElement, ...]]:
     """Map each element to the index of its left coset ``g H``; also return one representative per coset."""
     h_elems = [sub.inclusion(group, h) for h in sub.elements()]
     which: dict[GroupElement, int] = {}
@@ -363,11 +369,15 @@ def _max_frequency(group: Group, fn: MatrixFn, dim: int) -> int | None:
     """Highest rotation frequency in ``fn`` for continuous planar groups (None for finite groups)."""
     if group.is_finite:
         return None
-    if not isinstance(group, PlanarGroup):
+    if isinstance(group, PlanarGroup):
+        circle = functools.partial(group.from_o2, 0)
+    elif hasattr(group, "axis_rotation"):  # subgroups of O(3) with rotations about z: frequency = degree l
+        circle = group.axis_rotation
+    else:
         return 1
     # the character on rotations is a trigonometric polynomial: read its degree off an exact grid
     n = 8 * dim + 8
-    chi = np.array([np.trace(fn(group.from_o2(0, 2 * np.pi * i / n))) for i in range(n)])
+    chi = np.array([np.trace(fn(circle(2 * np.pi * i / n))) for i in range(n)])
     spec = np.abs(np.fft.rfft(chi)) > 1e-8
     return int(np.nonzero(spec)[0].max()) if spec.any() else 0
 
@@ -427,19 +437,48 @@ def tensor_product(a: Representation, b: Representation) -> Representation:
     """``a (x) b`` (Kronecker product) decomposed into irreps (Clebsch-Gordan): irreps atoms and a basis."""
     if a.group != b.group:
         raise ValueError(f"cannot tensor a representation of {a.group} with one of {b.group}")
-    ids, q = _split(a.group, lambda g: np.kron(a(g), b(g)), a.dim * b.dim)
+    if hasattr(a.group, "irrep_tensor"):
+        ids, q = _tensor_by_clebsch_gordan(a, b)
+    else:
+        ids, q = _split(a.group, lambda g: np.kron(a(g), b(g)), a.dim * b.dim)
     return from_irreps(a.group, ids, q)
+
+
+def _tensor_by_clebsch_gordan(a: Representation, b: Representation) -> tuple[tuple[Hashable, ...], np.ndarray]:
+    """``a (x) b`` from the group's exact irrep Clebsch-Gordan decompositions (``group.irrep_tensor``).
+
+    With ``a = Qa (+psi_i) Qa^T`` and ``b = Qb (+phi_j) Qb^T``: ``a (x) b = (Qa (x) Qb) P (+_(i,j) psi_i (x) phi_j)
+    P^T (Qa (x) Qb)^T`` with ``P`` the permutation that gathers each block pair, and each ``psi_i (x) phi_j``
+    decomposed by the group's coefficients.
+    """
+    group = a.group
+    ids_a, ids_b = a.irreps, b.irreps
+    dims_a = [group.irrep_dim(i) for i in ids_a]
+    dims_b = [group.irrep_dim(j) for j in ids_b]
+    off_a = np.concatenate([[0], np.cumsum(dims_a)]).astype(int)
+    off_b = np.concatenate([[0], np.cumsum(dims_b)]).astype(int)
+    n = a.dim * b.dim
+    ids: list[Hashable] = []
+    cols: list[np.ndarray] = []
+    for ia, i in enumerate(ids_a):
+        for jb, j in enumerate(ids_b):
+            sub_ids, cg = group.irrep_tensor(i, j)
+            rows = ((off_a[ia] + np.arange(dims_a[ia]))[:, None] * b.dim + off_b[jb] + np.arange(dims_b[jb])).ravel()
+            block = np.zeros((n, cg.shape[1]))
+            block[rows] = cg
+            cols.append(block)
+            ids += list(sub_ids)
+    q = np.kron(a.change_of_basis, b.change_of_basis) @ np.concatenate(cols, 1)
+    q.setflags(write=False)
+    return tuple(ids), q
 
 
 @functools.cache
 def restrict(rep: Representation, subgroup: Group) -> Representation:
-    """Restriction of ``rep`` to a planar ``subgroup`` (via the O(2) embeddings), decomposed into its irreps."""
+    """Restriction of ``rep`` to ``subgroup`` (planar groups via O(2), subgroups of O(3) via their O(3) images),
+    decomposed into the subgroup's irreps."""
     group = rep.group
-    if not (
-        isinstance(group, PlanarGroup)
-        and isinstance(subgroup, PlanarGroup)
-        and subgroup.is_subgroup_of(group)
-    ):
+    if not _is_subgroup(subgroup, group):
         raise ValueError(f"{subgroup} is not a subgroup of {group}")
     ids, q = _split(subgroup, lambda h: rep(subgroup.inclusion(group, h)), rep.dim)
     return from_irreps(subgroup, ids, q)

@@ -1,4 +1,5 @@
-"""SO(3): rotations of R^3 as unit quaternions, with conversions (matrix, 6D, quaternion) and geodesic distance.
+"""SO(3): rotations of R^3 as unit quaternions, its Wigner-D irreps, conversions (matrix, 6D, quaternion) and
+geodesic distance.
 
 The conversion functions accept numpy arrays or torch tensors (batched over leading axes) and return the same kind.
 """
@@ -11,7 +12,10 @@ from typing import Any
 
 import numpy as np
 
+from ._clebsch_gordan import cg_decomposition
 from ._group import Group, GroupElement
+from ._harmonics import MAX_DEGREE, check_degree, check_rotation_matrices, wigner_D
+from ._spatial import SpatialGroup
 
 
 def _is_torch(x: Any) -> bool:
@@ -125,18 +129,46 @@ def _quat_mul(a: tuple, b: tuple) -> np.ndarray:
     )
 
 
+def _quat_tuple(q: np.ndarray) -> tuple:
+    return tuple(float(c) for c in _canonical_sign(q / np.linalg.norm(q)))
+
+
+def _check_quaternion(group: Group, value: Any) -> tuple:
+    q = np.asarray(value, dtype=float).reshape(-1)
+    if q.shape != (4,) or not np.all(np.isfinite(q)):
+        raise ValueError(f"a rotation of {group} is a quaternion (w, x, y, z), got {value!r}")
+    n = np.linalg.norm(q)
+    if abs(n - 1) > 1e-6:
+        raise ValueError(f"quaternion must have unit norm, got norm {n} for {value!r}")
+    return _quat_tuple(q)
+
+
+def _rotation_to_quaternion(group: Group, r: np.ndarray) -> tuple:
+    r = np.asarray(r, dtype=float)
+    check_rotation_matrices(r)
+    return _quat_tuple(matrix_to_quaternion(r))
+
+
 @dataclass(frozen=True, repr=False)
-class SO3(Group):
+class SO3(SpatialGroup):
     """The rotation group SO(3); elements are unit quaternions ``(w, x, y, z)`` with a canonical sign.
 
-    Irreps implemented: ``0`` (trivial) and ``1`` (the rotation matrix). For higher Wigner-D irreps and 3D
-    steerable kernels use escnn.
+    Steerable 3D networks built on these irreps: M. Weiler et al., *3D Steerable CNNs*, NeurIPS 2018; real-basis
+    conventions as in e3nn (M. Geiger and T. Smidt, 2022), up to the fixed change of basis documented in
+    :mod:`equi_groups._harmonics`.
+
+    Real irreps: the Wigner-D matrices ``D_l``, ids ``l = 0 .. MAX_DEGREE`` (16), in the real spherical-harmonic
+    basis: ``Y_l(R x) = D_l(R) Y_l(x)`` (see :func:`spherical_harmonics` for the convention; ``D_1(R) = P R P^T``
+    with ``P: (x, y, z) -> (y, z, x)``). All irreps are of real type. Tensor products decompose with exact
+    Clebsch-Gordan coefficients (:func:`clebsch_gordan`).
 
     Examples:
         >>> G = SO3()
         >>> g, h = G.sample(2, seed=1)
         >>> bool(np.allclose(G.standard_matrix(g * h), G.standard_matrix(g) @ G.standard_matrix(h)))
         True
+        >>> G.irreps(2), G.irrep_dim(2)
+        ((0, 1, 2), 5)
     """
 
     def __str__(self) -> str:
@@ -150,26 +182,24 @@ class SO3(Group):
         return GroupElement(self, (1.0, 0.0, 0.0, 0.0))
 
     def _canonical(self, value: Any) -> tuple:
-        q = np.asarray(value, dtype=float).reshape(-1)
-        if q.shape != (4,) or not np.all(np.isfinite(q)):
-            raise ValueError(f"an element of {self} is a quaternion (w, x, y, z), got {value!r}")
-        n = np.linalg.norm(q)
-        if abs(n - 1) > 1e-6:
-            raise ValueError(f"quaternion must have unit norm, got norm {n}")
-        return tuple(float(c) for c in _canonical_sign(q / n))
+        return _check_quaternion(self, value)
 
-    def from_matrix(self, m: np.ndarray) -> GroupElement:
-        m = np.asarray(m, dtype=float)
-        if m.shape != (3, 3) or not np.allclose(m @ m.T, np.eye(3), atol=1e-6) or np.linalg.det(m) < 0:
-            raise ValueError(f"expected a 3x3 rotation matrix, got {m!r}")
-        return self.element(*matrix_to_quaternion(m))
+    def to_o3(self, g: GroupElement) -> tuple[int, np.ndarray]:
+        return 0, quaternion_to_matrix(np.array(self.check(g).value))
+
+    def from_o3(self, i: int, r: np.ndarray) -> GroupElement:
+        if i:
+            raise ValueError(f"an element with inversion (i={i}) is not in {self}")
+        return GroupElement(self, _rotation_to_quaternion(self, r))
+
+    def axis_rotation(self, t: float) -> GroupElement:
+        return GroupElement(self, _quat_tuple(np.array([math.cos(t / 2), 0.0, 0.0, math.sin(t / 2)])))
 
     def _compose(self, a: tuple, b: tuple) -> tuple:
-        q = _quat_mul(a, b)
-        return tuple(float(c) for c in _canonical_sign(q / np.linalg.norm(q)))
+        return _quat_tuple(_quat_mul(a, b))
 
     def _inverse(self, a: tuple) -> tuple:
-        return tuple(float(c) for c in _canonical_sign(np.array([a[0], -a[1], -a[2], -a[3]])))
+        return _quat_tuple(np.array([a[0], -a[1], -a[2], -a[3]]))
 
     def generators(self) -> list[GroupElement]:
         return [
@@ -178,24 +208,29 @@ class SO3(Group):
         ]
 
     def _sample(self, rng: np.random.Generator) -> tuple:
-        q = rng.standard_normal(4)
-        return tuple(float(c) for c in _canonical_sign(q / np.linalg.norm(q)))
-
-    def standard_matrix(self, g: GroupElement) -> np.ndarray:
-        return quaternion_to_matrix(np.array(self.check(g).value))
+        return _quat_tuple(rng.standard_normal(4))
 
     def irreps(self, max_frequency: int | None = None) -> tuple[int, ...]:
-        return (0, 1) if max_frequency is None or max_frequency >= 1 else (0,)
+        if max_frequency is None:
+            raise ValueError(f"{self} has infinitely many irreps: give max_frequency (l <= {MAX_DEGREE})")
+        return tuple(range(check_degree(max_frequency, "max_frequency") + 1))
 
     def check_irrep(self, irrep: Any) -> int:
-        if irrep in (0, 1):
-            return int(irrep)
-        raise ValueError(
-            f"{self} irreps implemented here are 0 and 1, got {irrep!r}; use escnn for Wigner-D l >= 2"
-        )
+        try:
+            return check_degree(irrep)
+        except ValueError as err:
+            raise ValueError(f"{irrep!r} is not an irrep of {self}: {err}") from None
 
     def irrep_dim(self, irrep: Any) -> int:
-        return 1 if self.check_irrep(irrep) == 0 else 3
+        return 2 * self.check_irrep(irrep) + 1
 
     def irrep_matrix(self, irrep: Any, g: GroupElement) -> np.ndarray:
-        return np.eye(1) if self.check_irrep(irrep) == 0 else self.standard_matrix(g)
+        return wigner_D(self.check_irrep(irrep), self.to_o3(g)[1])
+
+    def irrep_matrices(self, irrep: Any, elements: list[GroupElement]) -> np.ndarray:
+        q = np.array([self.check(g).value for g in elements]).reshape(-1, 4)
+        return wigner_D(self.check_irrep(irrep), quaternion_to_matrix(q))
+
+    def irrep_tensor(self, a: Any, b: Any) -> tuple[tuple[int, ...], np.ndarray]:
+        """Clebsch-Gordan decomposition ``D_a (x) D_b = Q (D_|a-b| + ... + D_(a+b)) Q^T``: ids and ``Q``."""
+        return cg_decomposition(self.check_irrep(a), self.check_irrep(b))

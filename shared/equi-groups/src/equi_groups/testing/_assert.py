@@ -117,9 +117,7 @@ def _errors_and_peak(
         for g in elements:
             lhs = _leaves(fn(in_type.transform(x, g)))
             rhs = _leaves(out_type.transform(y, g))
-            errors[g] = (
-                max(float(np.abs(a - b).max(initial=0.0)) for a, b in zip(lhs, rhs, strict=True)) / scale
-            )
+            errors[g] = max(float(np.abs(a - b).max(initial=0.0)) for a, b in zip(lhs, rhs, strict=True)) / scale
     finally:
         if was_training:
             fn.train()

@@ -1,0 +1,189 @@
+"""Settings of the reducer, its training and the ``reproduce`` run: frozen dataclasses, standard library only.
+
+The command line reads them before torch is imported (``lattice_nn._cli``), so a bad value or a changed setting
+in an existing ``--out`` is refused at once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+#: the lattice families known to :func:`lattice_nn.generate`
+KINDS = ("gaussian", "qary", "mimo")
+#: kinds of score network: the B_n-equivariant Gram network and the two ablations
+VARIANTS = ("equivariant", "no_bn", "no_gram", "classical")
+#: the ablated networks ``reproduce`` trains per dimension
+ABLATIONS = ("no_bn", "no_gram")
+#: deterministic baselines of ``reproduce`` (fpylll LLL / BKZ-10, pairwise size reduction, the input itself)
+BASELINE_NAMES = ("input", "lll", "bkz", "sizered")
+#: seed of the held-out evaluation lattices (never used in training or validation)
+EVAL_SEED = 10**7
+
+
+@dataclass(frozen=True)
+class ReducerConfig:
+    """Configuration of :class:`LatticeReducer`.
+
+    Args:
+        variant: ``"equivariant"`` (B_n-equivariant network on the Gram matrix), ``"no_bn"`` (MLP on the
+            flattened Gram matrix), ``"no_gram"`` (graph network on coordinates) or ``"classical"``
+            (no network:
+            every coefficient rounded to the nearest integer, the classical move skeleton).
+        n: dimension, needed by the ``no_bn`` and ``no_gram`` ablations (fixed-size inputs).
+        hidden: network width. layers: message-passing layers.
+        gain: network logits lie in ``(-gain, gain)``.
+        prior: slope of the classical prior logit ``prior * (frac(|x|) - 1/2)`` (rounding up iff it is > 0).
+        order_prior: weight of ``-log ||b_i||`` in the pivot score (shortest first when the network is zero).
+        learn_rounding: also learn the up/down rounding bits (off by default: in our runs it made the held-out
+            defect worse; only the pivot order is learned then).
+        sweeps: passes over all pivots (the budget; a batch stops early at a fixed point).
+        max_step: multipliers are clipped to ``[-max_step, max_step]``.
+        zero_init: start the network's output layer at zero, i.e. from the classical skeleton.
+    """
+
+    variant: str = "equivariant"
+    n: int | None = None
+    hidden: int = 32
+    layers: int = 2
+    gain: float = 8.0
+    prior: float = 8.0
+    order_prior: float = 8.0
+    learn_rounding: bool = False
+    sweeps: int = 6
+    max_step: float = 2.0**20
+    zero_init: bool = True
+
+    def __post_init__(self) -> None:
+        if self.variant not in VARIANTS:
+            raise ValueError(f"variant must be one of {VARIANTS}, got {self.variant!r}")
+        if self.variant in ("no_bn", "no_gram") and self.n is None:
+            raise ValueError(f"variant {self.variant!r} needs the dimension n")
+        if self.sweeps < 1:
+            raise ValueError(f"sweeps must be >= 1, got {self.sweeps}")
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """Configuration of :func:`train`.
+
+    Args:
+        dims: dimensions to train on (one is drawn per step). kinds: lattice families (mixed in each batch).
+        steps: optimiser steps. batch: bases per step. lr: Adam learning rate. sweeps: reducer sweeps in
+        training (the budget the policy is trained for). seed: seeds the data, the sampling and the
+        initialisation.
+        log_every: progress / validation interval. val_count: validation bases per family and dimension.
+    """
+
+    dims: tuple[int, ...] = (4, 8)
+    kinds: tuple[str, ...] = KINDS
+    steps: int = 300
+    batch: int = 48
+    lr: float = 3e-3
+    sweeps: int = 1
+    seed: int = 0
+    log_every: int = field(default=10)
+    val_count: int = 32
+
+
+@dataclass(frozen=True)
+class ReproduceConfig:
+    """What ``reproduce`` runs; every field except ``seeds`` is a setting its units depend on.
+
+    ``quick``: n in {4, 8}, 150 steps, 50 bases per family, no ablations. ``smoke``: n = 4, tiny (seconds; for
+    the resume test). ``equivariance_samples``: bases per family for the B_n / O(n) checks.
+
+    Examples:
+        >>> ReproduceConfig.quick().dims
+        (4, 8)
+        >>> sorted(ReproduceConfig().run_config())[:3]
+        ['ablation_batch', 'ablation_steps', 'ablations']
+    """
+
+    dims: tuple[int, ...] = (4, 8, 12, 16)
+    seeds: tuple[int, ...] = (0, 1, 2)
+    eval_per_kind: int = 100
+    train_steps: int = 300
+    train_batch: int = 48
+    train_sweeps: int = 1
+    ablation_steps: int = 150
+    ablation_batch: int = 48
+    ablations: bool = True
+    budgets: tuple[int, ...] = (1, 2, 3)
+    equivariance_samples: int = 3
+    baselines: tuple[str, ...] = BASELINE_NAMES
+
+    @staticmethod
+    def quick(seeds: tuple[int, ...] = (0,)) -> ReproduceConfig:
+        return ReproduceConfig(dims=(4, 8), seeds=seeds, eval_per_kind=50, train_steps=150, ablations=False)
+
+    @staticmethod
+    def smoke(seeds: tuple[int, ...] = (0, 1, 2)) -> ReproduceConfig:
+        return ReproduceConfig(
+            dims=(4,),
+            seeds=seeds,
+            eval_per_kind=20,
+            train_steps=12,
+            train_batch=24,
+            budgets=(1, 2),
+            equivariance_samples=1,
+            ablations=False,
+        )
+
+    def train_config(self, seed: int) -> TrainConfig:
+        """Training settings of the main model of ``seed``."""
+        return TrainConfig(
+            dims=self.dims, steps=self.train_steps, batch=self.train_batch, sweeps=self.train_sweeps, seed=seed
+        )
+
+    def ablation_train_config(self, n: int, seed: int) -> TrainConfig:
+        """Training settings of an ablated network (trained at one dimension ``n``)."""
+        return TrainConfig(
+            dims=(n,), steps=self.ablation_steps, batch=self.ablation_batch, sweeps=self.train_sweeps, seed=seed
+        )
+
+    def run_config(self) -> dict[str, Any]:
+        """The settings every unit depends on (not the seeds, a grid axis): this config, the reducer's and the
+        training defaults, the evaluation seed and the families."""
+        cfg = asdict(self)
+        del cfg["seeds"]
+        train = asdict(TrainConfig())
+        return {
+            **cfg,
+            "reducer": asdict(ReducerConfig()),
+            "train": {k: train[k] for k in ("kinds", "lr", "log_every", "val_count")},
+            "eval_seed": EVAL_SEED,
+            "kinds": list(KINDS),
+        }
+
+
+#: ``bench``: dimensions, batch of bases per dimension, LLL bases timed per dimension, data seed
+BENCH_DIMS = (8, 16, 32)
+BENCH_BATCH = {8: 2048, 16: 1024, 32: 256}
+LLL_COUNT = {8: 400, 16: 200, 32: 40}
+BENCH_SEED = 7
+
+
+def file_sha256(path: Path) -> str:
+    """sha256 of a file's bytes (identifies the checkpoint a bench was run with)."""
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def bench_config(repeats: int, checkpoint: Path | None, threads: int | None) -> dict[str, Any]:
+    """The settings every bench unit depends on (torch-free: the CLI checks it before importing torch)."""
+    return {
+        "repeats": repeats,
+        "threads": threads,
+        "checkpoint_sha256": file_sha256(checkpoint) if checkpoint is not None else None,
+        "batch": {str(k): v for k, v in BENCH_BATCH.items()},
+        "lll_count": {str(k): v for k, v in LLL_COUNT.items()},
+        "seed": BENCH_SEED,
+        "lll_delta": 0.99,
+        "reducer": asdict(ReducerConfig()),
+    }

@@ -1,0 +1,97 @@
+"""Settings of the models, training and experiments: frozen dataclasses, torch-free (the command line builds them
+and records them before torch is imported)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    """Hyper-parameters shared by all node classifiers.
+
+    Args:
+        hidden: channels per stalk coordinate (sheaf models) or hidden width (GCN/GAT: ``hidden *
+        stalk_dim``).
+        stalk_dim: padded stalk dimension of learned sheaves (NSD).
+        layers: number of propagation layers.
+        dropout: dropout on hidden features.
+        input_dropout: dropout on the input features.
+        heads: attention heads of GAT (sheaf attention uses one head: its messages are D x D maps per edge).
+        embed_dim: dimension of the embedding whose distances weight the persistent sheaf.
+        mask_padding: for fixed / persistent sheaves, zero the padded stalk coordinates (features live in
+            ``F(v) = R^{d_v}``), so the read-out sees each node's local homology dimension.
+    """
+
+    hidden: int = 16
+    stalk_dim: int = 3
+    layers: int = 2
+    dropout: float = 0.5
+    input_dropout: float = 0.0
+    heads: int = 4
+    embed_dim: int = 8
+    mask_padding: bool = False
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """Optimiser settings.
+
+    Args:
+        epochs: maximum epochs; patience: stop after this many epochs without a better validation score;
+        lr, weight_decay: Adam; balanced: class-weighted loss and balanced accuracy (mean per-class recall).
+    """
+
+    epochs: int = 200
+    patience: int = 50
+    lr: float = 0.01
+    weight_decay: float = 5e-4
+    balanced: bool = False
+
+
+@dataclass(frozen=True)
+class ExperimentConfig:
+    """The model and training settings every unit of a ``reproduce`` run depends on (recorded in metrics.json).
+
+    The grid's axes (tasks, models, seeds) are not part of it: a rerun may add models or seeds to a run folder.
+
+    Args:
+        model: :class:`ModelConfig`; train: :class:`TrainConfig`.
+        clique_dim: dimension of the clique complexes; lhs_dim: local homology coordinates per stalk.
+        persistent_refresh: epochs between recomputations of the persistent pairing (0: never).
+    """
+
+    model: ModelConfig = field(default_factory=ModelConfig)
+    train: TrainConfig = field(default_factory=TrainConfig)
+    clique_dim: int = 2
+    lhs_dim: int = 3
+    persistent_refresh: int = 50
+
+
+@dataclass(frozen=True)
+class StratifiedConfig:
+    """Two-planes task: clouds per seed (train/val/test), points, kNN k, noise, singular band half-width.
+
+    ``complex``/``scale``: see :func:`stratified_clouds` (alpha complex at ``scale`` x the median
+    nearest-neighbour distance, or ``"knn"`` with its clique complex); every model uses the same graph.
+    """
+
+    clouds: tuple[int, int, int] = (6, 2, 4)
+    points: int = 300
+    k: int = 8
+    noise: float = 0.02
+    band: float = 0.15
+    complex: str = "alpha"
+    scale: float = 2.0
+
+
+@dataclass(frozen=True)
+class HeteroConfig:
+    """Synthetic heterophilic graphs (see ``heterophilic_graph``)."""
+
+    nodes: int = 1000
+    classes: int = 5
+    homophily: tuple[float, ...] = (0.1, 0.5, 0.9)
+    degree: int = 6
+    feat_dim: int = 16
+    feat_noise: float = 3.0
