@@ -11,21 +11,9 @@ The ``e2cnn-core`` command runs these; they are not part of the library's API (:
 * :func:`train_cifar`: the equivariant wide ResNet on CIFAR-10 (Sec. 3.3).
 """
 
-from ._bench import BenchConfig, run_bench
-from ._cifar import CifarConfig, train_cifar
-from ._data import (
-    DataConfig,
-    Split,
-    build_dataset,
-    load_cifar10,
-    load_fashion_mnist,
-    load_mnist_5k,
-    read_cifar_batch,
-    read_idx,
-    rotate,
-)
-from ._reproduce import ReproduceConfig, model_from_checkpoint, reproduce
-from ._train import TrainConfig, evaluate, train_model
+from __future__ import annotations
+
+from typing import Any
 
 __all__ = [
     "BenchConfig",
@@ -48,3 +36,16 @@ __all__ = [
     "train_cifar",
     "train_model",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    # PEP 562: torch and the data code load on first use, so the command line can check settings first.
+    if name in __all__:
+        from . import _api
+
+        return getattr(_api, name)
+    raise AttributeError(f"module 'e2cnn_core.experiments' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *__all__])

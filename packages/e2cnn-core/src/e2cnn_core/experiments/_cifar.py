@@ -4,46 +4,22 @@
 from __future__ import annotations
 
 import os
-from dataclasses import asdict, dataclass
-from pathlib import Path
+from collections.abc import Sequence
 from typing import Any
 
 import torch
 import torch.nn.functional as F
+from equi_runs import RunFolder
 
 from ._data import Split, load_cifar10
-from ._train import TrainConfig, seed_everything, train_model, write_json_atomic
-
-
-@dataclass(frozen=True)
-class CifarConfig:
-    """Wide-ResNet training on CIFAR-10.
-
-    Args:
-        depth, widen: WRN-depth-widen.
-        groups: rotation order per stage; ``flip``: dihedral groups ((8, 4, 1) + flip: the paper's D8D4D1).
-        epochs, batch_size, lr: Adam settings (decay 0.8 per epoch after a fifth of the epochs).
-        limit: use only the first ``limit`` train and test images (smoke runs).
-        seed: initialisation, batch order and augmentation.
-    """
-
-    depth: int = 28
-    widen: int = 10
-    groups: tuple[int, int, int] = (8, 4, 1)
-    flip: bool = True
-    epochs: int = 200
-    batch_size: int = 128
-    lr: float = 1e-3
-    limit: int | None = None
-    seed: int = 0
+from ._settings import CifarConfig, TrainConfig
+from ._train import seed_everything, train_model
 
 
 def _to_split(x: Any, y: Any, mean: torch.Tensor, std: torch.Tensor) -> Split:
     images = (torch.from_numpy(x).float() / 255.0 - mean) / std
     n = len(y)
-    return Split(
-        images, torch.from_numpy(y), torch.zeros(n), torch.zeros(n, dtype=torch.bool), torch.arange(n)
-    )
+    return Split(images, torch.from_numpy(y), torch.zeros(n), torch.zeros(n, dtype=torch.bool), torch.arange(n))
 
 
 def crop_flip(x: torch.Tensor, gen: torch.Generator, pad: int = 4) -> torch.Tensor:
@@ -61,15 +37,17 @@ def crop_flip(x: torch.Tensor, gen: torch.Generator, pad: int = 4) -> torch.Tens
 def train_cifar(
     cfg: CifarConfig,
     data: str | os.PathLike,
-    out: str | os.PathLike,
-    device: str | None = None,
+    run: RunFolder,
+    seeds: Sequence[int] = (0,),
+    device: str = "cpu",
     progress: bool = True,
 ) -> dict[str, Any]:
-    """Train :class:`WideResNet` on CIFAR-10 pickles under ``data``; writes ``metrics.json`` into ``out``."""
+    """Train :class:`WideResNet` on the CIFAR-10 pickles under ``data``, one resumable unit per seed (checkpoint
+    after every epoch); writes ``metrics.json`` (``test_error`` in %, per seed) into the run folder."""
+    from .. import __version__
     from .._wide_resnet import WideResNet
 
-    out = Path(out)
-    device = device or ("cuda" if torch.cuda.is_available() else "cpu")
+    run.total_units = len(seeds)
     tr_x, tr_y = load_cifar10(data, train=True)
     te_x, te_y = load_cifar10(data, train=False)
     if cfg.limit is not None:
@@ -77,30 +55,27 @@ def train_cifar(
     mean = torch.from_numpy(tr_x).float().mean(dim=(0, 2, 3), keepdim=True)[0] / 255.0
     std = torch.from_numpy(tr_x).float().std(dim=(0, 2, 3), keepdim=True)[0] / 255.0
     train, test = _to_split(tr_x, tr_y, mean, std), _to_split(te_x, te_y, mean, std)
-    seed_everything(cfg.seed)
-    model = WideResNet(cfg.depth, cfg.widen, cfg.groups, cfg.flip, n_classes=10, in_channels=3)
-    tcfg = TrainConfig(
-        epochs=cfg.epochs, batch_size=cfg.batch_size, lr=cfg.lr, decay_start=max(1, cfg.epochs // 5)
-    )
-    result = train_model(
-        model,
-        train,
-        test,
-        tcfg,
-        cfg.seed,
-        checkpoint=out / "checkpoint.pt",
-        device=device,
-        desc="wrn",
-        progress=progress,
-        augment=crop_flip,
-    )
-    metrics = {
-        "test_error": result["test_error"],
-        "train_loss": result["train_loss"],
-        "seed": cfg.seed,
-        "config": asdict(cfg),
-        "params": sum(p.numel() for p in model.parameters()),
-        "device": device,
-    }
-    write_json_atomic(metrics, out / "metrics.json")
-    return metrics
+    tcfg = TrainConfig(epochs=cfg.epochs, batch_size=cfg.batch_size, lr=cfg.lr, decay_start=max(1, cfg.epochs // 5))
+    per_seed: dict[str, dict[int, float]] = {"test_error": {}}
+    params = 0
+    for seed in seeds:
+        unit = run.unit("wrn", f"seed{seed}")
+        seed_everything(seed)
+        model = WideResNet(cfg.depth, cfg.widen, cfg.groups, cfg.flip, n_classes=10, in_channels=3)
+        params = sum(p.numel() for p in model.parameters())
+        if not unit.done:
+            result = train_model(
+                model,
+                train,
+                test,
+                tcfg,
+                seed,
+                checkpoint=unit.checkpoint_path,
+                device=device,
+                desc=f"wrn seed {seed}",
+                progress=progress,
+                augment=crop_flip,
+            )
+            unit.save({"test_error": result["test_error"], "train_loss": result["train_loss"], "seed": seed})
+        per_seed["test_error"][seed] = 100.0 * unit.load()["test_error"]
+    return run.write_metrics({"params": params}, per_seed=per_seed, seeds=seeds, version=__version__)

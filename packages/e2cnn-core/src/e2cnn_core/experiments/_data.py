@@ -24,59 +24,17 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from ._settings import DataConfig
+
 #: Where Debian's ``dataset-fashion-mnist`` puts the original IDX files.
 FASHION_MNIST_DIR = Path("/usr/share/datasets/fashion-mnist")
 
-DATASETS = ("mnist-rot", "mnist-rot-flip", "fashion-rot", "mnist-rot-amat")
 
 #: The original MNIST-rot files of Larochelle et al. (2007): 12,000 train+validation and 50,000 test digits.
 MNIST_ROT_AMAT_FILES = {
     True: "mnist_all_rotation_normalized_float_train_valid.amat",
     False: "mnist_all_rotation_normalized_float_test.amat",
 }
-
-
-@dataclass(frozen=True)
-class DataConfig:
-    """How a rotated data set is built.
-
-    Args:
-        dataset: ``"mnist-rot"`` (random rotations), ``"mnist-rot-flip"`` (random rotations and, with
-            probability 1/2, a reflection), ``"fashion-rot"`` (Fashion-MNIST, random rotations) or
-            ``"mnist-rot-amat"`` (the original MNIST-rot files under ``path``, already rotated: the first
-            ``n_train`` of the 12,000 train+validation digits and the first ``n_test`` of the 50,000 test
-            digits, in file order).
-        n_train: training images (stratified: the same number per class; for ``mnist-rot-amat`` the first
-            ``n_train``, up to 12,000).
-        n_test: test images (stratified; ``mnist-rot-amat``: the first ``n_test``, up to 50,000).
-        size: side of the square images after padding (odd, >= 29).
-        seed: seeds the split and the rotation angles.
-        path: the folder holding the ``.amat`` files (``mnist-rot-amat`` only).
-    """
-
-    dataset: str = "mnist-rot"
-    n_train: int = 4000
-    n_test: int = 1000
-    size: int = 29
-    seed: int = 0
-    path: str | None = None
-
-    def __post_init__(self) -> None:
-        if self.dataset not in DATASETS:
-            raise ValueError(f"dataset must be one of {DATASETS}, got {self.dataset!r}")
-        if (self.dataset == "mnist-rot-amat") != (self.path is not None):
-            raise ValueError(
-                f"path is the folder of the .amat files and goes with dataset 'mnist-rot-amat' only; "
-                f"got dataset={self.dataset!r}, path={self.path!r}"
-            )
-        if self.size < 28 or self.size % 2 == 0:
-            raise ValueError(f"size must be odd and >= 29, got {self.size}")
-        for name in ("n_train", "n_test"):
-            n = getattr(self, name)
-            if n <= 0 or n % 10:
-                raise ValueError(
-                    f"{name} must be a positive multiple of 10 (stratified over 10 classes), got {n}"
-                )
 
 
 @dataclass(frozen=True)
@@ -176,9 +134,7 @@ def read_idx(path: str | os.PathLike) -> np.ndarray:
     if len(data) < 4 or data[0] != 0 or data[1] != 0:
         raise ValueError(f"{path} is not an IDX file (magic bytes {data[:4]!r}, expected 00 00 08 <ndim>)")
     if data[2] != 0x08:
-        raise ValueError(
-            f"{path} holds IDX type code {data[2]:#04x}; only unsigned bytes (0x08) are supported"
-        )
+        raise ValueError(f"{path} holds IDX type code {data[2]:#04x}; only unsigned bytes (0x08) are supported")
     ndim = data[3]
     offset = 4 + 4 * ndim
     if len(data) < offset:
@@ -362,13 +318,9 @@ def _make_split(
 ) -> Split:
     x = pad_to(torch.from_numpy(images.astype(np.float32) / 255.0).unsqueeze(1), size)
     angles = torch.from_numpy(rng.uniform(0.0, 2.0 * math.pi, size=len(labels)))
-    flips = torch.from_numpy(
-        rng.integers(0, 2, size=len(labels)) if flip else np.zeros(len(labels), np.int64)
-    )
+    flips = torch.from_numpy(rng.integers(0, 2, size=len(labels)) if flip else np.zeros(len(labels), np.int64))
     x = rotate(x, angles, flips).clamp_(0.0, 1.0)
-    return Split(
-        x.contiguous(), torch.from_numpy(labels), angles.float(), flips.bool(), torch.from_numpy(indices)
-    )
+    return Split(x.contiguous(), torch.from_numpy(labels), angles.float(), flips.bool(), torch.from_numpy(indices))
 
 
 def _amat_split(config: DataConfig, train: bool, n: int) -> Split:
@@ -386,9 +338,7 @@ def _amat_split(config: DataConfig, train: bool, n: int) -> Split:
     )
 
 
-def build_dataset(
-    config: DataConfig, fashion_root: str | os.PathLike = FASHION_MNIST_DIR
-) -> tuple[Split, Split]:
+def build_dataset(config: DataConfig, fashion_root: str | os.PathLike = FASHION_MNIST_DIR) -> tuple[Split, Split]:
     """Train and test splits for ``config`` (deterministic in ``config.seed``).
 
     MNIST: a stratified, seeded split of the 5,000 digits into ``n_train`` and ``n_test`` (disjoint).
@@ -414,9 +364,7 @@ def build_dataset(
         tr_x, tr_y = load_mnist_5k()
         te_x, te_y = tr_x, tr_y
         if config.n_train + config.n_test > len(tr_y):
-            raise ValueError(
-                f"n_train + n_test = {config.n_train + config.n_test} exceeds the {len(tr_y)} digits"
-            )
+            raise ValueError(f"n_train + n_test = {config.n_train + config.n_test} exceeds the {len(tr_y)} digits")
         i_tr = stratified_indices(tr_y, config.n_train, rng)
         i_te = stratified_indices(te_y, config.n_test, rng, exclude=i_tr)
     train = _make_split(tr_x[i_tr], tr_y[i_tr], i_tr, config.size, flip, rng)

@@ -1,76 +1,26 @@
 """``e2cnn-core reproduce``: the MNIST-rot table of Weiler & Cesa (2019) at CPU scale.
 
-Every (model, seed) run lives in ``OUT/runs/<model>-seed<k>/``: a checkpoint written atomically after each
-epoch and, once finished, ``result.json``. A rerun skips finished runs and resumes interrupted ones, so an
-interrupted ``reproduce`` continues where it stopped.
+The run is a grid of (model, seed) units in an equi-runs folder: each unit checkpoints after every epoch
+(``units/<model>-seed<k>/checkpoint.pt``), and once finished stores ``result.json`` and the trained weights
+(``model.pt``, for ``e2cnn-core export``). A rerun skips finished units and resumes interrupted ones.
 """
 
 from __future__ import annotations
 
-import json
-import math
-import platform
-import statistics
 import time
-from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import torch
+from equi_runs import RunError, RunFolder, Unit, claim, load_torch, mean_std, save_figure, save_torch_atomic
 from torch import nn
 
-from .._architecture import MODEL_NAMES
-from ._data import DataConfig, Split, build_dataset
-from ._train import TrainConfig, evaluate, seed_everything, train_model, write_json_atomic
+from ._data import Split, build_dataset
+from ._settings import ReproduceConfig
+from ._train import evaluate, seed_everything, train_model
 
-
-@dataclass(frozen=True)
-class ReproduceConfig:
-    """One ``reproduce`` run.
-
-    Args:
-        data: the data set (``DataConfig``; its seed fixes the split and the rotations for every model/seed).
-        models: zoo model names (``"C8"``, ``"D16|5C16"``, ``"SO2"``, ...).
-        seeds: training seeds (initialisation and batch order).
-        width: channel multiplier of the paper's MNIST model.
-        train: optimisation settings.
-    """
-
-    data: DataConfig = field(default_factory=lambda: DataConfig(n_train=2000, n_test=1000))
-    models: tuple[str, ...] = MODEL_NAMES
-    seeds: tuple[int, ...] = (0, 1, 2)
-    width: float = 0.25
-    train: TrainConfig = field(
-        default_factory=lambda: TrainConfig(epochs=5, decay_start=2, batch_size=64, lr=3e-3)
-    )
-
-
-def preset(name: str) -> ReproduceConfig:
-    """``"full"``: all models, 3 seeds; ``"quick"``: C1, C8, D16|5C16, one seed, < 5 min on 2 CPU cores;
-    ``"smoke"`` (tests only): two tiny models on 200 digits."""
-    if name == "full":
-        return ReproduceConfig()
-    if name == "quick":
-        return ReproduceConfig(
-            models=("C1", "C8", "D16|5C16"),
-            seeds=(0,),
-            width=0.25,
-            data=DataConfig(n_train=2000, n_test=1000),
-            train=TrainConfig(epochs=4, decay_start=2, batch_size=64, lr=3e-3),
-        )
-    if name == "smoke":
-        return ReproduceConfig(
-            models=("C1", "C4"),
-            seeds=(0,),
-            width=0.25,
-            data=DataConfig(n_train=100, n_test=50),
-            train=TrainConfig(epochs=1, batch_size=50),
-        )
-    raise ValueError(f"unknown preset {name!r}; expected 'full', 'quick' or 'smoke'")
-
-
-def run_dir_name(model: str, seed: int) -> str:
-    return f"{model.replace('|', '_')}-seed{seed}"
+#: Weiler & Cesa (2019): D16|5C16 on MNIST-rot, test error in % (paperswithcode; PAPERS.md section 1)
+PAPER_D16_5C16 = 0.682
 
 
 def _off_grid_invariance(model: torch.nn.Module, test: Split, n: int = 64) -> float | None:
@@ -87,30 +37,19 @@ def _off_grid_invariance(model: torch.nn.Module, test: Split, n: int = 64) -> fl
     return max(errors.values())
 
 
-def run_one(
+def run_unit(
     cfg: ReproduceConfig,
     model_name: str,
     seed: int,
     train: Split,
     test: Split,
-    out: Path,
+    unit: Unit,
     device: str,
     progress: bool,
 ) -> dict[str, Any]:
-    """Train one (model, seed), resuming from its checkpoint; returns and stores its result."""
+    """Train one (model, seed), resuming from the unit's checkpoint; returns its result (not yet saved)."""
     from .._zoo import build_model
 
-    run = out / "runs" / run_dir_name(model_name, seed)
-    done = run / "result.json"
-    config = json.loads(json.dumps({k: v for k, v in asdict(cfg).items() if k not in ("models", "seeds")}))
-    if done.exists():
-        result = json.loads(done.read_text())
-        if result.get("config") != config:
-            raise ValueError(
-                f"{done} was trained with another configuration ({result.get('config')}); "
-                f"expected {config}: use another --out"
-            )
-        return result
     seed_everything(seed)
     model = build_model(model_name, width=cfg.width)
     result = train_model(
@@ -119,7 +58,7 @@ def run_one(
         test,
         cfg.train,
         seed,
-        checkpoint=run / "checkpoint.pt",
+        checkpoint=unit.checkpoint_path,
         device=device,
         desc=f"{model_name} seed {seed}",
         progress=progress,
@@ -136,39 +75,86 @@ def run_one(
     result["off_grid_invariance_error"] = _off_grid_invariance(model.cpu(), test)
     result["params"] = sum(p.numel() for p in model.parameters())
     result["model"] = model_name
-    result["config"] = config
-    write_json_atomic(result, done)
+    save_torch_atomic(
+        {"model": model.state_dict(), "model_name": model_name, "width": cfg.width}, unit.dir / "model.pt"
+    )
     return result
 
 
-def summarise(cfg: ReproduceConfig, results: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
-    """Flat dotted metrics: ``test_error.<model>`` (mean %, over seeds), ``test_error_std.<model>``, per seed,
-    parameters, training seconds, exported-model error and the off-grid invariance error."""
+def summarise(results: dict[str, dict[int, dict[str, Any]]]) -> tuple[dict[str, Any], dict[str, dict[int, float]]]:
+    """Flat metrics and per-seed values: ``test_error.<model>`` (mean %, its per-seed values in ``per_seed``),
+    ``test_error_std.<model>`` (sample std, ddof=1; None for one seed), ``test_error.<model>.seed<k>``,
+    exported-model error, parameters, training seconds and the off-grid invariance error."""
     m: dict[str, Any] = {}
-    for name, runs in results.items():
-        errs = [100.0 * r["test_error"] for r in runs]
-        m[f"test_error.{name}"] = statistics.fmean(errs)
-        m[f"test_error_std.{name}"] = statistics.stdev(errs) if len(errs) > 1 else 0.0
-        for r, e in zip(runs, errs, strict=True):
-            m[f"test_error.{name}.seed{r['seed']}"] = e
-        m[f"export_test_error.{name}"] = statistics.fmean(100.0 * r["export_test_error"] for r in runs)
-        if all("export_max_abs_err" in r for r in runs):  # absent from 0.1 runs
-            m[f"export_max_abs_err.{name}"] = max(r["export_max_abs_err"] for r in runs)
-        m[f"seeds.{name}"] = [r["seed"] for r in runs]
-        m[f"params.{name}"] = runs[0]["params"]
-        m[f"train_seconds.{name}"] = statistics.fmean(r["seconds"] for r in runs)
-        inv = [r["off_grid_invariance_error"] for r in runs if r["off_grid_invariance_error"] is not None]
+    per_seed: dict[str, dict[int, float]] = {}
+    for name, by_seed in results.items():
+        errs = {s: 100.0 * r["test_error"] for s, r in by_seed.items()}
+        per_seed[f"test_error.{name}"] = errs
+        per_seed[f"export_test_error.{name}"] = {s: 100.0 * r["export_test_error"] for s, r in by_seed.items()}
+        m[f"test_error_std.{name}"] = mean_std(errs.values())[1]
+        for s, e in errs.items():
+            m[f"test_error.{name}.seed{s}"] = e
+        m[f"export_max_abs_err.{name}"] = max(r["export_max_abs_err"] for r in by_seed.values())
+        m[f"seeds.{name}"] = sorted(by_seed)
+        m[f"params.{name}"] = next(iter(by_seed.values()))["params"]
+        m[f"train_seconds.{name}"] = mean_std(r["seconds"] for r in by_seed.values())[0]
+        inv = [r["off_grid_invariance_error"] for r in by_seed.values() if r["off_grid_invariance_error"] is not None]
         if inv:
             m[f"off_grid_invariance_error.{name}"] = max(inv)
-    m["seeds"] = list(cfg.seeds)
-    m["config"] = asdict(cfg)
-    m["machine"] = {
-        "platform": platform.platform(),
-        "processor": platform.processor(),
-        "torch_threads": torch.get_num_threads(),
-        "torch": torch.__version__,
-    }
-    return m
+    if results:
+        m["export_max_abs_err.max"] = max(m[f"export_max_abs_err.{n}"] for n in results)
+    return m, per_seed
+
+
+def headline(mean: dict[str, Any], per_seed: dict[str, dict[int, float]], cfg: ReproduceConfig) -> list[dict]:
+    """The paper's claims that this run measures, with verdicts from the numbers."""
+    scale = (
+        f"{cfg.data.dataset}, {cfg.data.n_train} train / {cfg.data.n_test} test digits, width {cfg.width}, "
+        f"{cfg.train.epochs} epochs (the paper: 12k/50k, full width, far longer training)"
+    )
+    out = []
+    equi = [n for n in cfg.models if n != "C1" and f"test_error.{n}" in mean]
+    if "C1" in cfg.models and equi:
+        best = min(equi, key=lambda n: mean[f"test_error.{n}"])
+        c1, b = mean["test_error.C1"], mean[f"test_error.{best}"]
+        out.append(
+            claim(
+                "Equivariant steerable CNNs beat the conventional CNN (C1) on rotated MNIST",
+                f"test_error.{best}",
+                mean,
+                per_seed,
+                paper="E(2)-equivariant models outperform the conventional CNN baseline",
+                verdict="reproduced" if b < c1 else "not reproduced",
+                note=f"best equivariant {best} {b:.2f}% vs C1 {c1:.2f}% test error; {scale}",
+            )
+        )
+    if "D16|5C16" in cfg.models:
+        v = mean["test_error.D16|5C16"]
+        out.append(
+            claim(
+                "D16|5C16 (D16 restricted to C16 at layer 5) reaches 0.682% test error on MNIST-rot",
+                "test_error.D16|5C16",
+                mean,
+                per_seed,
+                paper=PAPER_D16_5C16,
+                verdict="reproduced" if v <= PAPER_D16_5C16 + 0.1 else "not reproduced",
+                note=f"{v:.2f}% at CPU scale: {scale}",
+            )
+        )
+    if "export_max_abs_err.max" in mean:
+        worst = mean["export_max_abs_err.max"]
+        models = [n for n in cfg.models if f"export_max_abs_err.{n}" in mean]
+        out.append(
+            claim(
+                "export() gives a plain PyTorch model with the same outputs (our deployment claim)",
+                "export_max_abs_err.max",
+                mean,
+                paper=None,
+                verdict="reproduced" if worst < 1e-5 else "not reproduced",
+                note=f"largest |exported - model| logit difference over {', '.join(models)} on test images",
+            )
+        )
+    return out
 
 
 def plot_errors(metrics: dict[str, Any], models: tuple[str, ...], path: Path, title: str) -> None:
@@ -179,7 +165,7 @@ def plot_errors(metrics: dict[str, Any], models: tuple[str, ...], path: Path, ti
     import matplotlib.pyplot as plt
 
     means = [metrics[f"test_error.{n}"] for n in models]
-    stds = [metrics[f"test_error_std.{n}"] for n in models]
+    stds = [metrics[f"test_error_std.{n}"] or 0.0 for n in models]
     fig, ax = plt.subplots(figsize=(max(4.5, 1.0 + 0.8 * len(models)), 3.2))
     ax.bar(range(len(models)), means, yerr=stds, capsize=3, color="tab:blue")
     ax.set_xticks(range(len(models)), models, rotation=30)
@@ -188,67 +174,50 @@ def plot_errors(metrics: dict[str, Any], models: tuple[str, ...], path: Path, ti
     for i, v in enumerate(means):
         ax.text(i, v, f"{v:.2f}", ha="center", va="bottom", fontsize=7)
     fig.tight_layout()
-    tmp = path.with_name(path.name + ".tmp.png")
-    fig.savefig(tmp, dpi=120)
-    plt.close(fig)
-    tmp.replace(path)
+    save_figure(fig, path)
 
 
-def reproduce(
-    cfg: ReproduceConfig, out: str | Path, device: str | None = None, progress: bool = True
-) -> dict[str, Any]:
-    """Train every (model, seed) of ``cfg`` on its data set, write ``metrics.json`` and ``test_error.png``."""
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
-    device = device or ("cuda" if torch.cuda.is_available() else "cpu")
-    t0 = time.perf_counter()
-    train, test = build_dataset(cfg.data)
-    results: dict[str, list[dict[str, Any]]] = {}
-    total = len(cfg.models) * len(cfg.seeds)
+def reproduce(cfg: ReproduceConfig, run: RunFolder, device: str = "cpu", progress: bool = True) -> dict[str, Any]:
+    """Train every (model, seed) unit of ``cfg`` not yet finished in ``run``; write ``metrics.json`` (after each
+    unit, then complete) and ``test_error.png``. Returns the metrics document."""
+    from .. import __version__
+
+    run.total_units = len(cfg.models) * len(cfg.seeds)
+    train = test = None
+    results: dict[str, dict[int, dict[str, Any]]] = {}
+
+    def write(complete: bool) -> dict[str, Any]:
+        metrics, per_seed = summarise(results)
+        mean = {**{k: mean_std(v.values())[0] for k, v in per_seed.items()}, **metrics}
+        head = headline(mean, per_seed, cfg) if complete else []
+        seeds = sorted({s for by in results.values() for s in by})
+        return run.write_metrics(
+            metrics, per_seed=per_seed, headline=head, seeds=seeds, version=__version__, complete=complete
+        )
+
     # seeds outermost: an interrupted run already has a full table for the first seeds
     for seed in cfg.seeds:
         for name in cfg.models:
-            results.setdefault(name, []).append(run_one(cfg, name, seed, train, test, out, device, progress))
-            done = sum(len(v) for v in results.values())
-            metrics = summarise(cfg, results)
-            metrics.update(
-                wall_seconds=time.perf_counter() - t0, device=device, runs_done=done, runs_total=total
-            )
-            write_json_atomic(metrics, out / "metrics.json")
+            unit = run.unit(name, f"seed{seed}")
+            if not unit.done:
+                if train is None:
+                    train, test = build_dataset(cfg.data)
+                unit.save(run_unit(cfg, name, seed, train, test, unit, device, progress))
+            results.setdefault(name, {})[seed] = unit.load()
+            write(complete=False)
+    doc = write(complete=True)
     plot_errors(
-        metrics,
+        doc["metrics"],
         cfg.models,
-        out / "test_error.png",
+        run.out / "test_error.png",
         f"{cfg.data.dataset}: {cfg.data.n_train} train / {cfg.data.n_test} test, seeds {list(cfg.seeds)}",
     )
-    return metrics
-
-
-def with_overrides(cfg: ReproduceConfig, **kw: Any) -> ReproduceConfig:
-    """``cfg`` with top-level fields (``models``, ``seeds``, ``width``), ``dataset``, ``data_path`` (the folder
-    of the MNIST-rot ``.amat`` files), ``n_train``, ``n_test`` and ``epochs`` replaced."""
-    data, train = cfg.data, cfg.train
-    changes = {
-        name: kw.pop(key)
-        for key, name in (("dataset", "dataset"), ("data_path", "path"), ("n_train", "n_train"), ("n_test", "n_test"))
-        if kw.get(key) is not None
-    }
-    if "path" in changes:
-        changes["path"] = str(changes["path"])
-    if changes:
-        data = replace(data, **changes)
-    if kw.get("epochs") is not None:
-        train = replace(train, epochs=kw.pop("epochs"))
-    top = {k: v for k, v in kw.items() if v is not None and k in ("models", "seeds", "width")}
-    if "width" in top and not (
-        isinstance(top["width"], float) and math.isfinite(top["width"]) and top["width"] > 0
-    ):
-        raise ValueError(f"width must be a positive number, got {top['width']!r}")
-    return replace(cfg, data=data, train=train, **top)
+    return doc
 
 
 def model_from_checkpoint(path: str | Path) -> nn.Module:
-    """The zoo model of a ``reproduce`` checkpoint (``runs/<model>-seed<k>/checkpoint.pt``), in eval mode.
+    """The zoo model of a ``reproduce`` model file (``units/<model>-seed<k>/model.pt``, or an unfinished unit's
+    ``checkpoint.pt``), in eval mode.
 
     The file is read with ``torch.load(..., weights_only=True)``; it must hold ``model`` (the state dict),
     ``model_name`` and ``width``.
@@ -256,12 +225,10 @@ def model_from_checkpoint(path: str | Path) -> nn.Module:
     from .._zoo import build_model
 
     path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"checkpoint {path} does not exist")
-    state = torch.load(path, map_location="cpu", weights_only=True)
+    state = load_torch(path, what="model file", fix="give the model.pt of a finished reproduce unit")
     missing = [k for k in ("model", "model_name", "width") if not isinstance(state, dict) or k not in state]
     if missing:
-        raise ValueError(f"{path} is not a reproduce checkpoint: it lacks {', '.join(missing)}")
+        raise RunError(f"{path} is not a reproduce model file: it lacks {', '.join(missing)}")
     model = build_model(str(state["model_name"]), width=float(state["width"]))
     model.load_state_dict(state["model"])
     return model.eval()
