@@ -249,3 +249,16 @@ def test_inner_batch_norm_then_inplace_elu_has_the_gradients_of_the_out_of_place
         results.append((y.detach(), x.grad, bn.weight.grad, bn.bias.grad, *stats))
     for a, b in zip(*results, strict=True):
         torch.testing.assert_close(a, b, rtol=1e-6, atol=1e-6)
+
+
+def test_inner_batch_norm_accepts_channels_last_inputs():
+    from e2cnn_core import rot2d
+    from equi_groups import regular
+
+    gs = rot2d(4)
+    bn = InnerBatchNorm(FieldType(gs, [regular(gs.group)] * 2))
+    x = torch.randn(3, 8, 5, 5)
+    torch.manual_seed(0)
+    y = bn(x)
+    bn.running_mean.zero_(), bn.running_var.fill_(1.0), bn.num_batches_tracked.zero_()
+    torch.testing.assert_close(bn(x.to(memory_format=torch.channels_last)), y, rtol=1e-6, atol=1e-6)

@@ -98,7 +98,7 @@ class InnerBatchNorm(_Tracked):
                 self.layout.split(x)[0], self.running_mean, self.running_var, self.weight, self.bias,
                 self.training, factor, self.eps,
             )
-            return torch.ops.aten._unsafe_view(y, x.shape)
+            return torch.ops.aten._unsafe_view(y, x.shape) if y.is_contiguous() else y.reshape(x.shape)
         out = []
         for g, p in enumerate(self.layout.split(x)):
             sl = self._field_slices[g]
