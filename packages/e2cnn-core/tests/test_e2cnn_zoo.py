@@ -4,6 +4,7 @@ import math
 
 import pytest
 import torch
+from e2cnn_core._architecture import MODEL_NAMES
 from e2cnn_core._wide_resnet import WideResNet
 from e2cnn_core._zoo import FourierModel, MNISTModel, build_model
 from equi_groups.testing import EquivarianceError, assert_equivariant, equivariance_errors
@@ -118,7 +119,7 @@ def test_readme_usage_example_runs():
     torch.testing.assert_close(plain(x), net(x), atol=1e-5, rtol=0)
 
 
-@pytest.mark.parametrize("name", ["C1", "C8", "D4", "D16|5C16", "SO2", "O2"])
+@pytest.mark.parametrize("name", MODEL_NAMES)
 def test_zoo_eval_mode_gradients_reach_every_steerable_convolution(name):
     """Fine-tuning with frozen batch norm: eval-mode weight gradients equal those of the train-mode expansion
     (the R2Convs alone switched to training mode, so batch norm uses running statistics in both runs)."""
