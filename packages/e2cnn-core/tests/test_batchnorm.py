@@ -225,3 +225,40 @@ def test_fused_shared_variance_norm_matches_autograd_reference(gs, kind):
     assert torch.allclose(m.running_var.double(), 0.9 + 0.1 * var.detach() * n / (n - 1))
     # and an independent finite-difference check of the hand-written backward
     assert torch.autograd.gradcheck(lambda x_, *p: m(x_), (x.detach()[:, :, :2, :3].requires_grad_(),))
+
+
+def test_inner_batch_norm_then_inplace_elu_has_the_gradients_of_the_out_of_place_version():
+    """The single-block fast path returns an untracked view (no CopySlices for a following in-place op):
+    gradients and running statistics must equal those of the out-of-place computation."""
+    from e2cnn_core import ELU, rot2d
+    from equi_groups import regular
+
+    gs = rot2d(4)
+    t = FieldType(gs, [regular(gs.group)] * 3)
+    results = []
+    for inplace in (True, False):
+        torch.manual_seed(0)
+        bn, act = InnerBatchNorm(t), ELU(t, inplace=inplace)
+        with torch.no_grad():
+            bn.weight.uniform_(0.5, 1.5)
+            bn.bias.uniform_(-0.5, 0.5)
+        x = (3 * torch.randn(4, t.size, 5, 5) + 1).requires_grad_(True)
+        y = act(bn(x))
+        (y * torch.linspace(-1, 1, y.numel()).view_as(y)).sum().backward()
+        stats = (bn.running_mean.clone(), bn.running_var.clone())
+        results.append((y.detach(), x.grad, bn.weight.grad, bn.bias.grad, *stats))
+    for a, b in zip(*results, strict=True):
+        torch.testing.assert_close(a, b, rtol=1e-6, atol=1e-6)
+
+
+def test_inner_batch_norm_accepts_channels_last_inputs():
+    from e2cnn_core import rot2d
+    from equi_groups import regular
+
+    gs = rot2d(4)
+    bn = InnerBatchNorm(FieldType(gs, [regular(gs.group)] * 2))
+    x = torch.randn(3, 8, 5, 5)
+    torch.manual_seed(0)
+    y = bn(x)
+    bn.running_mean.zero_(), bn.running_var.fill_(1.0), bn.num_batches_tracked.zero_()
+    torch.testing.assert_close(bn(x.to(memory_format=torch.channels_last)), y, rtol=1e-6, atol=1e-6)

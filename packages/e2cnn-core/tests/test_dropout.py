@@ -47,3 +47,23 @@ def test_dropout_errors():
         PointwiseDropout(FieldType(gs, [irrep(gs.group, 1)]))
     with pytest.raises(ValueError, match=r"in \[0, 1\), got 1.0"):
         FieldDropout(FieldType(gs, [irrep(gs.group, 1)]), p=1.0)
+
+
+@pytest.mark.parametrize("gs", [rot2d(4), flip_rot2d(4)], ids=str)
+def test_field_dropout_in_train_mode_commutes_with_the_group_for_the_same_draw(gs):
+    """In training mode the mask is drawn per (sample, field): with the same random draw, dropping then
+    transforming equals transforming then dropping, exactly, and whole fields are dropped together."""
+    G = gs.group
+    t = FieldType(gs, [regular(G), irrep(G, (1, 1) if G.has_reflections else 1), trivial(G)] * 4)
+    m = FieldDropout(t, p=0.5).train()
+    x = t.random_input(batch=3, size=5)
+    torch.manual_seed(1)
+    y = m(x)
+    kept = [(y[:, s] != 0).flatten(1).any(1) for s in t.field_slices()]
+    assert 0 < int(torch.stack(kept).sum()) < 3 * len(t)  # some fields dropped, some kept
+    for s, k in zip(t.field_slices(), kept, strict=True):
+        torch.testing.assert_close(y[k][:, s], 2.0 * x[k][:, s], rtol=0, atol=0)
+        assert (y[~k][:, s] == 0).all()
+    for g in [g for g in G.testing_elements() if gs.is_grid_exact(g)]:
+        torch.manual_seed(1)
+        torch.testing.assert_close(m(t.transform(x, g)), t.transform(y, g), rtol=0, atol=1e-6)

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import torch
 from e2cnn_core import flip_rot2d
-from e2cnn_core._data import (
+from e2cnn_core.experiments._data import (
     DataConfig,
     build_dataset,
     load_cifar10,
@@ -115,3 +115,101 @@ def test_cifar10_pickle_loader(tmp_path):
     assert xt.shape == (4, 3, 32, 32) and yt[0] == 5
     with pytest.raises(FileNotFoundError, match="cifar-10-batches-py"):
         load_cifar10(tmp_path / "missing")
+
+
+def test_idx_reader_names_the_file_for_a_short_header_and_huge_dims(tmp_path):
+    short = tmp_path / "short-idx3-ubyte"
+    short.write_bytes(b"\x00\x00\x08\x03" + b"\x00\x00\x00\x05")  # 3 dims announced, one given
+    with pytest.raises(ValueError, match=r"short-idx3-ubyte: truncated IDX header: 3 dimensions need a 16-byte"):
+        read_idx(short)
+    huge = tmp_path / "huge-idx3-ubyte"
+    huge.write_bytes(b"\x00\x00\x08\x03" + b"\xff\xff\xff\xff" * 3 + b"\x00" * 10)
+    with pytest.raises(ValueError, match=r"huge-idx3-ubyte: header says shape \(4294967295, 4294967295, 4294967295\)"):
+        read_idx(huge)
+    with pytest.raises(ValueError) as err:
+        read_idx(huge)
+    assert "-" not in str(err.value).split("bytes of data")[0].split("(")[-1]  # no negative byte counts
+
+
+def _cifar_folder(tmp_path, first_batch: dict) -> object:
+    root = tmp_path / "cifar-10-batches-py"
+    root.mkdir()
+    good = {b"data": np.zeros((2, 3072), np.uint8), b"labels": [0, 9]}
+    for i, name in enumerate([f"data_batch_{k}" for k in range(1, 6)] + ["test_batch"]):
+        with open(root / name, "wb") as f:
+            pickle.dump(first_batch if i == 0 else good, f)
+    return root
+
+
+@pytest.mark.parametrize(
+    "batch,message",
+    [
+        ({b"data": np.zeros((10, 3072), np.uint8), b"labels": [0, 1, 2]}, "10 images but 3 labels"),
+        ({b"data": np.zeros((2, 3072), np.uint8), b"labels": [3, 10]}, r"labels span \[3, 10\], expected 0..9"),
+        ({b"data": np.zeros((2, 3072), np.uint8), b"labels": [-1, 2]}, r"labels span \[-1, 2\]"),
+        ({b"data": np.full((2, 3072), 0.5), b"labels": [0, 1]}, "b'data' has dtype float64, expected integer pixels"),
+        ({b"data": np.full((2, 3072), 300), b"labels": [0, 1]}, r"pixel values span \[300, 300\]"),
+    ],
+    ids=["count", "label10", "label-1", "float", "range"],
+)
+def test_cifar_loader_rejects_inconsistent_batches(tmp_path, batch, message):
+    root = _cifar_folder(tmp_path, batch)
+    with pytest.raises(ValueError, match="data_batch_1: " + message):
+        load_cifar10(root, train=True)
+
+
+class _Exploit:
+    def __reduce__(self):
+        import os
+
+        return (os.system, ("touch pwned-by-cifar",))
+
+
+def test_cifar_loader_refuses_a_pickle_that_would_run_code(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    root = _cifar_folder(tmp_path, {b"data": _Exploit(), b"labels": [0]})
+    with pytest.raises(ValueError, match=r"refusing to load (posix|os|nt)\.system"):
+        load_cifar10(root, train=True)
+    assert not (tmp_path / "pwned-by-cifar").exists()
+
+
+def _write_amat(path, n, seed):
+    """A file in the format of the original MNIST-rot files: per line 784 floats in [0, 1] and the label,
+    each written as ``%.18e`` and separated by spaces (as ``numpy.savetxt`` writes them)."""
+    rng = np.random.default_rng(seed)
+    pixels = rng.uniform(0, 1, (n, 784)) * (rng.uniform(0, 1, (n, 784)) < 0.2)
+    labels = np.arange(n) % 10
+    np.savetxt(path, np.concatenate([pixels, labels[:, None]], 1), fmt="%.18e")
+    return pixels.reshape(n, 28, 28), labels
+
+
+def test_mnist_rot_amat_reader_and_split(tmp_path):
+    from e2cnn_core.experiments._data import load_mnist_rot_amat, read_amat
+
+    px, lab = _write_amat(tmp_path / "mnist_all_rotation_normalized_float_train_valid.amat", 30, 0)
+    _write_amat(tmp_path / "mnist_all_rotation_normalized_float_test.amat", 20, 1)
+    x, y = load_mnist_rot_amat(tmp_path, train=True)
+    assert x.shape == (30, 28, 28) and x.dtype == np.float32 and y.dtype == np.int64
+    np.testing.assert_allclose(x, px, rtol=0, atol=1e-7)  # row-major 28x28, as stored
+    assert y.tolist() == lab.tolist()
+    tr, te = build_dataset(DataConfig(dataset="mnist-rot-amat", n_train=20, n_test=10, path=str(tmp_path)))
+    assert tr.images.shape == (20, 1, 29, 29) and te.images.shape == (10, 1, 29, 29)
+    torch.testing.assert_close(tr.images[:, 0, :28, :28], torch.from_numpy(px[:20]).float())  # padded, not rotated
+    assert (tr.images[:, 0, 28] == 0).all() and (tr.images[:, 0, :, 28] == 0).all()
+    assert torch.isnan(tr.angles).all() and te.labels.tolist() == (np.arange(10) % 10).tolist()
+    with pytest.raises(ValueError, match="holds 20 digits, 30 requested"):
+        build_dataset(DataConfig(dataset="mnist-rot-amat", n_train=20, n_test=30, path=str(tmp_path)))
+    with pytest.raises(ValueError, match="goes with dataset 'mnist-rot-amat' only"):
+        DataConfig(dataset="mnist-rot", path=str(tmp_path))
+    with pytest.raises(FileNotFoundError, match="mnist_all_rotation_normalized_float_test.amat"):
+        load_mnist_rot_amat(tmp_path / "elsewhere", train=False)
+    bad = tmp_path / "bad.amat"
+    bad.write_text("0.5 " * 784 + "3\n" + "0.5 " * 700 + "3\n")
+    with pytest.raises(ValueError, match="bad.amat: line 2 has 701 values; expected 785"):
+        read_amat(bad)
+    bad.write_text("0.5 " * 784 + "12\n")
+    with pytest.raises(ValueError, match=r"bad.amat: labels must be integers in 0..9"):
+        read_amat(bad)
+    bad.write_text("2.5 " * 784 + "1\n")
+    with pytest.raises(ValueError, match=r"bad.amat: pixel values span \[2.5, 2.5\]"):
+        read_amat(bad)

@@ -1,8 +1,8 @@
 """Training loop: loss goes down on a fixed seed; an interrupted run resumes to the identical result."""
 
 import torch
-from e2cnn_core._data import DataConfig, build_dataset
-from e2cnn_core._train import TrainConfig, evaluate, seed_everything, train_model
+from e2cnn_core.experiments._data import DataConfig, build_dataset
+from e2cnn_core.experiments._train import TrainConfig, evaluate, seed_everything, train_model
 from torch import nn
 
 

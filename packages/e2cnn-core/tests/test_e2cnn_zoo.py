@@ -1,7 +1,10 @@
 """Zoo models: logits exactly invariant on grid elements, export equal in eval mode, clear errors."""
 
+import math
+
 import pytest
 import torch
+from e2cnn_core._architecture import MODEL_NAMES
 from e2cnn_core._wide_resnet import WideResNet
 from e2cnn_core._zoo import FourierModel, MNISTModel, build_model
 from equi_groups.testing import EquivarianceError, assert_equivariant, equivariance_errors
@@ -68,7 +71,10 @@ def test_off_grid_error_is_measured_not_asserted():
     torch.manual_seed(0)
     model = MNISTModel("C8", width=0.25)
     errs = equivariance_errors(model, x=torch.randn(2, 1, 29, 29))
-    assert len(errs) == 8 and all(e == e for e in errs.values())  # finite numbers (45-degree ones resampled)
+    assert len(errs) == 8 and all(math.isfinite(e) for e in errs.values())  # 45-degree ones resampled
+    # grid-exact elements (multiples of 90 degrees) are exact; the resampled ones are measured, not asserted
+    exact = [g for g in errs if model.in_type.gspace.is_grid_exact(g)]
+    assert len(exact) == 4 and max(errs[g] for g in exact) < 1e-5
 
 
 @pytest.mark.parametrize("groups,flip", [((4, 4, 4), False), ((4, 2, 1), True)])
@@ -111,3 +117,53 @@ def test_readme_usage_example_runs():
     assert_equivariant(net, x=x, elements=exact)
     plain = net.eval().export()
     torch.testing.assert_close(plain(x), net(x), atol=1e-5, rtol=0)
+
+
+@pytest.mark.parametrize("name", MODEL_NAMES)
+def test_zoo_eval_mode_gradients_reach_every_steerable_convolution(name):
+    """Fine-tuning with frozen batch norm: eval-mode weight gradients equal those of the train-mode expansion
+    (the R2Convs alone switched to training mode, so batch norm uses running statistics in both runs)."""
+    from e2cnn_core._r2conv import R2Conv
+
+    torch.manual_seed(0)
+    model = build_model(name, width=0.25)
+    _warm_bn(model, torch.randn(4, 1, 29, 29))
+    x = torch.randn(2, 1, 29, 29)
+    convs = [m for m in model.modules() if isinstance(m, R2Conv)]
+    assert len(convs) == 6
+
+    def grads(conv_training: bool) -> list[torch.Tensor]:
+        model.eval()
+        for c in convs:
+            c.train(conv_training)
+        model.zero_grad(set_to_none=True)
+        model(x).logsumexp(1).sum().backward()
+        return [c.weights.grad for c in convs]
+
+    in_eval, in_train = grads(False), grads(True)
+    for a, b in zip(in_eval, in_train, strict=True):
+        assert a is not None and a.abs().sum() > 0
+        torch.testing.assert_close(a, b, rtol=1e-5, atol=1e-7)
+
+
+@pytest.mark.parametrize("name", ["C1", "C8", "D16|5C16", "SO2", "O2"])
+def test_an_empty_batch_gives_an_empty_output(name):
+    model = build_model(name, width=0.25).eval()
+    x = torch.zeros(0, 1, 29, 29)
+    with torch.no_grad():
+        assert tuple(model(x).shape) == (0, 10)
+        assert tuple(model.export()(x).shape) == (0, 10)
+
+
+@pytest.mark.parametrize("name", ["C8", "O2"])
+@pytest.mark.parametrize("width", [0, -1, -0.5, float("nan"), float("inf")])
+def test_a_non_positive_width_is_refused_by_value(name, width):
+    with pytest.raises(ValueError, match=f"width must be a positive number, got {width!r}"):
+        build_model(name, width=width)
+
+
+def test_bad_class_and_channel_counts_are_refused():
+    with pytest.raises(ValueError, match="n_classes must be a positive integer, got 0"):
+        build_model("C4", n_classes=0)
+    with pytest.raises(ValueError, match="in_channels must be a positive integer, got -3"):
+        build_model("SO2", in_channels=-3)

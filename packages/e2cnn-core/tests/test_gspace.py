@@ -21,13 +21,14 @@ def test_quarter_turn_moves_top_to_left():
     assert y[0, 0, 2, 0] == 1.0 and y.sum() == 1.0  # -> (-2, 0): left centre
 
 
-def test_reflection_across_x_axis_flips_rows_and_default_flip2d_mirrors_left_right():
-    gs = flip_rot2d(4)
+def test_reflection_across_x_axis_flips_rows_and_default_flips_mirror_left_right():
+    gs = flip_rot2d(4, axis=0.0)
     y = gs.transform_grid(_dot(0, 1), gs.group.element(1, 0))  # F = diag(1, -1): (x, y) -> (x, -y)
     assert y[0, 0, 4, 1] == 1.0
-    gm = flip2d()  # reflection across the vertical axis
-    y = gm.transform_grid(_dot(0, 1), gm.group.element(1, 0))
-    assert y[0, 0, 0, 3] == 1.0
+    # escnn's defaults: flip2dOnR2 and flipRot2dOnR2 reflect across the vertical axis (axis = pi / 2)
+    for gm in (flip2d(), flip_rot2d(4), flip_rot2d(3)):
+        y = gm.transform_grid(_dot(0, 1), gm.group.element(1, 0))
+        assert y[0, 0, 0, 3] == 1.0 and y.sum() == 1.0
 
 
 def test_resampling_agrees_with_exact_quarter_turn():

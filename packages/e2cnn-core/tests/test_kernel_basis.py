@@ -247,6 +247,8 @@ def test_irreps_pairs_match_escnn(G) -> None:
         {"kernel_size": 5, "frequencies_cutoff": 3.0, "sigma": 0.5},
         {"kernel_size": 5, "frequencies_cutoff": -3.0, "rings": [0.0, 1.5, 2.5]},
         {"kernel_size": 5, "dilation": 2, "frequencies_cutoff": -2.0},
+        {"kernel_size": 4},
+        {"kernel_size": 6, "dilation": 2},
     ],
     ids=lambda kw: ",".join(f"{k}={v}" for k, v in kw.items()),
 )
@@ -318,3 +320,39 @@ def test_lifted_basis_satisfies_constraint_at_continuous_elements(G) -> None:
     assert worst < 1e-6
     grid = sample_kernel_basis(rin, rout, geometry, geometry.points())
     assert np.allclose(grid, rep_basis(rin, rout, geometry).samples)
+
+
+@pytest.mark.parametrize("N", [3, 4])
+def test_a_model_built_with_both_libraries_defaults_matches_escnn(N) -> None:
+    """Porting: ``flip_rot2d(N)`` and ``R2Conv`` with default settings (odd and even kernel sizes) give escnn's
+    ``flipRot2dOnR2(N)`` model: the same group of plane matrices (odd N tells the reflection axis apart), the
+    same parameter count per layer and the same basis span."""
+    pytest.importorskip("escnn")
+    import inspect
+
+    from e2cnn_core import FieldType, R2Conv, flip_rot2d
+    from equi_groups import trivial
+    from escnn import gspaces
+    from escnn import nn as enn
+
+    gs, esc_gs = flip_rot2d(N), gspaces.flipRot2dOnR2(N)
+    G, E = gs.group, esc_gs.fibergroup
+    assert inspect.signature(gspaces.flipRot2dOnR2).parameters["axis"].default == pytest.approx(G.axis)
+
+    def matrices(ms) -> set:
+        return {tuple(np.round(np.asarray(m, dtype=float), 6).ravel() + 0.0) for m in ms}
+
+    ours_m = matrices(G.standard_matrix(g) for g in G.elements())
+    assert matrices(esc_gs.basespace_action(e) for e in E.elements) == ours_m
+    axis0 = DihedralGroup(N, 0.0)
+    assert (matrices(axis0.standard_matrix(g) for g in axis0.elements()) == ours_m) == (N % 2 == 0)
+
+    layers = [(trivial(G), E.trivial_representation, 2, 5), (regular(G), E.regular_representation, 3, 4)]
+    for our_rep, esc_rep, n_out, ks in layers:
+        reg_out = [regular(G)] * n_out
+        ours = R2Conv(FieldType(gs, [our_rep] * 2), FieldType(gs, reg_out), ks)
+        theirs = enn.R2Conv(
+            enn.FieldType(esc_gs, [esc_rep] * 2), enn.FieldType(esc_gs, [E.regular_representation] * n_out), ks
+        )
+        assert sum(p.numel() for p in ours.parameters()) == sum(p.numel() for p in theirs.parameters())
+        _compare(G, our_rep, regular(G), esc_rep, E.regular_representation, kernel_size=ks)

@@ -55,6 +55,7 @@ def _types(gs) -> dict[str, FieldType]:
 SPACES = [
     rot2d(4),
     flip_rot2d(4),
+    flip_rot2d(4, 0.0),
     flip_rot2d(4, math.pi / 4),
     rot2d(8),
     flip_rot2d(8),
@@ -173,8 +174,8 @@ def test_clear_errors() -> None:
     gs = rot2d(4)
     G = gs.group
     t = FieldType(gs, [regular(G)] * 3)
-    with pytest.raises(ValueError, match="kernel_size must be odd"):
-        R2Conv(t, t, 4)
+    with pytest.raises(ValueError, match="kernel_size must be a positive integer, got 0"):
+        R2Conv(t, t, 0)
     with pytest.raises(ValueError, match="groups=2 does not divide the 3 fields"):
         R2Conv(t, t, 3, groups=2)
     mixed = FieldType(gs, [regular(G), trivial(G)])
@@ -219,3 +220,43 @@ def test_basis_buffers_are_contiguous_for_restricted_and_changed_basis_fields():
     assert bufs
     for b in bufs:
         assert b.dim() == 2 and b.is_contiguous(), (tuple(b.shape), b.stride())
+
+
+def _grads_in_mode(conv, x, train: bool) -> tuple[torch.Tensor, torch.Tensor]:
+    conv.train(train)
+    conv.zero_grad(set_to_none=True)
+    (conv(x) * torch.linspace(-1, 1, conv.out_type.size)[None, :, None, None]).sum().backward()
+    return conv.weights.grad.clone(), conv.bias.grad.clone()
+
+
+def test_eval_mode_expands_with_autograd_and_matches_train_mode_gradients() -> None:
+    gs = flip_rot2d(4)
+    t_in = FieldType(gs, [regular(gs.group), trivial(gs.group)])
+    t_out = FieldType(gs, [regular(gs.group), trivial(gs.group)] * 2)
+    conv = R2Conv(t_in, t_out, 3, padding=1)
+    x = t_in.random_input(size=7)
+    gw_train, gb_train = _grads_in_mode(conv, x, True)
+    gw_eval, gb_eval = _grads_in_mode(conv, x, False)
+    assert gw_eval.abs().sum() > 0 and gb_eval.abs().sum() > 0
+    torch.testing.assert_close(gw_eval, gw_train, rtol=1e-6, atol=1e-6)
+    torch.testing.assert_close(gb_eval, gb_train, rtol=1e-6, atol=1e-6)
+    # without grad the eval filter is cached; with frozen weights too
+    with torch.no_grad():
+        y = conv(x)
+    assert conv._cache.value is not None and not conv._cache.value[0].requires_grad
+    conv.weights.requires_grad_(False)
+    conv.bias.requires_grad_(False)
+    assert torch.equal(conv(x), y)
+
+
+@pytest.mark.parametrize("gs", [rot2d(4), flip_rot2d(4), flip_rot2d(3)], ids=str)
+@pytest.mark.parametrize("kernel_size,padding", [(4, 1), (4, 2), (6, 3)])
+def test_even_kernel_sizes_are_exactly_equivariant_on_the_grid(gs, kernel_size, padding) -> None:
+    G = gs.group
+    t_in = FieldType(gs, [regular(G), trivial(G)])
+    t_out = FieldType(gs, [regular(G)] * 2)
+    conv = _randomize_bias(R2Conv(t_in, t_out, kernel_size, padding=padding))
+    elements = _grid_elements(gs)
+    assert len(elements) == (2 if G.N == 3 else 4 if not G.has_reflections else 8)
+    errs = assert_equivariant(conv, x=t_in.random_input(size=9), elements=elements)
+    assert max(errs.values()) < 1e-5

@@ -81,3 +81,19 @@ def test_upsampling_errors() -> None:
         R2Upsampling(t_in, 2, mode="area")
     with pytest.raises(ValueError, match="field type has"):
         R2Upsampling(t_in)(torch.zeros(1, 3, 4, 4))
+
+
+def test_eval_mode_gradients_equal_train_mode_gradients() -> None:
+    gs = rot2d(4)
+    t_in, t_out = _types(gs)
+    conv = R2ConvTransposed(t_in, t_out, 3, stride=2, padding=1)
+    x = t_in.random_input(size=5)
+    grads = {}
+    for train in (True, False):
+        conv.train(train)
+        conv.zero_grad(set_to_none=True)
+        conv(x).pow(2).sum().backward()
+        grads[train] = (conv.weights.grad.clone(), conv.bias.grad.clone())
+    assert grads[False][0].abs().sum() > 0 and grads[False][1].abs().sum() > 0
+    for a, b in zip(grads[False], grads[True], strict=True):
+        torch.testing.assert_close(a, b, rtol=1e-6, atol=1e-6)

@@ -60,7 +60,7 @@ def test_restriction_errors():
     with pytest.raises(ValueError, match="cannot restrict fields of C8 to D4"):
         RestrictionModule(t, DihedralGroup(4))
     with pytest.raises(ValueError, match="cannot restrict fields of D4 to D4"):
-        RestrictionModule(FieldType(flip_rot2d(4), [trivial(DihedralGroup(4))]), DihedralGroup(4, axis=0.4))
+        RestrictionModule(FieldType(flip_rot2d(4, axis=0.0), [trivial(DihedralGroup(4))]), DihedralGroup(4, axis=0.4))
     with pytest.raises(ValueError, match="field type has 8 channels, input has 3"):
         RestrictionModule(t, CyclicGroup(4))(torch.randn(1, 3, 2, 2))
     assert O2().is_subgroup_of(O2())

@@ -21,15 +21,11 @@ _FUNCTIONS = {"c_relu": "relu", "c_sigmoid": "sigmoid", "c_tanh": "tanh", "c_elu
 class ConcatenatedNonLinearity(EquivariantModule):
     """``x -> (f(x_1), f(-x_1), f(x_2), f(-x_2), ...)``: each channel becomes two adjacent channels.
 
-    Weiler & Cesa, *General E(2)-Equivariant Steerable CNNs*, NeurIPS 2019, Sec. 2.6 (concatenated
-    nonlinearities,
-    CReLU of Shang et al., ICML 2016). If ``rho(g)`` is a signed permutation (``rho(g) e_j = +-e_{p(j)}``),
-    the
-    pairs ``(f(x_j), f(-x_j))`` are permuted, and swapped inside a pair where the sign is ``-1``: the output
-    is a
-    permutation field of twice the dimension (a field of dimension ``d`` becomes one of dimension ``2d``). So
-    it
-    works on sign representations (e.g. the D_N irrep ``(1, 0)``) as well as regular/quotient/trivial fields.
+    Weiler & Cesa, *General E(2)-Equivariant Steerable CNNs*, NeurIPS 2019, Sec. 2.6 (concatenated nonlinearities,
+    CReLU of Shang et al., ICML 2016). If ``rho(g)`` is a signed permutation (``rho(g) e_j = +-e_{p(j)}``), the pairs
+    ``(f(x_j), f(-x_j))`` are permuted, and swapped inside a pair where the sign is ``-1``: the output is a
+    permutation field of twice the dimension (a field of dimension ``d`` becomes one of dimension ``2d``). So it works
+    on sign representations (e.g. the D_N irrep ``(1, 0)``) as well as regular/quotient/trivial fields.
 
     Args:
         in_type: input field type; every field a signed-permutation representation.

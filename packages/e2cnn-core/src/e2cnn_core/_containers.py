@@ -63,10 +63,9 @@ class SequentialModule(EquivariantModule):
 class MultipleModule(EquivariantModule):
     """Parallel branches on the same input, outputs concatenated along channels.
 
-    Every branch takes ``in_type``; ``out_type`` is the concatenation (``+``) of the branches' output types,
-    in
-    order. E.g. a block applying ELU to regular fields and a norm nonlinearity to irrep fields after a
-    restriction of the channels, or several pooling scales side by side.
+    Every branch takes ``in_type``; ``out_type`` is the concatenation (``+``) of the branches' output types, in order.
+    E.g. a block applying ELU to regular fields and a norm nonlinearity to irrep fields after a restriction of the
+    channels, or several pooling scales side by side.
 
     Args:
         in_type: the input type of every branch.

@@ -15,8 +15,7 @@ class FieldDropout(EquivariantModule):
     """Drops whole fields: in training each field of each sample is zeroed with probability ``p`` (all its
     channels and pixels together) and the rest scaled by ``1 / (1 - p)``; identity in eval mode.
 
-    A field's mask is invariant, so ``mask * rho(g) v = rho(g) (mask * v)``: equivariant for any field type,
-    in
+    A field's mask is invariant, so ``mask * rho(g) v = rho(g) (mask * v)``: equivariant for any field type, in
     distribution. One Bernoulli draw per (sample, field), expanded to channels by a precomputed index.
 
     Args:

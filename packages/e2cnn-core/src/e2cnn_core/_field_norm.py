@@ -66,18 +66,13 @@ class _FieldNormCore(nn.Module):
 class FieldNorm(EquivariantModule):
     """Normalises every field separately at every pixel of every sample (a layer norm per field).
 
-    For a field value ``v`` (dimension ``d``): ``m = P v`` (projection onto the invariant subspace, zero
-    without
-    trivial irreps), ``y = w_f (v - m) / sqrt(|v - m|^2 / d + eps) + B beta_f`` with one scale ``w_f`` per
-    field and
-    biases ``beta_f`` in the invariant subspace only. Both ``|v - m|`` and ``P`` commute with ``rho(g)``, so
-    the
-    map is equivariant for any field. No running statistics: identical in train and eval mode. Fields of the
-    same
+    For a field value ``v`` (dimension ``d``): ``m = P v`` (projection onto the invariant subspace, zero without
+    trivial irreps), ``y = w_f (v - m) / sqrt(|v - m|^2 / d + eps) + B beta_f`` with one scale ``w_f`` per field and
+    biases ``beta_f`` in the invariant subspace only. Both ``|v - m|`` and ``P`` commute with ``rho(g)``, so the map
+    is equivariant for any field. No running statistics: identical in train and eval mode. Fields of the same
     representation are processed together as ``(B, F, d, *S)`` views.
 
-    Weiler & Cesa, *General E(2)-Equivariant Steerable CNNs*, NeurIPS 2019 (normalisations, Sec. 2.6); as
-    escnn's
+    Weiler & Cesa, *General E(2)-Equivariant Steerable CNNs*, NeurIPS 2019 (normalisations, Sec. 2.6); as escnn's
     ``FieldNorm``.
 
     Args:

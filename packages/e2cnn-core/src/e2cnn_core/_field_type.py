@@ -96,7 +96,7 @@ class FieldType:
     def random_input(
         self, batch: int = 2, size: int = 17, seed: int = 0, dtype: torch.dtype = torch.float32
     ) -> torch.Tensor:
-        """A seeded ``(batch, size, size, size)`` normal tensor."""
+        """A seeded standard normal tensor ``(batch, self.size, size, size)``."""
         gen = torch.Generator().manual_seed(seed)
         return torch.randn(batch, self.size, size, size, generator=gen, dtype=dtype)
 

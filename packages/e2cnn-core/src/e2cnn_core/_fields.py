@@ -178,7 +178,7 @@ class FieldLayout(nn.Module):
     def merge(self, parts: Sequence[torch.Tensor]) -> torch.Tensor:
         """Inverse of :meth:`split`: per-group ``(B, F_g, d_g, *S)`` -> ``(B, C, *S)``."""
         b = parts[0].shape[0]
-        flat = [p.reshape(b, -1, *p.shape[3:]) for p in parts]
+        flat = [p.reshape(b, p.shape[1] * p.shape[2], *p.shape[3:]) for p in parts]  # explicit: B may be 0
         y = flat[0] if len(flat) == 1 else torch.cat(flat, 1)
         return y if self.in_order else y.index_select(1, self.channel_inverse)
 

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import copy
 import math
 
 import numpy as np
@@ -14,7 +13,7 @@ from torch import nn
 from ._field_type import FieldType
 from ._gspace import GSpace2D
 from ._module import EquivariantModule
-from ._plain import FourierActivation
+from ._plain import FourierActivation, fourier_activation
 
 _FUNCTIONS = {"p_relu": "relu", "p_elu": "elu", "p_sigmoid": "sigmoid", "p_tanh": "tanh"}
 
@@ -49,13 +48,11 @@ class FourierPointwise(EquivariantModule):
 
     Weiler & Cesa, *General E(2)-Equivariant Steerable CNNs*, NeurIPS 2019, Sec. 2.6 (and the escnn Fourier
     nonlinearities). Each field holds Fourier coefficients ``v`` of a function on ``G`` (the representation
-    ``band_limited_regular(G, L)``, see ``equi_groups.FourierBasis``); the module samples it on a grid
-    ``g_1..g_n`` (``A v``), applies ``sigma`` pointwise and projects back by least squares:
-    ``v -> A^+ sigma(A v)``. As ``A rho(h) = P_h A`` for a grid element ``h`` (``P_h`` a permutation), this is
-    exactly equivariant for every ``h`` in the grid's group (rotations by multiples of ``2 pi / N``, and
-    flips for
-    O(2)); other angles are approximate, improving as ``N`` grows. For finite groups the grid is every
-    element.
+    ``band_limited_regular(G, L)``, see ``equi_groups.FourierBasis``); the module samples it on a grid ``g_1..g_n``
+    (``A v``), applies ``sigma`` pointwise and projects back by least squares: ``v -> A^+ sigma(A v)``. As
+    ``A rho(h) = P_h A`` for a grid element ``h`` (``P_h`` a permutation), this is exactly equivariant for every ``h``
+    in the grid's group (rotations by multiples of ``2 pi / N``, and flips for O(2)); other angles are approximate,
+    improving as ``N`` grows. For finite groups the grid is every element.
 
     Args:
         gspace: the planar gspace (SO(2), O(2), C_N or D_N).
@@ -117,7 +114,8 @@ class FourierPointwise(EquivariantModule):
         return self.core(self.in_type.check(x))
 
     def export(self) -> nn.Module:
-        return copy.deepcopy(self.core)
+        """Grouped 1x1 ``nn.Conv2d`` (sampling), the activation, grouped 1x1 ``nn.Conv2d`` (projection)."""
+        return fourier_activation(self.core, len(self.in_type.reps))
 
 
 class FourierELU(FourierPointwise):

@@ -16,10 +16,8 @@ from ._plain import Gate
 class GatedNonLinearity(EquivariantModule):
     """Each gated field is multiplied by the sigmoid of its own scalar gate: ``y_i = sigmoid(s_i) x_i``.
 
-    Weiler & Cesa, *General E(2)-Equivariant Steerable CNNs*, NeurIPS 2019, Sec. 2.6 (gated nonlinearities,
-    after
-    Weiler et al., NeurIPS 2018). ``in_type = gates + gated``: the first ``n_gates`` fields are trivial
-    (scalars, one
+    Weiler & Cesa, *General E(2)-Equivariant Steerable CNNs*, NeurIPS 2019, Sec. 2.6 (gated nonlinearities, after
+    Weiler et al., NeurIPS 2018). ``in_type = gates + gated``: the first ``n_gates`` fields are trivial (scalars, one
     per gated field) and the remaining ``n_gates`` fields are gated in order; as the gate is invariant,
     ``sigmoid(s) rho(g) x = rho(g) sigmoid(s) x``. The output type is the gated fields only.
 

@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-import copy
-
 import torch
 from equi_groups import trivial
 from torch import nn
@@ -12,7 +10,7 @@ from torch import nn
 from ._field_type import FieldType
 from ._fields import FieldLayout, require_permutation
 from ._module import EquivariantModule
-from ._plain import FieldMax, FieldNorms
+from ._plain import FieldMax, FieldNorms, field_max, field_norm
 
 
 class GroupPooling(EquivariantModule):
@@ -48,7 +46,8 @@ class GroupPooling(EquivariantModule):
         return self.core(self.in_type.check(x))
 
     def export(self) -> nn.Module:
-        return copy.deepcopy(self.core)
+        """``nn.Unflatten`` + ``nn.MaxPool3d`` over each field (see :func:`e2cnn_core._plain.field_max`)."""
+        return field_max([r.dim for r in self.in_type.reps])
 
 
 class NormPool(EquivariantModule):
@@ -74,4 +73,5 @@ class NormPool(EquivariantModule):
         return self.core(self.in_type.check(x))
 
     def export(self) -> nn.Module:
-        return copy.deepcopy(self.core)
+        """``nn.Unflatten`` + ``nn.LPPool3d`` of order 2 over each field (see :func:`e2cnn_core._plain.field_norm`)."""
+        return field_norm([r.dim for r in self.in_type.reps])

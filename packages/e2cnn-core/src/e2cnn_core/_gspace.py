@@ -22,7 +22,7 @@ class GSpace2D:
     """A planar group acting on R^2 (``group`` is C_N, D_N, SO(2) or O(2), any reflection axis).
 
     Examples:
-        >>> str(rot2d(8).group), str(flip_rot2d(4).group)
+        >>> str(rot2d(8).group), str(flip_rot2d(4, axis=0.0).group)
         ('C8', 'D4')
     """
 
@@ -88,13 +88,26 @@ def rot2d(N: int) -> GSpace2D:
     return GSpace2D(SO2() if N == -1 else CyclicGroup(N))
 
 
-def flip_rot2d(N: int, axis: float = 0.0) -> GSpace2D:
-    """Rotations and reflections: D_N for ``N >= 1``, O(2) for ``N == -1`` (reflection axis ``axis``)."""
+def flip_rot2d(N: int, axis: float | None = None) -> GSpace2D:
+    """Rotations and reflections: D_N for ``N >= 1``, O(2) for ``N == -1``.
+
+    Like escnn's ``flipRot2dOnR2``, the reflection of D_N is across the line at angle ``axis`` from the x axis,
+    ``pi / 2`` (the vertical axis: a left-right mirror) by default. For odd ``N`` the axis picks a different
+    group of matrices (D_3 with ``axis=0`` holds no left-right mirror); for even ``N`` the group is the same
+    set of matrices, but which reflection is the generator ``(1, 0)`` (and so the labels of quotient
+    representations and of the irreps ``(0, N/2)``, ``(1, N/2)``) depends on it. O(2) contains every
+    reflection; its generator is the reflection of y (``axis`` must be ``None`` or 0 there), which leaves the
+    irreps of O(2) unchanged up to isomorphism.
+
+    Examples:
+        >>> str(flip_rot2d(4).group), str(flip_rot2d(4, axis=0.0).group), str(flip_rot2d(-1).group)
+        ('D4(axis=1.5707963267948966)', 'D4', 'O2')
+    """
     if N == -1:
-        if axis != 0.0:
-            raise ValueError("O(2) contains every reflection: axis applies to D_N only")
+        if axis not in (None, 0.0):
+            raise ValueError(f"O(2) contains every reflection: axis applies to D_N only, got axis={axis}")
         return GSpace2D(O2())
-    return GSpace2D(DihedralGroup(N, axis))
+    return GSpace2D(DihedralGroup(N, math.pi / 2 if axis is None else axis))
 
 
 def flip2d(axis: float = math.pi / 2) -> GSpace2D:

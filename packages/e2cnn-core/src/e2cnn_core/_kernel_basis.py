@@ -5,9 +5,9 @@ for irreps, and the lift to any representation through the change of basis).
 
 Maths. A kernel ``k: R^2 -> R^{d_out x d_in}`` is steerable iff ``k(g x) = rho_out(g) k(x) rho_in(g)^-1`` for
 all ``g``. With ``rho = Q (psi_1 + psi_2 + ...) Q^T`` (``Representation.change_of_basis``/``irreps``) the
-solutions are ``k = Q_out k' Q_in^T`` with ``k'`` block-wise a solution for one pair of irreps ``(psi_in,
-psi_out)``. The constraint acts on the angle only, so ``k'(x) = sum_i G_i(|x|) A_i(theta)`` with Gaussian
-rings ``G_i`` (see :mod:`e2cnn_core._radial`) and angular parts ``A`` built from circular harmonics of
+solutions are ``k = Q_out k' Q_in^T`` with ``k'`` block-wise a solution for one pair of irreps
+``(psi_in, psi_out)``. The constraint acts on the angle only, so ``k'(x) = sum_i G_i(|x|) A_i(theta)`` with
+Gaussian rings ``G_i`` (see :mod:`e2cnn_core._radial`) and angular parts ``A`` built from circular harmonics of
 frequency ``k``.
 
 Angular solutions, per pair of irreps. Identify ``R^2`` with ``C`` (``v -> v_0 + i v_1``): a 2-dimensional
@@ -15,8 +15,8 @@ irrep of rotation frequency ``n`` rotates by ``e^{i n t}``, the reflections of D
 conjugation ``z -> z*``; 1-dimensional irreps have rotation frequency ``0`` (or ``N/2`` for C_N/D_N with N
 even: ``(-1)^r``) and, for groups with reflections, a sign ``eps = (-1)^j`` under the reflection. Let
 ``m``/``n`` be the input/output frequencies and ``theta'`` the angle measured from the reflection axis ``a``
-(``a = 0`` without reflections). Every real-linear map is ``z -> alpha z + beta z*`` (2 -> 2), ``x -> gamma
-x`` (1 -> 2), ``z -> Re(delta z)`` (2 -> 1) or ``x -> f x`` (1 -> 1). Rotations by ``t`` require
+(``a = 0`` without reflections). Every real-linear map is ``z -> alpha z + beta z*`` (2 -> 2),
+``x -> gamma x`` (1 -> 2), ``z -> Re(delta z)`` (2 -> 1) or ``x -> f x`` (1 -> 1). Rotations by ``t`` require
 
 * ``alpha(theta + t) = e^{i(n - m)t} alpha(theta)``, ``beta(theta + t) = e^{i(n + m)t} beta(theta)``,
   ``gamma, delta: e^{i(n - m)t}``, ``f``: ``e^{i(n - m)t}`` (a sign),
@@ -29,7 +29,9 @@ element if k = 0). The reflection ``theta' -> -theta'`` fixes the phase: ``alpha
 ``eps_in eps_out = 1`` else ``sin(k theta')`` (none for k = 0). At the origin every element with ``k > 0``
 vanishes. An element of frequency ``k`` on ring ``r`` is kept iff ``k <= F(r)`` (the frequency cut-off);
 after sampling on the filter grid each element ``B`` is normalised so that ``sum_x |B(x)|_F^2 = d_out`` and
-dropped if its norm was below 1e-6 (as escnn does), so dimensions match escnn's under the same settings.
+dropped if its norm was below 1e-6 (as escnn does), so bases span escnn's space with the same dimension
+under the same settings, as long as ``maximum_offset`` is ``None``: that setting is our extension (escnn
+1.0.11 ignores it) and removes aliased frequencies, so the basis is then smaller than escnn's.
 """
 
 from __future__ import annotations
@@ -77,8 +79,8 @@ def _irrep(group: PlanarGroup, psi: Hashable) -> _Irrep:
 def _angular_elements(
     N: int | None, reflective: bool, a_in: _Irrep, a_out: _Irrep, k: int, max_offset: int | None
 ) -> list[tuple[str, int, float]]:
-    """Angular solutions of harmonic frequency ``k``: ``(kind, s, phase)``, the angle being ``s theta' +
-    phase``."""
+    """Angular solutions of harmonic frequency ``k``: ``(kind, s, phase)``, the angle being
+    ``s theta' + phase``."""
 
     def offset_ok(s: int, target: int) -> bool:
         if N is None:

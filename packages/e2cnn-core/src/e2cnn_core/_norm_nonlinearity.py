@@ -18,12 +18,10 @@ _FUNCTIONS = {"n_relu": "relu", "n_sigmoid": "sigmoid", "squash": "squash"}
 class NormNonLinearity(EquivariantModule):
     """Scales each field by a function of its norm: ``f(x) = phi(|f(x)| - b) f(x) / |f(x)|``.
 
-    Weiler & Cesa, *General E(2)-Equivariant Steerable CNNs*, NeurIPS 2019, Sec. 2.6 (norm nonlinearities).
-    Every representation here is orthogonal, so ``|rho(g) v| = |v|`` and the map is equivariant for any field.
-    ``phi`` is ReLU (``n_relu``), the logistic sigmoid (``n_sigmoid``) or ``squash`` (``n -> n / (1 + n)``,
-    no bias).
-    The learnable bias ``b = exp(log_bias) > 0`` is one per field (initialised to 1). Fields with norm 0 map
-    to 0.
+    Weiler & Cesa, *General E(2)-Equivariant Steerable CNNs*, NeurIPS 2019, Sec. 2.6 (norm nonlinearities). Every
+    representation here is orthogonal, so ``|rho(g) v| = |v|`` and the map is equivariant for any field. ``phi`` is
+    ReLU (``n_relu``), the logistic sigmoid (``n_sigmoid``) or ``squash`` (``n -> n / (1 + n)``, no bias). The
+    learnable bias ``b = exp(log_bias) > 0`` is one per field (initialised to 1). Fields with norm 0 map to 0.
 
     Args:
         in_type: input field type (also the output type); any representations.

@@ -1,10 +1,10 @@
-"""Plain torch modules that ``export()`` returns where ``torch.nn`` has no ready-made equivalent.
+"""What ``export()`` returns: compositions of ``torch.nn`` built-ins, and plain modules where none exists.
 
-They hold only tensors, ints and strings (no field types, groups or representations): an exported model
-depends on
-torch alone at run time (its pickle names these classes, like escnn's exported ``MaxPoolChannels``). The
-equivariant
-modules of this package run the same cores, so export is exact by construction and tested anyway.
+The builders :func:`field_max`, :func:`field_norm` and :func:`fourier_activation` compose built-in modules
+only (``nn.Unflatten``, ``nn.MaxPool3d``, ``nn.LPPool3d``, grouped 1x1 ``nn.Conv2d``...), so the exported zoo
+models load and run where torch alone is installed. The classes below (:class:`FieldMax`, :class:`NormActivation`,
+...) are the cores the equivariant modules run; they hold only tensors, ints and strings, and the few modules
+with no built-in equivalent (norm nonlinearities, gates, concatenated and parallel branches) export them.
 """
 
 from __future__ import annotations
@@ -40,6 +40,61 @@ def activation(name: str, **kwargs: float) -> nn.Module:
     if name == "tanh":
         return nn.Tanh()
     raise ValueError(f"unknown activation {name!r}; expected relu, elu, leaky_relu, sigmoid or tanh")
+
+
+def _gather(reps_dims: Sequence[int], width: int, repeat: bool) -> nn.Conv2d | None:
+    """A bias-free 1x1 convolution laying fields of dimensions ``reps_dims`` out as ``width`` channels each:
+    field channels cycled (``repeat``: max-preserving) or zero-filled (norm-preserving); ``None`` when
+    every field already has ``width`` channels."""
+    if all(d == width for d in reps_dims):
+        return None
+    c = sum(reps_dims)
+    g = torch.zeros(len(reps_dims) * width, c)
+    start = 0
+    for f, d in enumerate(reps_dims):
+        for j in range(width if repeat else d):
+            g[f * width + j, start + j % d] = 1.0
+        start += d
+    conv = nn.Conv2d(c, len(reps_dims) * width, 1, bias=False)
+    with torch.no_grad():
+        conv.weight.copy_(g.view(*g.shape, 1, 1))
+    return conv
+
+
+def field_max(dims: Sequence[int]) -> nn.Sequential:
+    """Built-in modules computing the max over each field of ``(B, C, H, W)`` (fields of dimensions
+    ``dims``): ``nn.Unflatten`` to ``(B, F, d, H, W)``, ``nn.MaxPool3d((d, 1, 1))``, ``nn.Flatten``.
+
+    Fields of unequal dimensions are first laid out as ``max(dims)`` channels each by a 0/1 1x1 convolution
+    (cycling a field's channels, which leaves its max unchanged and is exact in floating point).
+    """
+    width = max(dims)
+    layers: list[nn.Module] = [m for m in (_gather(dims, width, repeat=True),) if m is not None]
+    layers += [nn.Unflatten(1, (len(dims), width)), nn.MaxPool3d((width, 1, 1)), nn.Flatten(1, 2)]
+    return nn.Sequential(*layers)
+
+
+def field_norm(dims: Sequence[int]) -> nn.Sequential:
+    """Built-in modules computing the Euclidean norm of each field of ``(B, C, H, W)``: ``nn.Unflatten``
+    then ``nn.LPPool3d(2, (d, 1, 1))`` (``sqrt`` of the sum of squares), ``nn.Flatten``; fields of unequal
+    dimensions are zero-padded to ``max(dims)`` channels by a 0/1 1x1 convolution first."""
+    width = max(dims)
+    layers: list[nn.Module] = [m for m in (_gather(dims, width, repeat=False),) if m is not None]
+    layers += [nn.Unflatten(1, (len(dims), width)), nn.LPPool3d(2, (width, 1, 1)), nn.Flatten(1, 2)]
+    return nn.Sequential(*layers)
+
+
+def fourier_activation(core: FourierActivation, n_fields: int) -> nn.Sequential:
+    """Built-in modules equal to ``core`` on ``n_fields`` fields of ``(B, C, H, W)``: the sampling ``A`` and
+    the projection ``A^+`` as grouped 1x1 convolutions (one group per field) around the pointwise function."""
+    n, d = core.A.shape
+    sample = nn.Conv2d(n_fields * d, n_fields * n, 1, groups=n_fields, bias=False)
+    project = nn.Conv2d(n_fields * n, n_fields * d, 1, groups=n_fields, bias=False)
+    fn = nn.ELU(alpha=core.alpha) if core.function == "elu" else activation(core.function)
+    with torch.no_grad():
+        sample.weight.copy_(core.A.repeat(n_fields, 1).view(n_fields * n, d, 1, 1))
+        project.weight.copy_(core.A_pinv.repeat(n_fields, 1).view(n_fields * d, n, 1, 1))
+    return nn.Sequential(sample, fn, project).to(core.A.device)
 
 
 class FieldMax(nn.Module):
@@ -107,8 +162,7 @@ class NormActivation(nn.Module):
 
 class Gate(nn.Module):
     """``(gates, gated) -> gated_f * sigmoid(gate_f)``: the first ``n_gates`` channels gate the rest, channel
-    ``c`` of
-    the gated part by gate ``index[c]``."""
+    ``c`` of the gated part by gate ``index[c]``."""
 
     def __init__(self, n_gates: int, index: torch.Tensor) -> None:
         super().__init__()
@@ -154,7 +208,7 @@ class FourierActivation(nn.Module):
         spatial = x.shape[2:]
         n, d = self.A.shape
         fields = b * (c // d)
-        v = x.reshape(fields, d, -1)
+        v = x.reshape(fields, d, spatial.numel())  # explicit sizes: an empty batch reshapes too
         # one batched GEMM over all fields (faster than broadcasting matmul on CPU, fine on GPU)
         y = torch.bmm(self.A.to(x.dtype).expand(fields, n, d), v)
         y = F.elu(y, alpha=self.alpha) if self.function == "elu" else _ACTIVATIONS[self.function](y)

@@ -23,10 +23,8 @@ _FUNCTIONS = {
 class PointwiseNonLinearity(EquivariantModule):
     """A nonlinearity applied to every channel separately: ``y_c(x) = sigma(f_c(x))``.
 
-    Weiler & Cesa, *General E(2)-Equivariant Steerable CNNs*, NeurIPS 2019, Sec. 2.6. A pointwise map
-    commutes with
-    ``rho(g)`` exactly when ``rho(g)`` permutes channels, so every field must carry a permutation
-    representation
+    Weiler & Cesa, *General E(2)-Equivariant Steerable CNNs*, NeurIPS 2019, Sec. 2.6. A pointwise map commutes with
+    ``rho(g)`` exactly when ``rho(g)`` permutes channels, so every field must carry a permutation representation
     (regular, quotient, trivial, or a restriction of one); any other field raises a ``ValueError``.
 
     Args:

@@ -1,13 +1,9 @@
 """Spatial pooling of steerable feature maps (Weiler & Cesa 2019, Sec. 2.6; Zhang 2019 for anti-aliasing).
 
-Pooling acts on each channel's spatial map. Linear pooling (average, Gaussian blur) commutes with any
-``rho(g)``;
-max pooling only with permutation representations. On a square grid, 90-degree rotations and flips commute
-with a
-pooling window exactly when the windows cover the input symmetrically: ``(n + 2 padding - window) % stride ==
-0``.
-Anti-aliased pooling blurs with an isotropic Gaussian before subsampling, which keeps equivariance to other
-angles
+Pooling acts on each channel's spatial map. Linear pooling (average, Gaussian blur) commutes with any ``rho(g)``; max
+pooling only with permutation representations. On a square grid, 90-degree rotations and flips commute with a pooling
+window exactly when the windows cover the input symmetrically: ``(n + 2 padding - window) % stride == 0``.
+Anti-aliased pooling blurs with an isotropic Gaussian before subsampling, which keeps equivariance to other angles
 closer (escnn's convention). Every module exports to ``torch.nn`` pooling layers or a depthwise ``nn.Conv2d``.
 """
 
@@ -188,8 +184,7 @@ class PointwiseMaxPoolAntialiased2d(_Blur):
 class PointwiseAvgPoolAntialiased2d(_Blur):
     """Anti-aliased average pooling: a depthwise Gaussian blur with a stride (the MNIST model's pooling).
 
-    The filter has size ``2 round(3 sigma) + 1``; ``padding=None`` pads by ``size // 2`` (input size
-    preserved at
+    The filter has size ``2 round(3 sigma) + 1``; ``padding=None`` pads by ``size // 2`` (input size preserved at
     stride 1), as escnn. Linear, so any field type. Exports to a depthwise ``nn.Conv2d``.
 
     Args:

@@ -114,8 +114,15 @@ class _SteerableFilter(EquivariantModule):
         return filt, b
 
     def filter_and_bias(self) -> tuple[torch.Tensor, torch.Tensor | None]:
-        """Expanded in every training step; cached in eval mode until a parameter changes."""
-        if self.training:
+        """The expanded filter and bias for a forward pass.
+
+        Expanded with autograd in training mode and whenever a gradient may be needed (grad mode on and a
+        trainable weight or bias), so fine-tuning in eval mode (frozen batch norm) still trains the weights;
+        cached only in eval mode without gradients, until a parameter changes.
+        """
+        if self.training or (
+            torch.is_grad_enabled() and any(p is not None and p.requires_grad for p in (self.weights, self.bias))
+        ):
             return self.expand_parameters()
         return self._cache.get((self.weights, self.bias), self.expand_parameters)
 
@@ -124,26 +131,34 @@ class R2Conv(_SteerableFilter):
     """Steerable convolution ``in_type -> out_type`` (Weiler & Cesa, General E(2)-Equivariant Steerable CNNs).
 
     The filter ``k: R^2 -> R^{C_out x C_in}`` satisfies ``k(g x) = rho_out(g) k(x) rho_in(g)^-1`` for every
-    ``g`` of the gspace's group, so that ``conv(k, g . f) = g . conv(k, f)`` with ``[g . f](x) = rho(g) f(g^-1
-    x)``. It is expanded as ``k = sum_d w_d B_d`` in the analytic basis ``B_d`` of the constraint's solutions
-    (see :mod:`e2cnn_core._kernel_basis`: circular harmonics times Gaussian rings, solved per pair of irreps
-    and lifted through the fields' changes of basis), one independent set of weights per pair of fields. The
-    basis is sampled on the ``kernel_size x kernel_size`` pixel grid; on it the convolution is exactly
-    equivariant for 90-degree rotations and axis flips (odd kernel sizes), and approximately for other angles.
+    ``g`` of the gspace's group, so that ``conv(k, g . f) = g . conv(k, f)`` with
+    ``[g . f](x) = rho(g) f(g^-1 x)``. It is expanded as ``k = sum_d w_d B_d`` in the analytic basis ``B_d`` of
+    the constraint's solutions (see :mod:`e2cnn_core._kernel_basis`: circular harmonics times Gaussian rings,
+    solved per pair of irreps and lifted through the fields' changes of basis), one independent set of weights
+    per pair of fields. The basis is sampled on the ``kernel_size x kernel_size`` pixel grid; on it the
+    convolution is exactly equivariant for 90-degree rotations and axis flips, and approximately for other
+    angles. Even kernel sizes are sampled, as in escnn, at half-integer offsets from the window centre (no
+    centre pixel: the ring of radius 0 then carries no tap); with stride 1 the output samples sit between input
+    pixels, still centred on the input grid, so grid rotations and flips remain exact.
 
-    In training mode the filter is expanded in every forward pass (one matmul per pair of field types); in
-    eval mode the expanded filter is cached until a parameter changes. A 1x1 equivariant linear map is
+    In training mode, and in eval mode whenever a gradient may be needed, the filter is expanded in every
+    forward pass (one matmul per pair of field types); in eval mode without gradients the expanded filter is
+    cached until a parameter changes. A 1x1 equivariant linear map is
     ``kernel_size=1`` (then only the centre ring exists: ``k`` is an intertwiner ``rho_in -> rho_out``). The
     bias is added only to the trivial irreps of the output fields (through their change of basis).
 
     Args:
         in_type, out_type: field types of one gspace.
-        kernel_size: odd filter size ``s``.
+        kernel_size: filter size ``s`` (odd or even, as escnn).
         padding, stride, dilation, groups: as in ``torch.nn.Conv2d``; ``groups`` needs the field types to be
             ``groups`` identical copies of a block of fields.
         bias: learn a bias on the trivial irreps of the output.
-        sigma, frequencies_cutoff, rings, maximum_offset: radial/angular sampling settings (escnn's defaults
-            when ``None``; see :func:`e2cnn_core._radial.kernel_geometry`).
+        sigma, frequencies_cutoff, rings: radial/angular sampling settings (escnn's defaults when ``None``;
+            see :func:`e2cnn_core._radial.kernel_geometry`).
+        maximum_offset: our extension, not escnn's (escnn 1.0.11 accepts the argument and ignores it): for
+            C_N/D_N keep only the aliased frequencies ``|s0 + t N|`` with ``|t| <= maximum_offset``. ``None``
+            (default) gives escnn's basis; any other value a smaller one (e.g. C3 irreps, kernel 7: 30
+            instead of 54 elements).
         recompute: rebuild the basis instead of using the in-process cache.
         initialize: generalised He initialisation of the weights (else zeros).
         padding_mode: ``"zeros"``, ``"reflect"``, ``"replicate"`` or ``"circular"``.
@@ -184,8 +199,8 @@ class R2Conv(_SteerableFilter):
         super().__init__()
         if in_type.gspace != out_type.gspace:
             raise ValueError(f"in_type lives on {in_type.gspace}, out_type on {out_type.gspace}")
-        if not isinstance(kernel_size, int | np.integer) or kernel_size < 1 or kernel_size % 2 == 0:
-            raise ValueError(f"kernel_size must be odd (the filter needs a centre pixel), got {kernel_size!r}")
+        if not isinstance(kernel_size, int | np.integer) or kernel_size < 1:
+            raise ValueError(f"kernel_size must be a positive integer, got {kernel_size!r}")
         if padding_mode not in ("zeros", "reflect", "replicate", "circular"):
             raise ValueError(f"padding_mode must be zeros, reflect, replicate or circular, got {padding_mode!r}")
         self.in_type, self.out_type = in_type, out_type

@@ -3,10 +3,8 @@
 Defaults follow escnn's ``R2Conv`` (Weiler & Cesa 2019 and its escnn implementation), so that the same
 settings give the same basis:
 
-* rings: ``ceil(s / 2)`` radii evenly spaced in ``[0, (s - 1) // 2]``, times ``dilation`` (``s`` = kernel
-  size);
-* sigma: 0.6 for every ring but the outermost (0.4); 0.005 for a ring at radius 0 (a delta at the centre
-  pixel);
+* rings: ``ceil(s / 2)`` radii evenly spaced in ``[0, (s - 1) // 2]``, times ``dilation`` (``s`` = kernel size);
+* sigma: 0.6 for every ring but the outermost (0.4); 0.005 for a ring at radius 0 (a delta at the centre pixel);
 * frequency cut-off ``F(r)``: the policy ``-1`` (escnn's default), with ``R = s // 2``:
   ``F(0) = 0``, ``F(R) = 2`` and ``F(r) = min(2 r, 2 r - (r + 1) mod 2)`` otherwise. Policies ``-2`` and
   ``-3`` and a linear cut-off ``F(r) = c r`` (any other float ``c``) or a callable ``r -> F(r)`` can be chosen
@@ -36,8 +34,9 @@ class KernelGeometry:
         rings: radii of the Gaussian rings of the radial profile.
         sigma: width of each ring.
         max_frequencies: the frequency cut-off ``F(r)`` of each ring.
-        maximum_offset: for C_N / D_N, keep only angular frequencies ``k = |s0 + t N|`` with ``|t| <=
-            maximum_offset`` (``s0`` the frequency the rotation constraint asks for); ``None``: no such limit.
+        maximum_offset: our extension (escnn 1.0.11 ignores its argument of that name): for C_N / D_N, keep
+            only angular frequencies ``k = |s0 + t N|`` with ``|t| <= maximum_offset`` (``s0`` the frequency
+            the rotation constraint asks for). ``None`` (default): no such limit, escnn's basis.
 
     Examples:
         >>> g = kernel_geometry(5)

@@ -14,17 +14,15 @@ class RestrictionModule(EquivariantModule):
     """Sees the same channels as fields of a subgroup ``H < G``: the identity map from ``in_type`` to
     ``in_type.restrict(H)``.
 
-    Weiler & Cesa, *General E(2)-Equivariant Steerable CNNs*, NeurIPS 2019, Sec. 3.5: restricting e.g. D_16 to
-    C_16 after the first layers (model ``D16|5C16``) keeps the reflection symmetry where local features are
-    mirror-symmetric and drops it where global orientation matters. Each field's representation ``rho``
-    becomes
+    Weiler & Cesa, *General E(2)-Equivariant Steerable CNNs*, NeurIPS 2019, Sec. 3.5: restricting e.g. D_16 to C_16
+    after the first layers (model ``D16|5C16``) keeps the reflection symmetry where local features are
+    mirror-symmetric and drops it where global orientation matters. Each field's representation ``rho`` becomes
     ``rho|_H`` (decomposed into H's irreps by equi-groups); the data is not touched.
 
     Args:
         in_type: the field type over ``G``.
         subgroup: a planar subgroup of ``G`` (e.g. ``CyclicGroup(16)`` of ``DihedralGroup(16)``,
-        ``DihedralGroup(8)``
-            of ``O2()``); anything else raises ``ValueError``.
+            ``DihedralGroup(8)`` of ``O2()``); anything else raises ``ValueError``.
 
     Shapes:
         ``x: (B, C, *S) -> (B, C, *S)``.

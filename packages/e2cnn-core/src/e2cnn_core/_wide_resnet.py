@@ -19,7 +19,7 @@ from ._module import EquivariantModule
 from ._pointwise import ReLU
 from ._r2conv import R2Conv
 from ._restriction import RestrictionModule
-from ._zoo import _GlobalAvgPool
+from ._zoo import plain_classifier
 
 
 class _PlainResidual(nn.Module):
@@ -153,4 +153,4 @@ class WideResNet(EquivariantModule):
         return self.classifier(self.features(self.in_type.check(x)).mean(dim=(-2, -1)))
 
     def export(self) -> nn.Module:
-        return nn.Sequential(self.features.export(), _GlobalAvgPool(), copy.deepcopy(self.classifier))
+        return plain_classifier(self.features.export(), nn.Sequential(self.classifier))

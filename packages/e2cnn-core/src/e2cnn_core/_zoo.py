@@ -1,15 +1,15 @@
 """Model zoo: the paper's MNIST model for any planar group (with restriction), a Fourier-nonlinearity model
 for SO(2)/O(2), and an equivariant wide ResNet for CIFAR-sized images.
 
-Every model maps a trivial input field type (grey or RGB channels) to class logits that are invariant under
-the model's symmetry group; on the pixel grid this is exact for multiples of 90 degrees and the axis flips
-contained in that group. Each model declares ``in_type`` and ``out_type`` (logits as trivial fields of the
-group the whole model is equivariant to, so a restricted model declares the subgroup) and exports to plain
-PyTorch with ``export()``.
+Every model maps a trivial input field type (grey or RGB channels) to class logits that are invariant under the
+model's symmetry group; on the pixel grid this is exact for multiples of 90 degrees and the axis flips contained in
+that group. Each model declares ``in_type`` and ``out_type`` (logits as trivial fields of the group the whole model is
+equivariant to, so a restricted model declares the subgroup) and exports to plain PyTorch with ``export()``.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 import torch
@@ -40,9 +40,22 @@ class _Head(nn.Sequential):
         super().__init__(*layers)
 
 
-class _GlobalAvgPool(nn.Module):
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return x.mean(dim=(-2, -1))
+def plain_classifier(features: nn.Module, head: nn.Sequential) -> nn.Sequential:
+    """``features``, global average pooling (``nn.AdaptiveAvgPool2d(1)`` + ``nn.Flatten``) and a copy of the
+    MLP ``head`` as one ``nn.Sequential`` of built-in modules."""
+    import copy
+
+    layers = [copy.deepcopy(m) for m in head if not isinstance(m, nn.Flatten)]
+    return nn.Sequential(features, nn.AdaptiveAvgPool2d(1), nn.Flatten(), *layers).eval()
+
+
+def check_sizes(width: float, n_classes: int, in_channels: int) -> None:
+    """``ValueError`` naming the value unless ``width`` is a positive finite number and the counts are >= 1."""
+    if isinstance(width, bool) or not isinstance(width, int | float) or not math.isfinite(width) or width <= 0:
+        raise ValueError(f"width must be a positive number, got {width!r}")
+    for label, v in (("n_classes", n_classes), ("in_channels", in_channels)):
+        if isinstance(v, bool) or not isinstance(v, int) or v < 1:
+            raise ValueError(f"{label} must be a positive integer, got {v!r}")
 
 
 class _InvariantClassifier(EquivariantModule):
@@ -65,10 +78,12 @@ class _InvariantClassifier(EquivariantModule):
         x = self.features(self.in_type.check(x))
         return self.head(x.mean(dim=(-2, -1)))
 
-    def export(self) -> nn.Module:
-        import copy
-
-        return nn.Sequential(self.features.export(), _GlobalAvgPool(), copy.deepcopy(self.head))
+    def export(self) -> nn.Sequential:
+        """The same classifier as a ``nn.Sequential`` of ``torch.nn`` built-ins (``Conv2d``, ``BatchNorm2d``,
+        ``ELU``, pooling, ``Unflatten``/``MaxPool3d`` or ``LPPool3d`` for the invariant pooling, ``Linear``...):
+        it holds no class of this package, so ``torch.export``, TorchScript and ONNX accept it and its pickle
+        loads with torch alone."""
+        return plain_classifier(self.features.export(), self.head)
 
 
 class MNISTModel(_InvariantClassifier):
@@ -108,6 +123,7 @@ class MNISTModel(_InvariantClassifier):
         in_channels: int = 1,
     ) -> None:
         super().__init__()
+        check_sizes(width, n_classes, in_channels)
         if len(channels) != 6:
             raise ValueError(f"the MNIST model has 6 layers, got {len(channels)} channel counts")
         group, layer, sub = parse_model_name(name)
@@ -161,6 +177,7 @@ class FourierModel(_InvariantClassifier):
         in_channels: int = 1,
     ) -> None:
         super().__init__()
+        check_sizes(width, n_classes, in_channels)
         if name not in ("SO2", "O2"):
             raise ValueError(f"FourierModel is for 'SO2' or 'O2', got {name!r}")
         self.name = name
@@ -182,7 +199,12 @@ def build_model(
     name: str, n_classes: int = 10, width: float = 1.0, in_channels: int = 1
 ) -> _InvariantClassifier:
     """A zoo classifier by name: ``"SO2"``/``"O2"`` give :class:`FourierModel`, anything else
-    :class:`MNISTModel`."""
+    :class:`MNISTModel`.
+
+    Raises:
+        ValueError: for an unknown name, a width that is not a positive finite number, or ``n_classes`` /
+            ``in_channels`` below 1.
+    """
     if name in ("SO2", "O2"):
         return FourierModel(name, n_classes, width, in_channels=in_channels)
     return MNISTModel(name, n_classes, width, in_channels=in_channels)

@@ -92,6 +92,17 @@ def equivariance_errors(
         x: the input; if omitted, ``in_type.random_input()`` is used when the type offers it.
         elements: group elements to test; default ``in_type.group.testing_elements()``.
     """
+    return _errors_and_peak(fn, in_type, out_type, x, elements)[0]
+
+
+def _errors_and_peak(
+    fn: Callable[[Any], Any],
+    in_type: Transformable | None,
+    out_type: Transformable | None,
+    x: Any,
+    elements: Sequence[GroupElement] | None,
+) -> tuple[dict[GroupElement, float], float]:
+    """:func:`equivariance_errors` and ``max|f(x)|``."""
     in_type, out_type, x = _resolve(fn, in_type, out_type, x)
     group = in_type.group
     elements = group.testing_elements() if elements is None else [group.check(g) for g in elements]
@@ -100,7 +111,8 @@ def equivariance_errors(
         fn.eval()
     try:
         y = fn(x)
-        scale = max(1.0, max(float(np.abs(a).max(initial=0.0)) for a in _leaves(y)))
+        peak = max(float(np.abs(a).max(initial=0.0)) for a in _leaves(y))
+        scale = max(1.0, peak)
         errors: dict[GroupElement, float] = {}
         for g in elements:
             lhs = _leaves(fn(in_type.transform(x, g)))
@@ -109,7 +121,7 @@ def equivariance_errors(
     finally:
         if was_training:
             fn.train()
-    return errors
+    return errors, peak
 
 
 def assert_equivariant(
@@ -119,14 +131,18 @@ def assert_equivariant(
     x: Any = None,
     elements: Sequence[GroupElement] | None = None,
     atol: float | None = None,
+    allow_zero: bool = False,
 ) -> dict[GroupElement, float]:
     """Assert ``fn(g.x) == g.fn(x)`` for every testing element; return the errors.
 
     Modules in training mode are switched to eval mode for the check (batch statistics, dropout) and back.
-    The tolerance defaults to :data:`TOLERANCES` for the input's dtype.
+    The tolerance defaults to :data:`TOLERANCES` for the input's dtype. An output that is identically zero
+    makes the check vacuous (the zero map is equivariant to everything), so it fails unless ``allow_zero``
+    says that zero is the expected output.
 
     Raises:
-        EquivarianceError: naming the element with the largest error, its error and the tolerance.
+        EquivarianceError: naming the element with the largest error, its error and the tolerance; or
+            saying that ``fn(x)`` is identically zero (without ``allow_zero=True``).
 
     Examples:
         >>> import numpy as np
@@ -137,7 +153,13 @@ def assert_equivariant(
         True
     """
     in_type, out_type, x = _resolve(fn, in_type, out_type, x)
-    errors = equivariance_errors(fn, in_type, out_type, x, elements)
+    errors, peak = _errors_and_peak(fn, in_type, out_type, x, elements)
+    if peak == 0.0 and not allow_zero:
+        raise EquivarianceError(
+            "the output is identically zero, so equivariance is not tested: check the input and the module, "
+            "or pass allow_zero=True if zero is the expected output",
+            errors,
+        )
     tol = atol if atol is not None else tolerance_for(_first_leaf(x))
     worst = max(errors, key=errors.__getitem__)
     if errors[worst] > tol:

@@ -20,7 +20,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ._architecture import MNIST_CHANNELS, MNIST_KERNELS, n_fields
+from .._architecture import MNIST_CHANNELS, MNIST_KERNELS, n_fields
 
 #: Bench models: name -> (kind, N, flip). Fourier models use band limit 3 and 16 samples.
 BENCH_MODELS: dict[str, tuple[str, int, bool]] = {
@@ -124,7 +124,7 @@ def time_models(
 
 # ------------------------------------------------------------------------------------------------ our models
 def build_ours(name: str, cfg: BenchConfig) -> nn.Module:
-    from ._zoo import FourierModel, MNISTModel
+    from .._zoo import FourierModel, MNISTModel
 
     kind, n, flip = BENCH_MODELS[name]
     if kind == "fourier":
@@ -136,7 +136,7 @@ def build_ours(name: str, cfg: BenchConfig) -> nn.Module:
 
 def conv_channels(model: nn.Module) -> list[int]:
     """Output channels of each R2Conv of a zoo model, in order."""
-    from ._r2conv import R2Conv
+    from .._r2conv import R2Conv
 
     return [m.out_type.size for m in model.modules() if isinstance(m, R2Conv)]
 
@@ -243,13 +243,75 @@ def bench_fields(name: str, cfg: BenchConfig) -> list[int]:
 
 
 def _fields_per_layer(model: nn.Module) -> list[int]:
-    from ._r2conv import R2Conv
+    from .._r2conv import R2Conv
 
     return [len(m.out_type) for m in model.modules() if isinstance(m, R2Conv)]
 
 
+#: Loads ``<i>.pt2`` artefacts with e2cnn_core and equi_groups blocked from import and prints, as JSON, the
+#: largest difference of each from the output the library model gave on the same input.
+_STANDALONE = """
+import importlib.abc, json, sys
+
+class _Block(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path=None, target=None):
+        if name.split(".")[0] in ("e2cnn_core", "equi_groups"):
+            raise ImportError(name + " is blocked: the artefact must load with torch alone")
+        return None
+
+sys.meta_path.insert(0, _Block())
+import torch
+
+folder, n = sys.argv[1], int(sys.argv[2])
+x = torch.load(folder + "/x.pt", weights_only=True)
+errors = []
+for i in range(n):
+    expected = torch.load(f"{folder}/{i}.expected.pt", weights_only=True)
+    with torch.no_grad():
+        got = torch.export.load(f"{folder}/{i}.pt2").module()(x)
+    errors.append(float((got - expected).abs().max()))
+print(json.dumps(errors))
+"""
+
+
+def standalone_errors(models: list[nn.Module], x: torch.Tensor) -> list[float]:
+    """For each library model: its ``export()`` written as a ``torch.export`` file, loaded in a fresh Python
+    process where e2cnn_core and equi_groups cannot be imported, run on ``x``; the largest absolute difference
+    from the library model's output (all on CPU)."""
+    import json
+    import subprocess
+    import sys
+    import tempfile
+
+    from .._deploy import save_deployable
+
+    x = x.detach().cpu()
+    with tempfile.TemporaryDirectory() as folder:
+        torch.save(x, f"{folder}/x.pt")
+        for i, model in enumerate(models):
+            model = model.cpu().eval()
+            with torch.no_grad():
+                torch.save(model(x), f"{folder}/{i}.expected.pt")
+            save_deployable(model.export(), x, "pt2", f"{folder}/{i}.pt2")
+        done = subprocess.run(
+            [sys.executable, "-c", _STANDALONE, folder, str(len(models))],
+            capture_output=True,
+            text=True,
+            timeout=1800,
+            check=False,
+        )
+    if done.returncode != 0:
+        raise RuntimeError(f"loading the exported artefacts without the libraries failed:\n{done.stderr[-2000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
 def run_bench(cfg: BenchConfig, progress: bool = True) -> dict[str, Any]:
-    """Run the bench; returns ``{"meta": {...}, "<model>": {build_s, train_ms, ..., ratios}}``."""
+    """Run the bench; returns ``{"meta": {...}, "<model>": {build_s, train_ms, ..., ratios}}``.
+
+    Besides the timings, ``export_max_abs_err`` compares ``export()`` with the model in this process and
+    ``export_standalone_max_abs_err`` the exported ``torch.export`` file loaded in a process where neither
+    e2cnn-core nor equi-groups can be imported.
+    """
     from tqdm.auto import tqdm
 
     device = torch.device(cfg.device or ("cuda" if torch.cuda.is_available() else "cpu"))
@@ -270,6 +332,7 @@ def run_bench(cfg: BenchConfig, progress: bool = True) -> dict[str, Any]:
             "config": asdict(cfg),
         }
     }
+    built: dict[str, nn.Module] = {}
     for name in tqdm(cfg.models, desc="bench", disable=not progress):
         if name not in BENCH_MODELS:
             raise ValueError(f"unknown bench model {name!r}; expected one of {sorted(BENCH_MODELS)}")
@@ -314,6 +377,9 @@ def run_bench(cfg: BenchConfig, progress: bool = True) -> dict[str, Any]:
             r["build_vs_escnn"] = r["build_s"] / r["escnn_build_s"]
             r["escnn_train_vs_plain"] = r["escnn_train_ms"] / r["plain_train_ms"]
         out[name] = r
+        built[name] = model
+    for name, err in zip(built, standalone_errors(list(built.values()), x), strict=True):
+        out[name]["export_standalone_max_abs_err"] = err
     return out
 
 

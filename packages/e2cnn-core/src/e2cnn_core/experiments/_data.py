@@ -24,42 +24,17 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from ._settings import DataConfig
+
 #: Where Debian's ``dataset-fashion-mnist`` puts the original IDX files.
 FASHION_MNIST_DIR = Path("/usr/share/datasets/fashion-mnist")
 
-DATASETS = ("mnist-rot", "mnist-rot-flip", "fashion-rot")
 
-
-@dataclass(frozen=True)
-class DataConfig:
-    """How a rotated data set is built.
-
-    Args:
-        dataset: ``"mnist-rot"`` (random rotations), ``"mnist-rot-flip"`` (random rotations and, with
-            probability 1/2, a reflection) or ``"fashion-rot"`` (Fashion-MNIST, random rotations).
-        n_train: training images (stratified: the same number per class).
-        n_test: test images (stratified).
-        size: side of the square images after padding (odd, >= 29).
-        seed: seeds the split and the rotation angles.
-    """
-
-    dataset: str = "mnist-rot"
-    n_train: int = 4000
-    n_test: int = 1000
-    size: int = 29
-    seed: int = 0
-
-    def __post_init__(self) -> None:
-        if self.dataset not in DATASETS:
-            raise ValueError(f"dataset must be one of {DATASETS}, got {self.dataset!r}")
-        if self.size < 28 or self.size % 2 == 0:
-            raise ValueError(f"size must be odd and >= 29, got {self.size}")
-        for name in ("n_train", "n_test"):
-            n = getattr(self, name)
-            if n <= 0 or n % 10:
-                raise ValueError(
-                    f"{name} must be a positive multiple of 10 (stratified over 10 classes), got {n}"
-                )
+#: The original MNIST-rot files of Larochelle et al. (2007): 12,000 train+validation and 50,000 test digits.
+MNIST_ROT_AMAT_FILES = {
+    True: "mnist_all_rotation_normalized_float_train_valid.amat",
+    False: "mnist_all_rotation_normalized_float_test.amat",
+}
 
 
 @dataclass(frozen=True)
@@ -101,6 +76,51 @@ def load_mnist_5k() -> tuple[np.ndarray, np.ndarray]:
     return images, raw[:, -1].astype(np.int64)
 
 
+def read_amat(path: str | os.PathLike) -> tuple[np.ndarray, np.ndarray]:
+    """One MNIST-rot ``.amat`` file: ``(N, 28, 28)`` float32 pixels in [0, 1] and ``(N,)`` int64 labels.
+
+    Each line holds 784 whitespace-separated floats (the 28x28 image, row-major as stored) and the label as a
+    float; the files are the ones of Larochelle et al. (2007), with every digit already rotated.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"{path} does not exist")
+    with open(path, "rb") as f:
+        lines = [ln for ln in f.read().split(b"\n") if ln.strip()]
+    if not lines:
+        raise ValueError(f"{path} is empty; expected lines of 784 pixels and a label")
+    try:
+        data = np.loadtxt(lines, dtype=np.float64, ndmin=2)
+    except ValueError as err:
+        bad = next((i for i, ln in enumerate(lines) if len(ln.split()) != 785), None)
+        where = f"line {bad + 1} has {len(lines[bad].split())} values" if bad is not None else str(err)
+        raise ValueError(f"{path}: {where}; expected 785 (784 pixels and a label)") from None
+    if data.shape[1] != 785:
+        raise ValueError(f"{path}: lines have {data.shape[1]} values; expected 785 (784 pixels and a label)")
+    pixels, labels = data[:, :784], data[:, 784]
+    if not np.isfinite(pixels).all() or pixels.min() < 0.0 or pixels.max() > 1.0:
+        raise ValueError(f"{path}: pixel values span [{pixels.min()}, {pixels.max()}], expected [0, 1]")
+    if (labels != np.round(labels)).any() or labels.min() < 0 or labels.max() > 9:
+        raise ValueError(f"{path}: labels must be integers in 0..9, got values in [{labels.min()}, {labels.max()}]")
+    return pixels.reshape(-1, 28, 28).astype(np.float32), labels.astype(np.int64)
+
+
+def load_mnist_rot_amat(root: str | os.PathLike, train: bool = True) -> tuple[np.ndarray, np.ndarray]:
+    """The original MNIST-rot split from ``root``: ``mnist_all_rotation_normalized_float_train_valid.amat``
+    (12,000 digits) or ``..._test.amat`` (50,000), as :func:`read_amat` returns them.
+
+    The files are not on any package registry: get ``mnist_rotation_new.zip`` from the page of Larochelle et
+    al. (2007) yourself, unpack it and pass the folder.
+    """
+    path = Path(root) / MNIST_ROT_AMAT_FILES[train]
+    if not path.exists():
+        raise FileNotFoundError(
+            f"MNIST-rot file not found: {path}. Unpack mnist_rotation_new.zip (Larochelle et al. 2007) and pass "
+            "the folder holding the two .amat files"
+        )
+    return read_amat(path)
+
+
 def read_idx(path: str | os.PathLike) -> np.ndarray:
     """Read an IDX file (``.gz`` or plain), the format of the original MNIST/Fashion-MNIST files.
 
@@ -114,15 +134,20 @@ def read_idx(path: str | os.PathLike) -> np.ndarray:
     if len(data) < 4 or data[0] != 0 or data[1] != 0:
         raise ValueError(f"{path} is not an IDX file (magic bytes {data[:4]!r}, expected 00 00 08 <ndim>)")
     if data[2] != 0x08:
-        raise ValueError(
-            f"{path} holds IDX type code {data[2]:#04x}; only unsigned bytes (0x08) are supported"
-        )
+        raise ValueError(f"{path} holds IDX type code {data[2]:#04x}; only unsigned bytes (0x08) are supported")
     ndim = data[3]
-    shape = tuple(int.from_bytes(data[4 + 4 * i : 8 + 4 * i], "big") for i in range(ndim))
     offset = 4 + 4 * ndim
-    expected = int(np.prod(shape))
+    if len(data) < offset:
+        raise ValueError(
+            f"{path}: truncated IDX header: {ndim} dimensions need a {offset}-byte header, the file has "
+            f"{len(data)} bytes"
+        )
+    shape = tuple(int.from_bytes(data[4 + 4 * i : 8 + 4 * i], "big") for i in range(ndim))
+    expected = math.prod(shape)  # Python ints: no overflow for huge dimensions
     if len(data) - offset != expected:
-        raise ValueError(f"{path}: header says {shape} ({expected} bytes), file has {len(data) - offset}")
+        raise ValueError(
+            f"{path}: header says shape {shape} ({expected} bytes of data), the file has {len(data) - offset}"
+        )
     return np.frombuffer(data, dtype=np.uint8, offset=offset).reshape(shape)
 
 
@@ -170,14 +195,66 @@ def load_cifar10(root: str | os.PathLike, train: bool = True) -> tuple[np.ndarra
         )
     images, labels = [], []
     for n in names:
-        with open(root / n, "rb") as f:
-            batch = pickle.load(f, encoding="bytes")
-        data = np.asarray(batch[b"data"], dtype=np.uint8)
-        if data.ndim != 2 or data.shape[1] != 3072:
-            raise ValueError(f"{root / n}: b'data' has shape {data.shape}, expected (n, 3072)")
-        images.append(data.reshape(-1, 3, 32, 32))
-        labels.append(np.asarray(batch[b"labels"], dtype=np.int64))
+        batch = read_cifar_batch(root / n)
+        images.append(batch[0])
+        labels.append(batch[1])
     return np.concatenate(images), np.concatenate(labels)
+
+
+class _CifarUnpickler(pickle.Unpickler):
+    """Unpickles only what a CIFAR-10 batch holds (dicts, lists, bytes, numbers, numpy arrays): any other
+    global (``os.system``, ``builtins.eval``, ...) raises ``pickle.UnpicklingError`` instead of being called."""
+
+    ALLOWED = {
+        ("numpy.core.multiarray", "_reconstruct"),
+        ("numpy._core.multiarray", "_reconstruct"),
+        ("numpy.core.multiarray", "scalar"),
+        ("numpy._core.multiarray", "scalar"),
+        ("numpy", "ndarray"),
+        ("numpy", "dtype"),
+        ("_codecs", "encode"),
+    }
+
+    def find_class(self, module: str, name: str) -> object:
+        if (module, name) not in self.ALLOWED:
+            raise pickle.UnpicklingError(
+                f"refusing to load {module}.{name}: a CIFAR-10 batch holds only arrays, lists and numbers"
+            )
+        return super().find_class(module, name)
+
+
+def read_cifar_batch(path: str | os.PathLike) -> tuple[np.ndarray, np.ndarray]:
+    """One CIFAR-10 python batch file: ``(n, 3, 32, 32)`` uint8 images and ``(n,)`` int64 labels in 0..9.
+
+    Read with a restricted unpickler (numpy arrays and builtin containers only, never arbitrary callables);
+    the pixels must be integers in 0..255 (a float array is refused rather than wrapped), the labels in 0..9,
+    and there must be one label per image.
+    """
+    path = Path(path)
+    with open(path, "rb") as f:
+        try:
+            batch = _CifarUnpickler(f, encoding="bytes").load()
+        except pickle.UnpicklingError as err:
+            raise ValueError(f"{path}: {err}") from None
+    if not isinstance(batch, dict) or b"data" not in batch or b"labels" not in batch:
+        raise ValueError(f"{path} is not a CIFAR-10 batch: expected a dict with b'data' and b'labels'")
+    raw = np.asarray(batch[b"data"])
+    if raw.dtype.kind not in "ui":
+        raise ValueError(f"{path}: b'data' has dtype {raw.dtype}, expected integer pixels (uint8)")
+    if raw.size and (raw.min() < 0 or raw.max() > 255):
+        raise ValueError(f"{path}: pixel values span [{raw.min()}, {raw.max()}], expected 0..255")
+    if raw.ndim != 2 or raw.shape[1] != 3072:
+        raise ValueError(f"{path}: b'data' has shape {raw.shape}, expected (n, 3072)")
+    labels = np.asarray(batch[b"labels"])
+    if labels.dtype.kind not in "ui" or labels.ndim != 1:
+        raise ValueError(
+            f"{path}: b'labels' must be a list of integers, got dtype {labels.dtype}, shape {labels.shape}"
+        )
+    if len(labels) != len(raw):
+        raise ValueError(f"{path}: {len(raw)} images but {len(labels)} labels")
+    if labels.size and (labels.min() < 0 or labels.max() > 9):
+        raise ValueError(f"{path}: labels span [{labels.min()}, {labels.max()}], expected 0..9")
+    return raw.astype(np.uint8).reshape(len(raw), 3, 32, 32), labels.astype(np.int64)
 
 
 # ---------------------------------------------------------------------------------------------- transforms
@@ -241,22 +318,33 @@ def _make_split(
 ) -> Split:
     x = pad_to(torch.from_numpy(images.astype(np.float32) / 255.0).unsqueeze(1), size)
     angles = torch.from_numpy(rng.uniform(0.0, 2.0 * math.pi, size=len(labels)))
-    flips = torch.from_numpy(
-        rng.integers(0, 2, size=len(labels)) if flip else np.zeros(len(labels), np.int64)
-    )
+    flips = torch.from_numpy(rng.integers(0, 2, size=len(labels)) if flip else np.zeros(len(labels), np.int64))
     x = rotate(x, angles, flips).clamp_(0.0, 1.0)
+    return Split(x.contiguous(), torch.from_numpy(labels), angles.float(), flips.bool(), torch.from_numpy(indices))
+
+
+def _amat_split(config: DataConfig, train: bool, n: int) -> Split:
+    """The first ``n`` digits of an MNIST-rot file, padded to ``config.size`` (no further rotation)."""
+    images, labels = load_mnist_rot_amat(config.path, train)
+    if n > len(labels):
+        raise ValueError(f"{MNIST_ROT_AMAT_FILES[train]} holds {len(labels)} digits, {n} requested")
+    x = pad_to(torch.from_numpy(images[:n]).unsqueeze(1), config.size)
     return Split(
-        x.contiguous(), torch.from_numpy(labels), angles.float(), flips.bool(), torch.from_numpy(indices)
+        x.contiguous(),
+        torch.from_numpy(labels[:n]),
+        torch.full((n,), float("nan")),  # rotated by the data set's authors: angles unknown
+        torch.zeros(n, dtype=torch.bool),
+        torch.arange(n),
     )
 
 
-def build_dataset(
-    config: DataConfig, fashion_root: str | os.PathLike = FASHION_MNIST_DIR
-) -> tuple[Split, Split]:
+def build_dataset(config: DataConfig, fashion_root: str | os.PathLike = FASHION_MNIST_DIR) -> tuple[Split, Split]:
     """Train and test splits for ``config`` (deterministic in ``config.seed``).
 
     MNIST: a stratified, seeded split of the 5,000 digits into ``n_train`` and ``n_test`` (disjoint).
-    Fashion-MNIST: ``n_train`` stratified from its training file, ``n_test`` from its test file.
+    Fashion-MNIST: ``n_train`` stratified from its training file, ``n_test`` from its test file. MNIST-rot
+    ``.amat`` files (``config.path``): the first ``n_train`` / ``n_test`` digits of the original split, which
+    are already rotated (``angles`` are NaN).
 
     Examples:
         >>> train, test = build_dataset(DataConfig(n_train=100, n_test=50))
@@ -265,6 +353,8 @@ def build_dataset(
     """
     rng = np.random.default_rng(config.seed)
     flip = config.dataset == "mnist-rot-flip"
+    if config.dataset == "mnist-rot-amat":
+        return _amat_split(config, True, config.n_train), _amat_split(config, False, config.n_test)
     if config.dataset == "fashion-rot":
         tr_x, tr_y = load_fashion_mnist(fashion_root, train=True)
         te_x, te_y = load_fashion_mnist(fashion_root, train=False)
@@ -274,9 +364,7 @@ def build_dataset(
         tr_x, tr_y = load_mnist_5k()
         te_x, te_y = tr_x, tr_y
         if config.n_train + config.n_test > len(tr_y):
-            raise ValueError(
-                f"n_train + n_test = {config.n_train + config.n_test} exceeds the {len(tr_y)} digits"
-            )
+            raise ValueError(f"n_train + n_test = {config.n_train + config.n_test} exceeds the {len(tr_y)} digits")
         i_tr = stratified_indices(tr_y, config.n_train, rng)
         i_te = stratified_indices(te_y, config.n_test, rng, exclude=i_tr)
     train = _make_split(tr_x[i_tr], tr_y[i_tr], i_tr, config.size, flip, rng)
