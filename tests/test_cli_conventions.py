@@ -28,10 +28,6 @@ def _main(name: str, argv: list[str]) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
 
 
-def _ported(name: str) -> bool:
-    return "equi_runs" in (ROOT / MS[name]["dir"] / "src" / MS[name]["import"] / "_cli.py").read_text()
-
-
 @pytest.mark.parametrize("name", NAMES)
 @pytest.mark.parametrize(
     "extra, message",
@@ -43,8 +39,6 @@ def _ported(name: str) -> bool:
     ],
 )
 def test_bad_reproduce_arguments_fail_before_torch(name, extra, message, tmp_path):
-    if not _ported(name):
-        pytest.skip(f"{name} is not on equi-runs yet")
     p = _main(name, ["reproduce", "--quick", "--out", str(tmp_path / "out"), *extra])
     assert p.returncode == 2, p.stdout + p.stderr
     assert message in p.stderr and "Traceback" not in p.stderr
@@ -53,8 +47,6 @@ def test_bad_reproduce_arguments_fail_before_torch(name, extra, message, tmp_pat
 
 @pytest.mark.parametrize("name", NAMES)
 def test_out_that_is_a_file_fails_before_torch(name, tmp_path):
-    if not _ported(name):
-        pytest.skip(f"{name} is not on equi-runs yet")
     f = tmp_path / "file"
     f.write_text("")
     p = _main(name, ["reproduce", "--quick", "--out", str(f)])

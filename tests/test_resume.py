@@ -26,13 +26,6 @@ CASES = {
 TIMING = re.compile(r"(seconds|_ms\b|_ms\.|\bms_|time)")
 
 
-def _ported(name: str) -> bool:
-    from importlib import import_module
-
-    cli = import_module(f"{name.replace('-', '_')}._cli")
-    return "equi_runs" in Path(cli.__file__).read_text()
-
-
 def _comparable(doc: dict) -> tuple[dict, dict]:
     metrics = {k: v for k, v in doc["metrics"].items() if not TIMING.search(k)}
     per_seed = {k: v for k, v in doc["per_seed"].items() if not TIMING.search(k)}
@@ -45,8 +38,6 @@ def _results(out: Path) -> dict[str, tuple[int, bytes]]:
 
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_sigkill_then_rerun_resumes_exactly(name, tmp_path):
-    if not _ported(name):
-        pytest.skip(f"{name} is not on equi-runs yet")
     cmd = [str(BIN / name), *CASES[name]]
     ref = tmp_path / "ref"
     subprocess.run([*cmd, "--out", str(ref)], check=True, capture_output=True, timeout=600)
@@ -72,3 +63,11 @@ def test_sigkill_then_rerun_resumes_exactly(name, tmp_path):
     b = json.loads((out / "metrics.json").read_text())
     assert b["complete"] and len(b["wall_pieces"]) == 2
     assert _comparable(a) == _comparable(b)
+
+
+def test_every_toured_member_has_a_resume_case():
+    sys.path.insert(0, str(ROOT / "tools"))
+    import tour
+    from workspace import members
+
+    assert set(CASES) == set(tour.tour_members(members(), None))
