@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 import torch
 from e2cnn_core import FieldType, R2Conv, ReLU, flip_rot2d, rot2d
-from equi_groups import PlanarGroup, Representation, group_from_str, regular, trivial
+from equi_groups import DihedralGroup, PlanarGroup, Representation, group_from_str, regular, trivial
 from torch import nn
 
 from .._fourier import decomposed_sum
@@ -25,8 +25,10 @@ __all__ = ["PolarNet", "PolarNetConfig", "budget_width", "count_parameters"]
 
 
 def _gspace(group: PlanarGroup):  # noqa: ANN202
-    name = str(group)
-    return rot2d(int(name[1:])) if name.startswith("C") else flip_rot2d(int(name[1:]))
+    """The gspace of ``group`` itself (for D_N: the same reflection axis, which the polar grid's field order uses)."""
+    if isinstance(group, DihedralGroup):
+        return flip_rot2d(group.N, axis=group.axis)
+    return rot2d(group.N)
 
 
 @dataclass(frozen=True)
