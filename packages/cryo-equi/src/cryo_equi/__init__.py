@@ -6,26 +6,63 @@ particle STAR files, atomic models to density maps, Fourier-slice projection, th
 defined SNR, pose error after alignment over both hands, and FSC. Conventions: :mod:`cryo_equi._geometry`.
 """
 
-from ._ctf import Optics, ctf_2d, electron_wavelength, frequencies_2d
-from ._decoder import FourierVolume
-from ._density import atoms_to_density, default_structure, read_atoms, structure_radius
-from ._encoders import CNNEncoder, D4Encoder, build_encoder, prepare_images
-from ._geometry import (
-    d4_image_matrix,
-    d4_pose_matrix,
-    euler_to_matrix,
-    matrix_to_euler,
-    random_rotations,
-    transform_image,
-)
-from ._metrics import PoseAlignment, align_poses, best_shift_alignment, convergence, fsc, fsc_resolution
-from ._mrc import read_map, read_mrc, write_mrc
-from ._projection import fft_centered, ifft_centered, project, shift_images, slice_coordinates
-from ._reconstructor import Reconstructor, lowpass, render
-from ._simulate import SimConfig, SimulatedData, apply_ctf_and_shift, disc_mask, read_dataset, simulate, write_dataset
-from ._star import Particles, read_star, write_star
+from __future__ import annotations
+
+import importlib
+from typing import Any
 
 __version__ = "0.1.0"
+
+# public name -> private module; imported on first access (PEP 562) so that ``cryo-equi`` can check its
+# command line before torch is imported
+_LAZY: dict[str, str] = {
+    "CNNEncoder": "_encoders",
+    "D4Encoder": "_encoders",
+    "FourierVolume": "_decoder",
+    "Optics": "_ctf",
+    "Particles": "_star",
+    "PoseAlignment": "_metrics",
+    "Reconstructor": "_reconstructor",
+    "SimConfig": "_simulate",
+    "SimulatedData": "_simulate",
+    "align_poses": "_metrics",
+    "apply_ctf_and_shift": "_simulate",
+    "atoms_to_density": "_density",
+    "best_shift_alignment": "_metrics",
+    "build_encoder": "_encoders",
+    "convergence": "_metrics",
+    "ctf_2d": "_ctf",
+    "d4_image_matrix": "_geometry",
+    "d4_pose_matrix": "_geometry",
+    "default_structure": "_density",
+    "disc_mask": "_simulate",
+    "electron_wavelength": "_ctf",
+    "euler_to_matrix": "_geometry",
+    "fft_centered": "_projection",
+    "frequencies_2d": "_ctf",
+    "fsc": "_metrics",
+    "fsc_resolution": "_metrics",
+    "ifft_centered": "_projection",
+    "lowpass": "_reconstructor",
+    "matrix_to_euler": "_geometry",
+    "prepare_images": "_encoders",
+    "project": "_projection",
+    "random_rotations": "_geometry",
+    "read_atoms": "_density",
+    "read_dataset": "_simulate",
+    "read_map": "_mrc",
+    "read_mrc": "_mrc",
+    "read_star": "_star",
+    "render": "_reconstructor",
+    "shift_images": "_projection",
+    "simulate": "_simulate",
+    "slice_coordinates": "_projection",
+    "structure_radius": "_density",
+    "transform_image": "_geometry",
+    "write_dataset": "_simulate",
+    "write_mrc": "_mrc",
+    "write_star": "_star",
+}
 
 __all__ = [
     "CNNEncoder",
@@ -75,3 +112,15 @@ __all__ = [
     "write_mrc",
     "write_star",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        value = getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'cryo_equi' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *__all__])

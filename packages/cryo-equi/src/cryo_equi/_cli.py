@@ -1,4 +1,4 @@
-"""``cryo-equi`` command line: ``simulate``, ``reproduce`` and ``bench`` (torch-free until the arguments are checked)."""
+"""``cryo-equi`` command line: ``simulate``, ``reproduce``, ``bench`` (torch-free until the arguments are checked)."""
 
 from __future__ import annotations
 
@@ -55,9 +55,13 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--seed", type=nonnegative_int, default=0, help="seed (default: 0)")
 
     r = sub.add_parser("reproduce", help="train the encoders on simulated data, write metrics.json and figures")
-    add_run_options(r, quick="24 px, 512 particles, 8 epochs, 2 seeds: about 10 minutes on 2 CPU cores", seeds=())
+    add_run_options(r, quick="24 px, 384 particles, 8 epochs, 2 seeds: under 10 minutes on 2 idle CPU cores", seeds=())
     r.add_argument(
-        "--encoders", nargs="+", choices=ENCODERS, default=list(ENCODERS), metavar="NAME",
+        "--encoders",
+        nargs="+",
+        choices=ENCODERS,
+        default=list(ENCODERS),
+        metavar="NAME",
         help=f"encoders to train (default: all; choose from {' '.join(ENCODERS)})",
     )
     r.add_argument("--smoke", action="store_true", help=argparse.SUPPRESS)
@@ -102,8 +106,13 @@ def _simulate(args: argparse.Namespace) -> int:
         raise RunError(str(e)) from None
     optics = Optics(pixel_size=pixel, box=args.box)
     cfg = SimConfig(
-        n_particles=args.particles, snr=args.snr, defocus_min=args.defocus_min, defocus_max=args.defocus_max,
-        bfactor=args.bfactor, shift_std=args.shift_std, ctf=not args.no_ctf,
+        n_particles=args.particles,
+        snr=args.snr,
+        defocus_min=args.defocus_min,
+        defocus_max=args.defocus_max,
+        bfactor=args.bfactor,
+        shift_std=args.shift_std,
+        ctf=not args.no_ctf,
     )
     data = simulate(np.asarray(vol), optics, cfg, args.seed)
     stack, star = write_dataset(out, data)
@@ -130,8 +139,14 @@ def _reproduce(args: argparse.Namespace) -> int:
         from .experiments._reproduce import reproduce
 
         doc = reproduce(
-            run, s, args.encoders, seeds, progress=not args.no_progress, write_figures=not args.smoke,
+            run,
+            s,
+            args.encoders,
+            seeds,
+            progress=not args.no_progress,
+            write_figures=not args.smoke,
             write_maps=not args.smoke,
+            timings=not args.smoke,
         )
     m = doc["metrics"]
     for enc in args.encoders:

@@ -44,7 +44,9 @@ class Optics:
             raise ValueError(f"bad optics: voltage {self.voltage_kv} kV, pixel {self.pixel_size} A, box {self.box}")
 
 
-def frequencies_2d(box: int, pixel_size: float, device: torch.device | str = "cpu") -> tuple[torch.Tensor, torch.Tensor]:
+def frequencies_2d(
+    box: int, pixel_size: float, device: torch.device | str = "cpu"
+) -> tuple[torch.Tensor, torch.Tensor]:
     """Spatial frequencies ``(kx, ky)`` in 1/Angstrom of the centred ``box x box`` DFT grid (``[ky, kx]`` layout)."""
     k = (torch.arange(box, dtype=torch.float64, device=device) - box // 2) / (box * pixel_size)
     ky, kx = torch.meshgrid(k, k, indexing="ij")

@@ -158,7 +158,7 @@ class D4Encoder(nn.Module):
         self._rep = direct_sum(std, det, std, det, std)
 
     def raw_e2(self, x: torch.Tensor) -> torch.Tensor:
-        """Prepared input ``(B, 3, S, S)`` -> ``(B, 8)`` in e2cnn-core's frame (equivariant: ``in_type -> out_type``)."""
+        """Prepared input ``(B, 3, S, S)`` -> ``(B, 8)`` in e2cnn-core's frame (equivariant, in_type -> out_type)."""
         return self.net(x).mean((-2, -1))
 
     def raw(self, images: torch.Tensor) -> torch.Tensor:

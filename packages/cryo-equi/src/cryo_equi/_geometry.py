@@ -63,7 +63,9 @@ def matrix_to_euler(m: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     rot = np.where(regular, np.arctan2(m[..., 2, 1], m[..., 2, 0]), 0.0)
     psi_reg = np.arctan2(m[..., 1, 2], -m[..., 0, 2])
     # tilt 0: A = Rz(-(psi + rot)); tilt 180: A = Rz(-psi) diag(-1, 1, -1) (with rot = 0)
-    psi_top = np.where(m[..., 2, 2] > 0, np.arctan2(m[..., 0, 1], m[..., 0, 0]), np.arctan2(m[..., 0, 1], -m[..., 0, 0]))
+    psi_top = np.where(
+        m[..., 2, 2] > 0, np.arctan2(m[..., 0, 1], m[..., 0, 0]), np.arctan2(m[..., 0, 1], -m[..., 0, 0])
+    )
     psi = np.where(regular, psi_reg, psi_top)
     return np.rad2deg(rot), np.rad2deg(tilt), np.rad2deg(psi)
 

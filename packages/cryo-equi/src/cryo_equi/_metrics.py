@@ -49,8 +49,8 @@ def align_poses(pred: np.ndarray, true: np.ndarray, iterations: int = 3) -> Pose
 
     A reconstruction ``V'(r) = V(Q r)`` (any rotation ``Q``) explains the images with poses ``A Q``; its mirror
     image with poses ``H A H Q``, ``H = diag(1, 1, -1)``. For each hand ``Q`` is the least-squares (Procrustes)
-    solution, refined on the half of the particles with the smallest errors; the hand with the smaller median
-    error wins.
+    solution, refitted on the half of the particles with the smallest errors (robust to unconverged poses); the
+    candidate (hand, iteration) with the smallest median error wins.
 
     Args:
         pred, true: ``(N, 3, 3)`` rotations.
@@ -77,9 +77,9 @@ def align_poses(pred: np.ndarray, true: np.ndarray, iterations: int = 3) -> Pose
             q = _project_so3((np.swapaxes(b[keep], -1, -2) @ pred[keep]).sum(0))
             err = _geodesic_deg(b @ q, pred)
             keep = err <= np.median(err)
-        res = PoseAlignment(err, q, mirrored)
-        if best is None or res.median < best.median:
-            best = res
+            res = PoseAlignment(err, q, mirrored)
+            if best is None or res.median < best.median:
+                best = res
     assert best is not None
     return best
 

@@ -67,9 +67,7 @@ def disc_mask(box: int, radius: float) -> torch.Tensor:
     return x**2 + y**2 <= radius**2
 
 
-def apply_ctf_and_shift(
-    clean: torch.Tensor, ctf: torch.Tensor | None, shifts: torch.Tensor | None
-) -> torch.Tensor:
+def apply_ctf_and_shift(clean: torch.Tensor, ctf: torch.Tensor | None, shifts: torch.Tensor | None) -> torch.Tensor:
     """Multiply centred projections ``(N, D, D)`` by the CTF in Fourier space and translate them by ``shifts``."""
     ft = fft_centered(clean, 2)
     if ctf is not None:

@@ -11,8 +11,10 @@ from equi_runs import save_figure
 from ._settings import Settings
 
 
-def plot_all(out: Path, results: dict[str, dict[int, dict]], gt: np.ndarray, maps: dict[str, np.ndarray], s: Settings) -> None:
-    """Write ``fsc.png``, ``maps.png``, ``pose_error_hist.png`` and ``pose_error_epochs.png`` into ``out``."""
+def plot_all(
+    out: Path, results: dict[str, dict[int, dict]], gt: np.ndarray, maps: dict[str, np.ndarray], s: Settings
+) -> None:
+    """Write ``fsc.png``, ``maps.png`` and ``pose_error.png`` (histogram and per-epoch curves) into ``out``."""
     import matplotlib
 
     matplotlib.use("Agg")

@@ -23,9 +23,9 @@ class DataSettings:
 class TrainSettings:
     """Training of one unit (encoder x seed)."""
 
-    epochs: int = 20
+    epochs: int = 30
     batch: int = 32
-    lr: float = 1e-3
+    lr: float = 3e-3
     cnn_width: int = 8
     d4_width: int = 2
     blocks: int = 3
@@ -52,12 +52,12 @@ def settings_for(quick: bool, smoke: bool = False) -> Settings:
     """The full, quick (under 10 minutes on 2 CPU cores) or smoke (seconds, for the resume test) settings."""
     if smoke:
         return Settings(
-            DataSettings(box=16, pixel_size=6.0, resolution=12.0, n_particles=64, snr=1.0),
-            TrainSettings(epochs=2, batch=32, cnn_width=4, d4_width=1, blocks=2, hidden=16, features=8),
+            DataSettings(box=16, pixel_size=6.0, resolution=12.0, n_particles=128, snr=1.0),
+            TrainSettings(epochs=3, batch=32, cnn_width=4, d4_width=1, blocks=2, hidden=16, features=8),
         )
     if quick:
         return Settings(
-            DataSettings(box=24, pixel_size=4.0, resolution=8.0, n_particles=512, snr=1.0),
-            TrainSettings(epochs=8, batch=32, cnn_width=8, d4_width=2, blocks=3, hidden=48, features=24),
+            DataSettings(box=24, pixel_size=4.0, resolution=8.0, n_particles=384, snr=1.0),
+            TrainSettings(epochs=8, batch=32, lr=5e-3, cnn_width=8, d4_width=2, blocks=3, hidden=48, features=24),
         )
     return Settings()
