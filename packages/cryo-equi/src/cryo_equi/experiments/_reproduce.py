@@ -40,10 +40,14 @@ def make_data(s: Settings, out: Path) -> tuple[Any, np.ndarray]:
     return sim, vol
 
 
-def _verdict_lower(ours: float | None, base: float | None) -> str:
+def _verdict_lower(ours: float | None, base: float | None, converged: bool) -> str:
+    """``reproduced`` when ours is lower; only ``partly`` when our encoder never converged (a lower error of
+    unconverged poses is a hint, not the paper's result)."""
     if ours is None or base is None:
         return "n/a"
-    return "reproduced" if ours < base else "not reproduced"
+    if ours >= base:
+        return "not reproduced"
+    return "reproduced" if converged else "partly"
 
 
 def headline(metrics: dict[str, Any], per_seed: dict, encoders: Sequence[str], s: Settings) -> list[dict]:
@@ -83,9 +87,10 @@ def headline(metrics: dict[str, Any], per_seed: dict, encoders: Sequence[str], s
             m,
             per_seed,
             paper=PAPER_BETTER,
-            verdict=_verdict_lower(pe_d4, pe_b),
+            verdict=_verdict_lower(pe_d4, pe_b, fr_d4 > 0),
             note=f"median geodesic error after alignment over both hands: d4 {pe_d4:.1f} vs cnn_symloss {pe_b:.1f} "
-            f"deg (cnn without symmetric loss {m.get('pose_error_deg.median.cnn', float('nan')):.1f}); {scale}",
+            f"deg (cnn without symmetric loss {m.get('pose_error_deg.median.cnn', float('nan')):.1f}; random poses "
+            f"{m['pose_error_deg.median.random']:.1f}); {scale}",
         ),
         claim(
             "The D4 encoder's reconstruction has a better FSC resolution than the CNN with the symmetric loss",
@@ -93,7 +98,7 @@ def headline(metrics: dict[str, Any], per_seed: dict, encoders: Sequence[str], s
             m,
             per_seed,
             paper=PAPER_BETTER,
-            verdict=_verdict_lower(r_d4, r_b),
+            verdict=_verdict_lower(r_d4, r_b, fr_d4 > 0),
             note=f"FSC=0.143 against the ground-truth map, after alignment: d4 {r_d4:.1f} vs cnn_symloss {r_b:.1f} A "
             f"(Nyquist {2 * s.data.pixel_size:g} A); {scale}",
         ),
@@ -109,7 +114,7 @@ def headline(metrics: dict[str, Any], per_seed: dict, encoders: Sequence[str], s
             m,
             per_seed,
             paper=PAPER_EFFICIENT,
-            verdict=_verdict_lower(t_d4, t_b),
+            verdict=_verdict_lower(t_d4, t_b, True),
             note=f"wall seconds per training epoch on a shared 2-core CPU: d4 {t_d4:.1f} vs cnn_symloss {t_b:.1f} "
             "(the symmetric loss doubles encoder and decoder passes; the D4 encoder is itself slower than the CNN)",
         ),
@@ -138,6 +143,13 @@ def reproduce(
     run.total_units = len(encoders) * len(seeds)
     sim, gt = make_data(s, run.out)
     prep = prepare(sim, gt, sim.particles.optics, s.data.ctf)
+    # reference: Haar-random poses, aligned the same way (what "no pose information at all" scores)
+    from .._geometry import random_rotations
+    from .._metrics import align_poses
+
+    random_median = align_poses(
+        random_rotations(len(sim.rotations), np.random.default_rng(12345)), sim.rotations
+    ).median
     per_seed: dict[str, dict[int, float]] = {}
     results: dict[str, dict[int, dict]] = {}
     maps: dict[str, np.ndarray] = {}
@@ -162,12 +174,14 @@ def reproduce(
             per_seed.setdefault(f"fsc_resolution_0143.{enc}", {})[seed] = r["fsc_resolution_0143"]
             per_seed.setdefault(f"fsc_resolution_05.{enc}", {})[seed] = r["fsc_resolution_05"]
             per_seed.setdefault(f"converged_fraction.{enc}", {})[seed] = float(r["converged"])
-            per_seed.setdefault(f"seconds_per_epoch.{enc}", {})[seed] = r["seconds_per_epoch"]
+            if timings:
+                per_seed.setdefault(f"seconds_per_epoch.{enc}", {})[seed] = r["seconds_per_epoch"]
         epochs = [r["convergence_epoch"] for r in results[enc].values() if r["convergence_epoch"] is not None]
         metrics[f"convergence_epoch.{enc}"] = mean_std(epochs)[0] if epochs else None
         if enc != encoders[-1]:
             run.write_metrics(metrics, per_seed=per_seed, seeds=seeds, version=__version__, complete=False)
     metrics["converge_threshold_deg"] = s.train.converge_deg
+    metrics["pose_error_deg.median.random"] = random_median
     flat = {**{k: mean_std(v.values())[0] for k, v in per_seed.items()}, **metrics}
     head = headline(flat, per_seed, encoders, s)
     if write_figures:
