@@ -55,7 +55,7 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--seed", type=nonnegative_int, default=0, help="seed (default: 0)")
 
     r = sub.add_parser("reproduce", help="train the encoders on simulated data, write metrics.json and figures")
-    add_run_options(r, quick="24 px, 384 particles, 8 epochs, 2 seeds: under 10 minutes on 2 idle CPU cores", seeds=())
+    add_run_options(r, quick="24 px, 768 particles, 16 epochs, 2 seeds: under 10 minutes on 2 idle CPU cores", seeds=())
     r.add_argument(
         "--encoders",
         nargs="+",

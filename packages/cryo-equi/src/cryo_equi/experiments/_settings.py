@@ -57,7 +57,7 @@ def settings_for(quick: bool, smoke: bool = False) -> Settings:
         )
     if quick:
         return Settings(
-            DataSettings(box=24, pixel_size=4.0, resolution=8.0, n_particles=384, snr=1.0),
-            TrainSettings(epochs=8, batch=32, lr=5e-3, cnn_width=8, d4_width=2, blocks=3, hidden=48, features=24),
+            DataSettings(box=24, pixel_size=4.0, resolution=8.0, n_particles=768, snr=1.0),
+            TrainSettings(epochs=16, batch=32, lr=5e-3, cnn_width=8, d4_width=2, blocks=3, hidden=48, features=24),
         )
     return Settings()
