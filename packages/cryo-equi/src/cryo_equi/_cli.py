@@ -136,6 +136,10 @@ def _reproduce(args: argparse.Namespace) -> int:
         except FileNotFoundError as e:
             raise RunError(str(e)) from None
         apply_threads(args.threads)
+        from equi_runs import resolve_device
+
+        device = resolve_device(args.device)
+        run.device = device
         from .experiments._reproduce import reproduce
 
         doc = reproduce(
@@ -147,6 +151,7 @@ def _reproduce(args: argparse.Namespace) -> int:
             write_figures=not args.smoke,
             write_maps=not args.smoke,
             timings=not args.smoke,
+            device=device,
         )
     m = doc["metrics"]
     for enc in args.encoders:

@@ -132,6 +132,7 @@ def reproduce(
     write_figures: bool = True,
     write_maps: bool = True,
     timings: bool = True,
+    device: str = "cpu",
 ) -> dict:
     """Run the grid encoder x seed in the open run folder (resumable), write metrics.json and figures.
 
@@ -143,7 +144,7 @@ def reproduce(
 
     run.total_units = len(encoders) * len(seeds)
     sim, gt = make_data(s, run.out)
-    prep = prepare(sim, gt, sim.particles.optics, s.data.ctf)
+    prep = prepare(sim, gt, sim.particles.optics, s.data.ctf, device)
     # reference: Haar-random poses, aligned the same way (what "no pose information at all" scores)
     from .._geometry import random_rotations
     from .._metrics import align_poses

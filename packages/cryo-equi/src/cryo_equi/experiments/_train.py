@@ -30,7 +30,9 @@ class Prepared:
     optics: Optics
 
 
-def prepare(data: SimulatedData, gt_map: np.ndarray, optics: Optics, use_ctf: bool) -> Prepared:
+def prepare(
+    data: SimulatedData, gt_map: np.ndarray, optics: Optics, use_ctf: bool, device: str = "cpu"
+) -> Prepared:
     images = torch.as_tensor(data.images, dtype=torch.float32)
     images = images / images.std()
     p = data.particles
@@ -38,7 +40,7 @@ def prepare(data: SimulatedData, gt_map: np.ndarray, optics: Optics, use_ctf: bo
         ctf = ctf_2d(optics, *(torch.as_tensor(a) for a in (p.defocus_u, p.defocus_v, p.defocus_angle))).float()
     else:
         ctf = torch.ones(len(images), optics.box, optics.box)
-    return Prepared(images, ctf, data.rotations, gt_map, optics)
+    return Prepared(images.to(device), ctf.to(device), data.rotations, gt_map, optics)
 
 
 def build_model(encoder: str, s: Settings) -> Reconstructor:
@@ -58,10 +60,10 @@ def kmax_at(epoch: int, s: Settings) -> float:
 def evaluate(model: Reconstructor, prep: Prepared) -> dict[str, Any]:
     """Pose errors after alignment (both hands), the aligned map and its FSC against the ground truth."""
     rots, _ = model.poses(prep.images)
-    al = align_poses(rots.double().numpy(), prep.rotations)
+    al = align_poses(rots.double().cpu().numpy(), prep.rotations)
     # the reconstruction V' satisfies V'(r) = V(Q r) (or its mirror): bring it back with V(r) = V'(Q^T r)
     q = torch.as_tensor(al.rotation.T, dtype=torch.float32)
-    vol = model.volume.to_volume(q).numpy()
+    vol = model.volume.to_volume(q).cpu().numpy()
     if al.mirrored:  # the mirror H = diag(1, 1, -1) flips z (axis 0 of [z, y, x]) about the centre
         vol = np.roll(np.flip(vol, 0), 1 if vol.shape[0] % 2 == 0 else 0, axis=0)
     vol = best_shift_alignment(vol, prep.gt_map)
@@ -92,13 +94,14 @@ def train_unit(
     from tqdm import tqdm
 
     torch.manual_seed(seed)
-    model = build_model(encoder, s)
+    device = prep.images.device
+    model = build_model(encoder, s).to(device)
     opt = torch.optim.Adam(model.parameters(), lr=s.train.lr)
     history: list[float] = []
     seconds: list[float] = []
     start = 0
     if checkpoint is not None:
-        model.load_state_dict(checkpoint["model"])
+        model.load_state_dict(checkpoint["model"])  # checkpoints are saved from CPU copies
         opt.load_state_dict(checkpoint["optimizer"])
         history = [float(v) for v in checkpoint["history"]]
         seconds = [float(v) for v in checkpoint["seconds"]]
@@ -112,19 +115,19 @@ def train_unit(
         t0 = time.perf_counter()
         model.train()
         for lo in range(0, n, s.train.batch):
-            b = perm[lo : lo + s.train.batch]
+            b = perm[lo : lo + s.train.batch].to(device)
             loss = model.loss(prep.images[b], prep.ctf[b], kmax)
             opt.zero_grad()
             loss.backward()
             opt.step()
         seconds.append(time.perf_counter() - t0)
         rots, _ = model.poses(prep.images)
-        history.append(align_poses(rots.double().numpy(), prep.rotations).median)
+        history.append(align_poses(rots.double().cpu().numpy(), prep.rotations).median)
         bar.set_postfix(median_deg=f"{history[-1]:.1f}", kmax=kmax)
         if save_checkpoint is not None and epoch + 1 < s.train.epochs:
             save_checkpoint(
                 {
-                    "model": model.state_dict(),
+                    "model": {k: v.cpu() for k, v in model.state_dict().items()},
                     "optimizer": opt.state_dict(),
                     "history": torch.tensor(history, dtype=torch.float64),
                     "seconds": torch.tensor(seconds, dtype=torch.float64),
