@@ -18,6 +18,7 @@ BIN = Path(sys.executable).parent
 # a small grid of >= 3 units per package (timing keys aside, results are deterministic given the seeds)
 CASES = {
     "equi-groups": ["reproduce", "--quick", "--seeds", "0", "1", "2", "--no-progress"],
+    "cryo-equi": ["reproduce", "--smoke", "--no-progress", "--threads", "1"],
     "e2cnn-core": ["reproduce", "--smoke", "--no-progress"],
     "lattice-nn": ["reproduce", "--smoke", "--no-progress"],
     "pac-equi": ["reproduce", "--smoke", "--no-progress"],

@@ -1,0 +1,63 @@
+"""Run settings of ``reproduce`` (frozen dataclasses; what every unit depends on goes into the run config)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+
+@dataclass(frozen=True)
+class DataSettings:
+    """The simulated data set (adenylate kinase unless a structure is given)."""
+
+    box: int = 32
+    pixel_size: float = 3.0
+    resolution: float = 6.0
+    n_particles: int = 2048
+    snr: float = 1.0
+    ctf: bool = True
+    shift_std: float = 0.0
+    data_seed: int = 0
+
+
+@dataclass(frozen=True)
+class TrainSettings:
+    """Training of one unit (encoder x seed)."""
+
+    epochs: int = 30
+    batch: int = 32
+    lr: float = 3e-3
+    cnn_width: int = 8
+    d4_width: int = 2
+    blocks: int = 3
+    hidden: int = 64
+    layers: int = 2
+    features: int = 32
+    kmax_start: float = 4.0
+    kmax_step: float = 1.0
+    predict_shifts: bool = False
+    converge_deg: float = 20.0
+
+
+@dataclass(frozen=True)
+class Settings:
+    data: DataSettings = field(default_factory=DataSettings)
+    train: TrainSettings = field(default_factory=TrainSettings)
+    structure: str = "adk_open.pdb (MDAnalysisTests; PDB 4AKE)"
+
+    def config(self) -> dict:
+        return asdict(self)
+
+
+def settings_for(quick: bool, smoke: bool = False) -> Settings:
+    """The full, quick (under 10 minutes on 2 CPU cores) or smoke (seconds, for the resume test) settings."""
+    if smoke:
+        return Settings(
+            DataSettings(box=16, pixel_size=6.0, resolution=12.0, n_particles=128, snr=1.0),
+            TrainSettings(epochs=3, batch=32, cnn_width=4, d4_width=1, blocks=2, hidden=16, features=8),
+        )
+    if quick:
+        return Settings(
+            DataSettings(box=24, pixel_size=4.0, resolution=8.0, n_particles=768, snr=1.0),
+            TrainSettings(epochs=16, batch=32, lr=5e-3, cnn_width=8, d4_width=2, blocks=3, hidden=48, features=24),
+        )
+    return Settings()
