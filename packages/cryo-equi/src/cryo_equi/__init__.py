@@ -8,8 +8,7 @@ defined SNR, pose error after alignment over both hands, and FSC. Conventions: :
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from equi_runs import lazy_exports
 
 __version__ = "0.1.0"
 
@@ -114,13 +113,4 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        value = getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module 'cryo_equi' has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return sorted([*globals(), *__all__])
+__getattr__, __dir__ = lazy_exports(__name__, _LAZY)

@@ -11,7 +11,7 @@ model zoo (Sec. 3) and deployable exports. The experiments (data sets, training 
 
 from __future__ import annotations
 
-from typing import Any
+from equi_runs import lazy_exports
 
 __version__ = "0.2.0"
 
@@ -69,15 +69,5 @@ __all__ = [
     "trivial2d",
 ]
 
-
-def __getattr__(name: str) -> Any:
-    # PEP 562: the library (and torch) load on first use of a public name; `e2cnn_core._cli` stays light.
-    if name in __all__:
-        from . import _api
-
-        return getattr(_api, name)
-    raise AttributeError(f"module 'e2cnn_core' has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return sorted([*globals(), *__all__])
+# PEP 562: the names (and torch) load on first use, so that the command line checks its arguments first
+__getattr__, __dir__ = lazy_exports(__name__, dict.fromkeys(__all__, "_api"))

@@ -6,8 +6,9 @@ its self-supervised log-orthogonality-defect loss, seeded lattice generators and
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from equi_runs import lazy_exports
 
 # The public names are loaded on first use (PEP 562), so that ``lattice_nn._cli`` can parse and check its
 # arguments before torch is imported.
@@ -63,16 +64,7 @@ if TYPE_CHECKING:
     from ._validate import check_basis
 
 
-def __getattr__(name: str) -> Any:
-    if name in _WHERE:
-        value = getattr(importlib.import_module(f".{_WHERE[name]}", __name__), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return sorted([*globals(), *_WHERE])
+__getattr__, __dir__ = lazy_exports(__name__, _WHERE)
 
 
 __version__ = "0.1.1"

@@ -29,6 +29,7 @@ from ._io import (
     write_bytes_atomic,
     write_json_atomic,
 )
+from ._lazy import lazy_exports
 from ._provenance import cpu_model, provenance
 from ._run import ConfigMismatchError, RunFolder, Unit, config_diff, config_hash, prepare_out, resume_command
 from ._schema import SCHEMA, VERDICTS, SchemaError, aggregate, claim, mean_std, validate_metrics
@@ -55,6 +56,7 @@ __all__ = [
     "config_hash",
     "cpu_model",
     "device_name",
+    "lazy_exports",
     "load_torch",
     "make_parser",
     "mean_std",

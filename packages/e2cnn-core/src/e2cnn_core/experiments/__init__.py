@@ -13,7 +13,7 @@ The ``e2cnn-core`` command runs these; they are not part of the library's API (:
 
 from __future__ import annotations
 
-from typing import Any
+from equi_runs import lazy_exports
 
 __all__ = [
     "BenchConfig",
@@ -37,15 +37,5 @@ __all__ = [
     "train_model",
 ]
 
-
-def __getattr__(name: str) -> Any:
-    # PEP 562: torch and the data code load on first use, so the command line can check settings first.
-    if name in __all__:
-        from . import _api
-
-        return getattr(_api, name)
-    raise AttributeError(f"module 'e2cnn_core.experiments' has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return sorted([*globals(), *__all__])
+# PEP 562: the names (and torch) load on first use, so that the command line checks its arguments first
+__getattr__, __dir__ = lazy_exports(__name__, dict.fromkeys(__all__, "_api"))
