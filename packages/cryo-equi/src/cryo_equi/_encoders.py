@@ -136,7 +136,7 @@ class D4Encoder(nn.Module):
     def __init__(self, box: int, width: int = 4, blocks: int = 3) -> None:
         super().__init__()
         self.box = box
-        gs = flip_rot2d(4)
+        gs = flip_rot2d(4, axis=0.0)  # reflection across the x axis: the DihedralGroup(4) of cryo_equi._geometry
         g = gs.group
         self.gspace = gs
         self.in_type = FieldType(gs, [trivial(g)] * (1 + len(PYRAMID_SIGMAS)))
