@@ -91,9 +91,12 @@ def test_resume_command_drops_fresh():
     assert resume_command(["/x/bin/pkg", "reproduce", "--fresh", "--out", "a b"]) == "pkg reproduce --out 'a b'"
 
 
-def test_ctrl_c_prints_one_line_and_exits_130(tmp_path):
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
+def test_interrupt_prints_one_line_and_exits_130(tmp_path, sig):
+    # the child restores Python's Ctrl-C handler: a test runner started in the background inherits SIGINT ignored
     code = textwrap.dedent(f"""
-        import sys, time
+        import signal, sys, time
+        signal.signal(signal.SIGINT, signal.default_int_handler)
         from equi_runs import RunFolder
         sys.argv = ["pkg", "reproduce", "--out", {str(tmp_path)!r}]
         with RunFolder({str(tmp_path)!r}, package="equi-runs", module_file={str(tmp_path)!r}, config={{}}) as run:
@@ -104,7 +107,7 @@ def test_ctrl_c_prints_one_line_and_exits_130(tmp_path):
     """)
     p = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     assert p.stdout.readline().strip() == "ready"
-    p.send_signal(signal.SIGINT)
+    p.send_signal(sig)
     _, err = p.communicate(timeout=30)
     assert p.returncode == 130
     lines = [ln for ln in err.splitlines() if ln.strip()]
