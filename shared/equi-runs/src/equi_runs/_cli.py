@@ -28,26 +28,24 @@ def make_parser(prog: str, description: str) -> argparse.ArgumentParser:
     )
 
 
-def positive_int(text: str) -> int:
-    """argparse type: an integer >= 1."""
+def _int_at_least(text: str, low: int, need: str) -> int:
     try:
         v = int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
-    if v < 1:
-        raise argparse.ArgumentTypeError(f"{v} is not positive (need >= 1)")
+    if v < low:
+        raise argparse.ArgumentTypeError(f"{v} is {need}")
     return v
+
+
+def positive_int(text: str) -> int:
+    """argparse type: an integer >= 1."""
+    return _int_at_least(text, 1, "not positive (need >= 1)")
 
 
 def nonnegative_int(text: str) -> int:
     """argparse type: an integer >= 0 (e.g. a seed)."""
-    try:
-        v = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
-    if v < 0:
-        raise argparse.ArgumentTypeError(f"{v} is negative (need >= 0)")
-    return v
+    return _int_at_least(text, 0, "negative (need >= 0)")
 
 
 def positive_float(text: str) -> float:
