@@ -1,6 +1,5 @@
 """The command line: arguments checked before torch is imported, run folders refused or resumed, metrics."""
 
-import json
 import subprocess
 import sys
 
@@ -189,14 +188,3 @@ def test_bench_gudhi_cross_check_can_be_switched_off():
     assert with_check["simplices"] == without["simplices"] > 40
     rows = [{"simplices": 10.0, "seconds.x": 1.0}, {"simplices": 100.0, "seconds.x": 100.0}]
     assert slopes(rows) == {"slope.seconds.x": pytest.approx(2.0)}
-
-
-def test_committed_quick_metrics_validate():
-    from pathlib import Path
-
-    from equi_runs import validate_metrics
-
-    path = Path(__file__).parents[1] / "results" / "quick" / "metrics.json"
-    doc = json.loads(path.read_text())
-    validate_metrics(doc)
-    assert doc["complete"] and doc["package"] == PACKAGE and len(doc["headline"]) >= 3
