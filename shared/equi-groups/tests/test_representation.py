@@ -225,3 +225,23 @@ def test_pickle_and_copy_keep_value():
         assert clone == r and clone.irreps == r.irreps
     g = D.sample(1, seed=0)[0]
     assert pickle.loads(pickle.dumps(g)) == g
+
+
+def test_decompose_a_matrix_representation_reproduces_it():
+    """`decompose` of the D4 action permuting the 4 corners of a square: rho(g) = fn(g) for every element."""
+    import numpy as np
+    from equi_groups import DihedralGroup, decompose
+
+    G = DihedralGroup(4)
+    corners = np.array([[1, 1], [-1, 1], [-1, -1], [1, -1]], dtype=float)
+
+    def fn(g):
+        moved = corners @ G.standard_matrix(g).T
+        return np.array([[float(np.allclose(m, c)) for c in corners] for m in moved]).T
+
+    rho = decompose(G, fn, 4)
+    assert rho.dim == 4 and sum(G.irrep_dim(i) for i in rho.irreps) == 4
+    for g in G.elements():
+        assert np.allclose(rho(g), fn(g), atol=1e-10)
+    q = np.asarray(rho.change_of_basis)
+    assert np.allclose(q.T @ q, np.eye(4), atol=1e-10)

@@ -7,7 +7,7 @@ import functools
 
 import numpy as np
 import torch
-from equi_groups import Representation, from_irreps, intertwiners
+from equi_groups import Representation, decompose
 from torch import nn
 
 from ._field_type import FieldType
@@ -79,22 +79,4 @@ def _doubled_matrix(rep: Representation, g: object) -> np.ndarray:
 def doubled(rep: Representation) -> Representation:
     """The permutation representation on ``(x_1, -x_1, x_2, -x_2, ...)`` for a signed-permutation ``rep``,
     decomposed into irreps (ids and orthogonal change of basis)."""
-    group = rep.group
-    dim = 2 * rep.dim
-    fn = functools.partial(_doubled_matrix, rep)
-    columns, ids = [], []
-    projector = np.zeros((dim, dim))
-    for psi in group.irreps():
-        for a in intertwiners(group, fn, dim, psi):
-            a = a - projector @ a
-            c = np.trace(a.T @ a) / a.shape[1]
-            if c < 1e-8:
-                continue
-            a = a / np.sqrt(c)
-            columns.append(a)
-            ids.append(psi)
-            projector = projector + a @ a.T
-    q = np.concatenate(columns, 1)
-    if q.shape[1] != dim:
-        raise ValueError(f"could not decompose the doubled representation of {rep}")
-    return from_irreps(group, ids, q)
+    return decompose(rep.group, functools.partial(_doubled_matrix, rep), 2 * rep.dim)

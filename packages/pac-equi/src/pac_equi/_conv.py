@@ -13,7 +13,6 @@ operator norm by ``k ||K||_2`` (stride 1: each input pixel lies in at most ``k^2
 from __future__ import annotations
 
 import functools
-import math
 
 import numpy as np
 from equi_groups import (
@@ -22,8 +21,7 @@ from equi_groups import (
     DihedralGroup,
     PlanarGroup,
     Representation,
-    from_irreps,
-    intertwiners,
+    decompose,
     irrep,
     tensor_product,
 )
@@ -75,24 +73,7 @@ def offset_representation(group: PlanarGroup, k: int) -> Representation:
     x right, y up), decomposed into irreps."""
     if not _grid_exact(group):
         raise ValueError(f"{group} does not map the pixel grid onto itself; use grid_subgroup({group})")
-    n = k * k
-    fn = functools.partial(_offset_permutation, group, k)
-    cols, ids = [], []
-    proj = np.zeros((n, n))
-    for psi in group.irreps():
-        for a in intertwiners(group, fn, n, psi):
-            a = a - proj @ a
-            c = np.trace(a.T @ a) / a.shape[1]
-            if c < 1e-8:
-                continue
-            a = a / math.sqrt(c)
-            cols.append(a)
-            ids.append(psi)
-            proj = proj + a @ a.T
-    q = np.concatenate(cols, 1)
-    if q.shape[1] != n:
-        raise ValueError(f"could not decompose the offsets of a {k}x{k} filter under {group}")
-    return from_irreps(group, ids, q)
+    return decompose(group, functools.partial(_offset_permutation, group, k), k * k)
 
 
 def _restricted(reps: tuple[Representation, ...], h: PlanarGroup) -> Representation:

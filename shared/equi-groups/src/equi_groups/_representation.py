@@ -422,6 +422,26 @@ def _split(group: Group, fn: MatrixFn, dim: int) -> tuple[tuple[Hashable, ...], 
     return tuple(ids), q
 
 
+def decompose(group: Group, fn: MatrixFn, dim: int) -> Representation:
+    """The orthogonal representation ``g -> fn(g)`` (``dim x dim`` matrices) as a :class:`Representation`
+    decomposed into irreps: ``fn(g) = Q (psi_1(g) + psi_2(g) + ...) Q^T``.
+
+    Use it for representations known only as matrices (permutations of filter offsets, signed permutations, ...).
+
+    Examples:
+        >>> import numpy as np
+        >>> from equi_groups import CyclicGroup
+        >>> C4 = CyclicGroup(4)
+        >>> cyc = lambda g: np.roll(np.eye(4), g.value, axis=0)  # C4 permuting 4 points
+        >>> rho = decompose(C4, cyc, 4)
+        >>> g = C4.elements()[1]
+        >>> bool(np.allclose(rho(g), cyc(g))), sorted(map(str, rho.irreps))
+        (True, ['0', '1', '2'])
+    """
+    ids, q = _split(group, fn, dim)
+    return from_irreps(group, ids, q)
+
+
 @functools.cache
 def _decompose(rep: Representation) -> tuple[tuple[Hashable, ...], np.ndarray]:
     kinds = [_parse_atom(rep.group, a) for a in rep.atoms]
