@@ -1,0 +1,150 @@
+"""Adaptive sampling: the sampling matrix ``A(x)`` is predicted from the data by an equivariant layer, and the
+nonlinearity ``f~ = (1/N) A(x)^T sigma(A(x) f^)`` is exactly equivariant for any ``N``."""
+
+from __future__ import annotations
+
+import math
+
+import torch
+from torch import nn
+
+from ._activation import activation, check_function
+from ._space import FourierSpace
+
+__all__ = ["ADAPTIVE_BACKPROJECTIONS", "AdaptiveFourierPointwise", "normalise_rows"]
+
+#: ``mean``: the paper's ``A^T / N``; ``ridge``: ours, ``(A^T A / N + lam I)^-1 A^T / N`` per point (also exact)
+ADAPTIVE_BACKPROJECTIONS = ("mean", "ridge")
+
+
+def normalise_rows(
+    a: torch.Tensor, space: FourierSpace, N: int, eps: float = 1e-3
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Turn predicted rows into sampling-like rows, smoothly and equivariantly; count the degenerate ones.
+
+    Every irrep block ``b`` (dimension ``d``) of every row becomes ``sqrt(d) b / sqrt(|b|^2 + eps^2)`` and the
+    trivial block becomes 1, as in a genuine sampling row ``rho(g) delta^`` (see :class:`FourierSpace`). Norms are
+    invariant, so ``A rho(g)^T`` is normalised to ``normalise(A) rho(g)^T``. A block that vanishes (a degenerate
+    input, e.g. a blank image region or a symmetric neighbourhood) goes smoothly to 0 instead of dividing by 0:
+    the row then samples only the lower frequencies (at worst the mean). Never NaN.
+
+    Args:
+        a: predicted rows ``(B, N * F, *S)``.
+        space: the Fourier space.
+        N: number of rows.
+        eps: smoothing scale of the normalisation; a block with ``|b| < eps`` counts as degenerate.
+
+    Returns:
+        The normalised rows ``(B, N * F, *S)`` and the fraction of non-trivial blocks that were degenerate.
+
+    Examples:
+        >>> from equi_groups import SO2
+        >>> sp = FourierSpace(SO2(), 1)
+        >>> rows, frac = normalise_rows(torch.tensor([[[7.0], [3.0], [4.0]]]), sp, N=1)
+        >>> [round(v, 4) for v in rows.flatten().tolist()], frac.item()
+        [1.0, 0.8485, 1.1314], 0.0
+    """
+    f = space.dim
+    if a.dim() < 2 or a.shape[1] != N * f:
+        raise ValueError(f"expected {N} rows of {f} coefficients ({N * f} channels), got shape {tuple(a.shape)}")
+    v = a.reshape(a.shape[0], N, f, *a.shape[2:])
+    parts, bad, total = [], a.new_zeros(()), 0
+    for start, d, trivial in space.blocks:
+        b = v[:, :, start:start + d]
+        if trivial:
+            parts.append(torch.ones_like(b))
+            continue
+        sq = (b * b).sum(2, keepdim=True)
+        parts.append(b * (math.sqrt(d) * torch.rsqrt(sq + eps * eps)))
+        bad = bad + (sq < eps * eps).sum().to(a.dtype)
+        total += sq.numel()
+    frac = bad / max(total, 1)
+    return torch.cat(parts, 2).reshape(a.shape), frac.detach()
+
+
+class AdaptiveFourierPointwise(nn.Module):
+    """Fourier nonlinearity with a data-dependent sampling matrix: ``f~ = (1/N) A(x)^T sigma(A(x) f^)``.
+
+    Inal & Cesa, GRaM @ ICML 2024, Sec. 4. ``A(x) (N, F)`` is predicted per point (pixel, voxel) by an
+    equivariant generator (:class:`~adaptive_fourier.AdaptiveConv`, :class:`~adaptive_fourier.AdaptiveMLP`) so that
+    ``A(g x) = A(x) rho(g)^T``; then ``A(g x) rho(g) f^ = A(x) f^`` (the samples are invariant) and the output
+    is ``rho(g) f~``: exactly equivariant for every ``N``, also ``N = 1``. ``back="mean"`` is the paper's
+    Peter-Weyl approximation ``A^+ ~ A^T / N``; ``back="ridge"`` (ours) solves ``(A^T A / N + lam I) y =
+    A^T s / N`` per point, equally exact. The module holds no weights: the generator does, and its ``A`` is shared
+    by all later layers (pass it to ``forward``).
+
+    Args:
+        space: the Fourier space of a field.
+        channels: number of fields ``C``.
+        N: rows of ``A(x)``.
+        function: ``p_elu`` (default), ``p_relu``, ``p_sigmoid``, ``p_tanh``.
+        back: ``mean`` (the paper) or ``ridge``.
+        ridge: ``lam`` of ``ridge``.
+        alpha: ELU's alpha.
+
+    Shapes:
+        ``x: (B, C * F, *S)``, ``a: (B, N * F, *S)`` (normalised rows, see :func:`normalise_rows`) ->
+        ``(B, C * F, *S)``.
+
+    Examples:
+        >>> from equi_groups import SO2
+        >>> sp = FourierSpace(SO2(), 2)
+        >>> a, _ = normalise_rows(torch.randn(4, 5, 7, 7), sp, N=1)
+        >>> AdaptiveFourierPointwise(sp, channels=3, N=1)(torch.randn(4, 15, 7, 7), a).shape
+        torch.Size([4, 15, 7, 7])
+    """
+
+    def __init__(
+        self,
+        space: FourierSpace,
+        channels: int,
+        N: int,
+        function: str = "p_elu",
+        back: str = "mean",
+        ridge: float = 1e-2,
+        alpha: float = 1.0,
+    ) -> None:
+        super().__init__()
+        if channels < 1 or N < 1:
+            raise ValueError(f"channels and N must be >= 1, got {channels}, {N}")
+        if back not in ADAPTIVE_BACKPROJECTIONS:
+            raise ValueError(f"back must be one of {ADAPTIVE_BACKPROJECTIONS}, got {back!r}")
+        self.space, self.channels, self.N = space, channels, N
+        self.function, self.back, self.ridge, self.alpha = check_function(function), back, ridge, alpha
+
+    @property
+    def size(self) -> int:
+        return self.channels * self.space.dim
+
+    def forward(self, x: torch.Tensor, a: torch.Tensor) -> torch.Tensor:
+        f = self.space.dim
+        if x.dim() < 2 or x.shape[1] != self.size:
+            raise ValueError(f"expected {self.size} channels ({self.channels} fields of {f}), got {tuple(x.shape)}")
+        if a.shape[0] != x.shape[0] or a.shape[1] != self.N * f or a.shape[2:] != x.shape[2:]:
+            raise ValueError(f"A must be {(x.shape[0], self.N * f, *x.shape[2:])} for N={self.N}, got "
+                             f"{tuple(a.shape)}")
+        b = x.shape[0]
+        v = x.reshape(b, self.channels, f, *x.shape[2:])
+        rows = a.reshape(b, self.N, f, *x.shape[2:])
+        s = activation(self.function, torch.einsum("bnf...,bcf...->bcn...", rows, v), self.alpha)
+        y = torch.einsum("bnf...,bcn...->bcf...", rows, s) / self.N
+        if self.back == "ridge":
+            y = self._solve(rows, y)
+        return y.reshape(x.shape)
+
+    def _solve(self, rows: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        # move the spatial axes first: G (..., F, F) = A^T A / N + lam I
+        f = self.space.dim
+        nd = rows.dim()
+        perm = (0, *range(3, nd), 1, 2)
+        r = rows.permute(*perm)  # (B, *S, N, F)
+        gram = r.transpose(-1, -2) @ r / self.N + self.ridge * torch.eye(f, dtype=r.dtype, device=r.device)
+        rhs = y.permute(0, *range(3, nd), 2, 1)  # (B, *S, F, C)
+        sol = torch.linalg.solve(gram, rhs)
+        inv = (0, nd - 1, nd - 2, *range(1, nd - 2))
+        return sol.permute(*inv)
+
+    def export(self) -> nn.Module:
+        """The module itself is plain PyTorch (einsums and the activation): a copy in eval mode."""
+        return AdaptiveFourierPointwise(self.space, self.channels, self.N, self.function, self.back, self.ridge,
+                                        self.alpha).eval()
