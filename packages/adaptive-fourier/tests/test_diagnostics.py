@@ -9,9 +9,12 @@ def test_eps_hand_computed():
     # orthonormal rows, scaled: eps1 = 0; A^T A / N = 2 I / 2 -> eps2 = 0
     a = torch.tensor([[1.0, 1.0], [1.0, -1.0]])
     assert eps1(a).item() < 1e-7 and eps2(a).item() < 1e-7
-    # two equal unit rows: A_u A_u^T - I = [[0, 1], [1, 0]] -> mean 0.5; A^T A / 2 - I = [[0, 0], [0, -1]] -> 0.25
+    # two equal unit rows: A_u A_u^T - I = [[0, 1], [1, 0]] -> sum 2 / N = 1; A^T A / 2 - I = [[0, 0], [0, -1]]
+    # -> sum 1 / F = 0.5
     b = torch.tensor([[1.0, 0.0], [1.0, 0.0]])
-    assert math.isclose(eps1(b).item(), 0.5) and math.isclose(eps2(b).item(), 0.25)
+    assert math.isclose(eps1(b).item(), 1.0) and math.isclose(eps2(b).item(), 0.5)
+    # scale does not matter to eps1
+    assert math.isclose(eps1(3 * b).item(), 1.0)
     # batched
     assert eps1(torch.stack([a, b])).shape == (2,)
 

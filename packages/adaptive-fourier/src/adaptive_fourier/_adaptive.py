@@ -42,24 +42,34 @@ def normalise_rows(
         >>> sp = FourierSpace(SO2(), 1)
         >>> rows, frac = normalise_rows(torch.tensor([[[7.0], [3.0], [4.0]]]), sp, N=1)
         >>> [round(v, 4) for v in rows.flatten().tolist()], frac.item()
-        [1.0, 0.8485, 1.1314], 0.0
+        ([1.0, 0.8485, 1.1314], 0.0)
     """
     f = space.dim
     if a.dim() < 2 or a.shape[1] != N * f:
         raise ValueError(f"expected {N} rows of {f} coefficients ({N * f} channels), got shape {tuple(a.shape)}")
     v = a.reshape(a.shape[0], N, f, *a.shape[2:])
-    parts, bad, total = [], a.new_zeros(()), 0
-    for start, d, trivial in space.blocks:
-        b = v[:, :, start:start + d]
-        if trivial:
-            parts.append(torch.ones_like(b))
-            continue
-        sq = (b * b).sum(2, keepdim=True)
-        parts.append(b * (math.sqrt(d) * torch.rsqrt(sq + eps * eps)))
-        bad = bad + (sq < eps * eps).sum().to(a.dtype)
-        total += sq.numel()
-    frac = bad / max(total, 1)
-    return torch.cat(parts, 2).reshape(a.shape), frac.detach()
+    index, dims, trivial = _block_tables(space, a.device)
+    nb = len(dims)
+    shape = (1, 1, nb) + (1,) * (a.dim() - 2)
+    sq = torch.zeros(v.shape[0], N, nb, *v.shape[3:], dtype=a.dtype, device=a.device)
+    sq = sq.index_add(2, index, v * v)  # squared norm of every block
+    scale = dims.to(a.dtype).sqrt().reshape(shape) * torch.rsqrt(sq + eps * eps)
+    out = v * scale.index_select(2, index)
+    keep = (~trivial).to(a.dtype)
+    fill = trivial.to(a.dtype).reshape((1, 1, f) + (1,) * (a.dim() - 2))
+    out = out * keep.reshape(fill.shape) + fill  # the trivial block is 1
+    block_trivial = torch.zeros(nb, dtype=torch.bool, device=a.device).index_fill(0, index[trivial], True)
+    live = sq[:, :, ~block_trivial]
+    frac = (live < eps * eps).to(a.dtype).mean() if live.numel() else a.new_zeros(())
+    return out.reshape(a.shape), frac.detach()
+
+
+def _block_tables(space: FourierSpace, device: torch.device) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Per coefficient: its block; per block: its dimension; per coefficient: whether its block is trivial."""
+    index = torch.cat([torch.full((d,), i, dtype=torch.long) for i, (_, d, _) in enumerate(space.blocks)])
+    dims = torch.tensor([d for _, d, _ in space.blocks])
+    trivial = torch.cat([torch.full((d,), t, dtype=torch.bool) for _, d, t in space.blocks])
+    return index.to(device), dims.to(device), trivial.to(device)
 
 
 class AdaptiveFourierPointwise(nn.Module):

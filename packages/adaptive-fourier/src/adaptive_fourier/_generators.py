@@ -36,7 +36,7 @@ class AdaptiveConv(nn.Module):
         in_type: the field type the generator reads (e.g. the input image's trivial field).
         space: the Fourier space of the nonlinearities (SO(2) or O(2), the gspace's group).
         N: rows of ``A``.
-        kernel_size, padding: of the convolution.
+        kernel_size, padding, stride: of the convolution (stride 2 on an odd size keeps the grid symmetries).
         eps: smoothing scale of :func:`normalise_rows`.
 
     Shapes:
@@ -44,12 +44,12 @@ class AdaptiveConv(nn.Module):
     """
 
     def __init__(self, in_type: FieldType, space: FourierSpace, N: int, kernel_size: int = 5, padding: int = 2,
-                 eps: float = 1e-3) -> None:
+                 stride: int = 1, eps: float = 1e-3) -> None:
         super().__init__()
         _check_planar(space, in_type.gspace)
         self.in_type, self.space, self.N, self.eps = in_type, space, N, eps
         self.out_type = FieldType(in_type.gspace, [space.rep] * N)
-        self.conv = R2Conv(in_type, self.out_type, kernel_size, padding=padding)
+        self.conv = R2Conv(in_type, self.out_type, kernel_size, padding=padding, stride=stride)
         self.degenerate = 0.0
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:

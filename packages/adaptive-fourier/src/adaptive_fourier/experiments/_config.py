@@ -1,0 +1,76 @@
+"""Settings of the study as frozen dataclasses (torch-free: the command line builds them before importing torch)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+__all__ = ["FULL", "QUICK", "SMOKE", "Config", "Task2D", "Task3D"]
+
+
+@dataclass(frozen=True)
+class Task2D:
+    """Rotated MNIST with an SO(2)-steerable CNN (three conv + Fourier nonlinearity blocks, invariant head).
+
+    Args:
+        n_train, n_test: digits (stratified, disjoint, from the 5,000 real MNIST digits, randomly rotated).
+        max_frequency: band limit ``L`` of the features (``F = 2L + 1``).
+        channels: fields per block.
+        epochs, batch_size, lr: Adam training.
+        downsample: how ``A`` follows the features to the coarser grids (``index``, ``conv``, ``avg``).
+        grid: the fixed grid's kind.
+    """
+
+    n_train: int = 1000
+    n_test: int = 500
+    max_frequency: int = 2
+    channels: tuple[int, ...] = (6, 8, 8)
+    epochs: int = 4
+    batch_size: int = 32
+    lr: float = 3e-3
+    downsample: str = "avg"
+    grid: str = "regular"
+
+
+@dataclass(frozen=True)
+class Task3D:
+    """SO(3)-rotated procedural point clouds with a small point convolution and the sphere Fourier nonlinearity.
+
+    Args:
+        n_train, n_test: shapes per class.
+        points: points per shape.
+        max_frequency: band limit ``L`` on the sphere (``F = (L + 1)^2``; the paper: 3, F = 16).
+        channels: fields per layer.
+        blocks: nonlinearity + point-convolution blocks.
+        epochs, batch_size, lr: Adam training.
+        grid: the fixed grid's kind.
+    """
+
+    n_train: int = 24
+    n_test: int = 12
+    points: int = 48
+    max_frequency: int = 3
+    channels: int = 6
+    blocks: int = 2
+    epochs: int = 12
+    batch_size: int = 16
+    lr: float = 5e-3
+    grid: str = "thomson"
+
+
+@dataclass(frozen=True)
+class Config:
+    """Every setting a unit depends on (the grid axes, kinds, N and seeds, are not in it)."""
+
+    task2d: Task2D = field(default_factory=Task2D)
+    task3d: Task3D = field(default_factory=Task3D)
+    equiv_rotations: int = 4
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+QUICK = Config()
+FULL = Config(task2d=Task2D(n_train=3000, n_test=1000, epochs=10, channels=(8, 12, 16)),
+              task3d=Task3D(n_train=60, n_test=30, points=64, epochs=30, channels=8))
+SMOKE = Config(task2d=Task2D(n_train=100, n_test=50, epochs=1, channels=(2, 2, 2)),
+               task3d=Task3D(n_train=3, n_test=2, points=16, epochs=1, channels=2))

@@ -1,0 +1,195 @@
+"""The two models of the study: an SO(2)-steerable CNN on rotated MNIST and an SO(3) point-cloud network, each
+with the fixed-grid or the adaptive Fourier nonlinearity.
+
+Both ``forward`` methods take ``rot``: a ``(F, F)`` matrix ``rho(g)``. With it every nonlinearity is replaced by its
+conjugate ``rho(g)^T NL(rho(g) .)`` (the rows of ``A`` turned with it): identical to ``NL`` exactly when ``NL`` is
+equivariant to ``g``, so the change of the logits is the model's equivariance error due to its nonlinearities,
+free of the pixel grid's resampling error (the measure of the 2D study). ``layer_errors`` (a list) collects
+``max|NL(rho h) - rho NL(h)| / max(1, max|NL(h)|)`` per layer on the real features instead.
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+import torch.nn.functional as F
+from e2cnn_core import FieldType, IIDBatchNorm2d, R2Conv, rot2d
+from equi_groups import SO2, SO3, spherical_harmonics_upto, trivial
+from torch import nn
+
+from .._adaptive import AdaptiveFourierPointwise
+from .._fixed import FourierPointwise
+from .._generators import AdaptiveConv, AdaptiveMLP, SamplingDownsample
+from .._linear import BlockLinear
+from .._space import FourierSpace
+from ._config import Task2D, Task3D
+
+__all__ = ["KINDS", "Net2D", "Net3D", "invariants"]
+
+#: ``fixed``: the fixed grid (pinv); ``adaptive``: the paper's adaptive sampling (A^T / N)
+KINDS = ("fixed", "adaptive")
+
+
+def _fiber(rot: torch.Tensor, h: torch.Tensor, f: int) -> torch.Tensor:
+    v = h.reshape(h.shape[0], h.shape[1] // f, f, *h.shape[2:])
+    return torch.einsum("ij,bcj...->bci...", rot.to(h.dtype), v).reshape(h.shape)
+
+
+def invariants(space: FourierSpace, h: torch.Tensor) -> torch.Tensor:
+    """Per field: the trivial coefficient and the norm of every other block: ``(B, C * F, *S) -> (B, C * nb, *S)``."""
+    f = space.dim
+    v = h.reshape(h.shape[0], h.shape[1] // f, f, *h.shape[2:])
+    parts = [v[:, :, s] if t else v[:, :, s:s + d].pow(2).sum(2).add(1e-8).sqrt() for s, d, t in space.blocks]
+    return torch.stack(parts, 2).reshape(h.shape[0], -1, *h.shape[2:])
+
+
+class _Act(nn.Module):
+    """One nonlinearity, fixed or adaptive, with the conjugation and per-layer error of the module docstring."""
+
+    def __init__(self, space: FourierSpace, channels: int, kind: str, N: int, grid: str) -> None:
+        super().__init__()
+        self.space, self.kind = space, kind
+        if kind == "fixed":
+            self.act = FourierPointwise(space, channels, N=N, grid=grid, back="pinv")
+        elif kind == "adaptive":
+            self.act = AdaptiveFourierPointwise(space, channels, N, back="mean")
+        else:
+            raise ValueError(f"kind must be one of {KINDS}, got {kind!r}")
+
+    def _call(self, h: torch.Tensor, a: torch.Tensor | None) -> torch.Tensor:
+        return self.act(h) if self.kind == "fixed" else self.act(h, a)
+
+    def forward(self, h: torch.Tensor, a: torch.Tensor | None, rot: torch.Tensor | None = None,
+                layer_errors: list | None = None) -> torch.Tensor:
+        y = self._call(h, a)
+        if rot is None:
+            return y
+        f = self.space.dim
+        ra = None if a is None else _fiber(rot, a, f)
+        yr = self._call(_fiber(rot, h, f), ra)
+        if layer_errors is not None:
+            err = (yr - _fiber(rot, y, f)).abs().amax() / y.abs().amax().clamp_min(1.0)
+            layer_errors.append(float(err))
+            return y
+        return _fiber(rot.T, yr, f)
+
+
+class Net2D(nn.Module):
+    """SO(2)-steerable CNN for 29x29 images: three blocks of (5x5 ``R2Conv``, ``IIDBatchNorm2d``, Fourier nonlinearity), with 3x3
+    average pooling of stride 2 after the first two convolutions, before their nonlinearities (29 -> 15 -> 8),
+    invariants (trivial parts and block norms) averaged over the plane, a two-layer MLP. Adaptive: ``A`` from the
+    input image by :class:`AdaptiveConv` (5x5, stride 2: 15 pixels), brought to 8 pixels by
+    :class:`SamplingDownsample` (``cfg.downsample``), shared by all three nonlinearities.
+
+    Shapes:
+        ``x: (B, 1, 29, 29) -> (B, 10)``.
+    """
+
+    def __init__(self, cfg: Task2D, kind: str, N: int, downsample: str | None = None) -> None:
+        super().__init__()
+        gs = rot2d(-1)
+        self.space = sp = FourierSpace(SO2(), cfg.max_frequency)
+        self.kind, self.N = kind, N
+        t0 = FieldType(gs, [trivial(SO2())])
+        types = [FieldType(gs, [sp.rep] * c) for c in cfg.channels]
+        self.in_type = t0
+        self.convs = nn.ModuleList(R2Conv(a, b, 5, padding=2) for a, b in zip([t0, *types[:-1]], types))
+        self.norms = nn.ModuleList(IIDBatchNorm2d(t) for t in types)
+        self.acts = nn.ModuleList(_Act(sp, c, kind, N, cfg.grid) for c in cfg.channels)
+        if kind == "adaptive":
+            self.gen = AdaptiveConv(t0, sp, N, 5, 2, stride=2)
+            method = downsample or cfg.downsample
+            self.downs = nn.ModuleList([SamplingDownsample(gs, sp, N, method)])
+        nb = len(sp.blocks)
+        self.head = nn.Sequential(nn.Linear(cfg.channels[-1] * nb, 32), nn.ELU(), nn.Linear(32, 10))
+
+    def forward(self, x: torch.Tensor, rot: torch.Tensor | None = None, layer_errors: list | None = None
+                ) -> torch.Tensor:
+        a = self.gen(x) if self.kind == "adaptive" else None
+        h = x
+        last = len(self.convs) - 1
+        for k, (conv, norm, act) in enumerate(zip(self.convs, self.norms, self.acts)):
+            h = norm(conv(h))
+            if k < last:
+                h = F.avg_pool2d(h, 3, 2, 1, count_include_pad=False)
+                if a is not None and k > 0:
+                    a = self.downs[0](a)
+            h = act(h, a, rot, layer_errors)
+        return self.head(invariants(self.space, h).mean((-1, -2)))
+
+    def degenerate(self) -> float:
+        """Fraction of degenerate blocks of ``A`` in the last forward pass (0 for the fixed grid)."""
+        return self.gen.degenerate if self.kind == "adaptive" else 0.0
+
+
+class Net3D(nn.Module):
+    """SO(3)-equivariant point-cloud classifier on sphere-function features (``L = 3``, ``F = 16``).
+
+    Embedding: ``f_i = (1/P) sum_j R(|r_ij|) Y(r_ij) + R'(|p_i|) Y(p_i)`` per field (learned radial profiles on
+    Gaussian radial bases, real spherical harmonics ``Y``, positions centred). Each block: Fourier nonlinearity,
+    :class:`BlockLinear`, and a point convolution with learned isotropic radial kernels, ``h_i <- h_i + y_i + (1/P)
+    sum_j k(|r_ij|) y_j``; a simplification of TFN (no Clebsch-Gordan products: the nonlinearity alone mixes the
+    degrees). Invariants averaged over the points, a two-layer MLP. Adaptive: ``A`` per point by
+    :class:`AdaptiveMLP` from the embedding, shared by every block (no downsampling: all points are kept).
+
+    Shapes:
+        ``pos: (B, P, 3) -> (B, n_classes)``.
+    """
+
+    def __init__(self, cfg: Task3D, kind: str, N: int, n_classes: int = 10) -> None:
+        super().__init__()
+        self.space = sp = FourierSpace(SO3(), cfg.max_frequency, sphere=True)
+        self.kind, self.N, c = kind, N, cfg.channels
+        k = 8
+        self.register_buffer("mu", torch.linspace(0.0, 2.0, k), persistent=False)
+        self.width = 2.0 / (k - 1)
+        self.w_pair = nn.Parameter(torch.randn(c, k) / math.sqrt(k))
+        self.w_centre = nn.Parameter(torch.randn(c, k) / math.sqrt(k))
+        self.acts = nn.ModuleList(_Act(sp, c, kind, N, cfg.grid) for _ in range(cfg.blocks))
+        self.lins = nn.ModuleList(BlockLinear(sp, c, c) for _ in range(cfg.blocks))
+        self.kernels = nn.ParameterList(nn.Parameter(torch.randn(c, k) / math.sqrt(k)) for _ in range(cfg.blocks))
+        if kind == "adaptive":
+            self.gen = AdaptiveMLP(sp, c, N, hidden=c)
+        self.head = nn.Sequential(nn.Linear(c * len(sp.blocks), 32), nn.ELU(), nn.Linear(32, n_classes))
+
+    def _rbf(self, d: torch.Tensor) -> torch.Tensor:
+        return torch.exp(-(((d[..., None] - self.mu) / self.width) ** 2))
+
+    def embed(self, pos: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """The embedding ``(B, C * F, P)`` and the radial bases of the pairs ``(B, P, P, K)``."""
+        b, p, _ = pos.shape
+        L, f = self.space.max_frequency, self.space.dim
+        pos = pos - pos.mean(1, keepdim=True)
+        r = pos[:, None, :, :] - pos[:, :, None, :]  # r[b, i, j] = p_j - p_i
+        d = r.norm(dim=-1)
+        eye = torch.eye(p, dtype=torch.bool, device=pos.device)
+        safe = torch.where(eye[None, :, :, None], torch.tensor([0.0, 0.0, 1.0], dtype=pos.dtype), r)
+        y = spherical_harmonics_upto(L, safe)  # (B, P, P, F)
+        rbf = self._rbf(d) * (~eye)[None, :, :, None]
+        w = torch.einsum("bijk,ck->bcij", rbf, self.w_pair)
+        h = torch.einsum("bcij,bijf->bcfi", w, y) / p
+        dc = pos.norm(dim=-1)
+        yc = spherical_harmonics_upto(L, torch.where(dc[..., None] > 1e-6, pos, torch.tensor([0.0, 0.0, 1.0])))
+        h = h + torch.einsum("bik,ck,bif->bcfi", self._rbf(dc), self.w_centre, yc)
+        return h.reshape(b, -1, p), rbf
+
+    def sampling(self, pos: torch.Tensor) -> torch.Tensor:
+        """``A`` per point ``(B, N * F, P)`` (adaptive only)."""
+        return self.gen(self.embed(pos)[0])
+
+    def forward(self, pos: torch.Tensor, rot: torch.Tensor | None = None, layer_errors: list | None = None
+                ) -> torch.Tensor:
+        b, p, _ = pos.shape
+        f = self.space.dim
+        h, rbf = self.embed(pos)
+        a = self.gen(h) if self.kind == "adaptive" else None
+        for act, lin, ker in zip(self.acts, self.lins, self.kernels):
+            z = lin(act(h, a, rot, layer_errors))
+            kern = torch.einsum("bijk,ck->bcij", rbf, ker) / p
+            msg = torch.einsum("bcij,bcfj->bcfi", kern, z.reshape(b, -1, f, p)).reshape(z.shape)
+            h = h + z + msg
+        return self.head(invariants(self.space, h).mean(-1))
+
+    def degenerate(self) -> float:
+        return self.gen.degenerate if self.kind == "adaptive" else 0.0
