@@ -76,8 +76,8 @@ class _Act(nn.Module):
 
 
 class Net2D(nn.Module):
-    """SO(2)-steerable CNN for 29x29 images: three blocks of (5x5 ``R2Conv``, ``IIDBatchNorm2d``, Fourier nonlinearity), with 3x3
-    average pooling of stride 2 after the first two convolutions, before their nonlinearities (29 -> 15 -> 8),
+    """SO(2)-steerable CNN for 29x29 images: three blocks of (5x5 ``R2Conv``, ``IIDBatchNorm2d``, Fourier
+    nonlinearity), with 3x3 average pooling of stride 2 after the first two convolutions, before their nonlinearities (29 -> 15 -> 8),
     invariants (trivial parts and block norms) averaged over the plane, a two-layer MLP. Adaptive: ``A`` from the
     input image by :class:`AdaptiveConv` (5x5, stride 2: 15 pixels), brought to 8 pixels by
     :class:`SamplingDownsample` (``cfg.downsample``), shared by all three nonlinearities.
@@ -94,7 +94,7 @@ class Net2D(nn.Module):
         t0 = FieldType(gs, [trivial(SO2())])
         types = [FieldType(gs, [sp.rep] * c) for c in cfg.channels]
         self.in_type = t0
-        self.convs = nn.ModuleList(R2Conv(a, b, 5, padding=2) for a, b in zip([t0, *types[:-1]], types))
+        self.convs = nn.ModuleList(R2Conv(a, b, 5, padding=2) for a, b in zip([t0, *types[:-1]], types, strict=True))
         self.norms = nn.ModuleList(IIDBatchNorm2d(t) for t in types)
         self.acts = nn.ModuleList(_Act(sp, c, kind, N, cfg.grid) for c in cfg.channels)
         if kind == "adaptive":
@@ -109,7 +109,7 @@ class Net2D(nn.Module):
         a = self.gen(x) if self.kind == "adaptive" else None
         h = x
         last = len(self.convs) - 1
-        for k, (conv, norm, act) in enumerate(zip(self.convs, self.norms, self.acts)):
+        for k, (conv, norm, act) in enumerate(zip(self.convs, self.norms, self.acts, strict=True)):
             h = norm(conv(h))
             if k < last:
                 h = F.avg_pool2d(h, 3, 2, 1, count_include_pad=False)
@@ -159,7 +159,7 @@ class Net3D(nn.Module):
     def embed(self, pos: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """The embedding ``(B, C * F, P)`` and the radial bases of the pairs ``(B, P, P, K)``."""
         b, p, _ = pos.shape
-        L, f = self.space.max_frequency, self.space.dim
+        L = self.space.max_frequency
         pos = pos - pos.mean(1, keepdim=True)
         r = pos[:, None, :, :] - pos[:, :, None, :]  # r[b, i, j] = p_j - p_i
         d = r.norm(dim=-1)
@@ -184,7 +184,7 @@ class Net3D(nn.Module):
         f = self.space.dim
         h, rbf = self.embed(pos)
         a = self.gen(h) if self.kind == "adaptive" else None
-        for act, lin, ker in zip(self.acts, self.lins, self.kernels):
+        for act, lin, ker in zip(self.acts, self.lins, self.kernels, strict=True):
             z = lin(act(h, a, rot, layer_errors))
             kern = torch.einsum("bijk,ck->bcij", rbf, ker) / p
             msg = torch.einsum("bcij,bcfj->bcfi", kern, z.reshape(b, -1, f, p)).reshape(z.shape)
