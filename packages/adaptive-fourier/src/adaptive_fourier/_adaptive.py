@@ -3,7 +3,6 @@ nonlinearity ``f~ = (1/N) A(x)^T sigma(A(x) f^)`` is exactly equivariant for any
 
 from __future__ import annotations
 
-
 import torch
 from torch import nn
 
