@@ -78,9 +78,9 @@ class _Act(nn.Module):
 class Net2D(nn.Module):
     """SO(2)-steerable CNN for 29x29 images: three blocks of (5x5 ``R2Conv``, ``IIDBatchNorm2d``, Fourier
     nonlinearity), with 3x3 average pooling of stride 2 after the first two convolutions, before their
-    nonlinearities (29 -> 15 -> 8), invariants (trivial parts and block norms) averaged over the plane, a two-layer MLP. Adaptive: ``A`` from the
-    input image by :class:`AdaptiveConv` (5x5, stride 2: 15 pixels), brought to 8 pixels by
-    :class:`SamplingDownsample` (``cfg.downsample``), shared by all three nonlinearities.
+    nonlinearities (29 -> 15 -> 8), invariants (trivial parts and block norms) averaged over the plane, a
+    two-layer MLP. Adaptive: ``A`` from the input image by :class:`AdaptiveConv` (5x5, stride 2: 15 pixels),
+    brought to 8 pixels by :class:`SamplingDownsample` (``cfg.downsample``), shared by all three nonlinearities.
 
     Shapes:
         ``x: (B, 1, 29, 29) -> (B, 10)``.
