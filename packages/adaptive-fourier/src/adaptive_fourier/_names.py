@@ -1,0 +1,9 @@
+"""Names the command line checks before torch is imported."""
+
+TASKS = ("2d", "3d")
+KINDS = ("fixed", "adaptive")
+#: N of every grid (the paper's)
+NS = (1, 2, 4, 8, 16, 32, 64)
+QUICK_NS = {"2d": (1, 4, 16, 64), "3d": (1, 4, 16)}
+SMOKE_NS = {"2d": (1, 4), "3d": (1,)}
+FULL_NS = {"2d": NS, "3d": NS}
