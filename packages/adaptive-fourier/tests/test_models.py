@@ -21,7 +21,7 @@ class _Invariant:
         return x
 
 
-@pytest.mark.parametrize("kind, n", [("adaptive", 1), ("adaptive", 5), ("fixed", 4)])
+@pytest.mark.parametrize("kind, n", [("adaptive", 1), ("adaptive", 5), ("adaptive_ridge", 3), ("fixed", 4)])
 def test_2d_model_exact_on_90_degree_rotations(kind, n):
     torch.manual_seed(0)
     net = Net2D(T2, kind, n).double().eval()

@@ -1,8 +1,8 @@
 """adaptive-fourier: adaptive group sampling for Fourier nonlinearities.
 
-After Inal & Cesa, *Effective Sampling for Fourier Nonlinearities* (GRaM @ ICML 2024, PMLR 251:394-419,
-arXiv 2409.08741). The library: Fourier spaces on SO(2), O(2), SO(3) and the sphere, the fixed-grid Fourier
-nonlinearity (the baseline), the adaptive nonlinearity ``(1/N) A(x)^T sigma(A(x) f^)`` with its equivariant
+After Inal & Cesa, *Adaptive Sampling for Continuous Group Equivariant Neural Networks* (GRaM @ ICML 2024, PMLR
+251:394-419, arXiv 2409.08741). The library: Fourier spaces on SO(2), O(2), SO(3) and the sphere, the fixed-grid
+Fourier nonlinearity (the baseline), the adaptive nonlinearity ``(1/N) A(x)^T sigma(A(x) f^)`` with its equivariant
 generators and downsampling, and the orthogonality diagnostics. The experiments (rotated MNIST, procedural point
 clouds, the OFF loader, reproduce and bench) are in :mod:`adaptive_fourier.experiments`.
 """

@@ -19,7 +19,7 @@ from equi_runs import (
     prepare_out,
 )
 
-from ._names import FULL_NS, KINDS, NS, QUICK_NS, SMOKE_NS, TASKS
+from ._names import DEFAULT_KINDS, FULL_NS, KINDS, NS, QUICK_NS, SMOKE_NS, TASKS
 
 DESCRIPTION = """\
 adaptive-fourier: adaptive group sampling for Fourier nonlinearities (Inal & Cesa, GRaM @ ICML 2024): fixed-grid
@@ -42,7 +42,8 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--ns", nargs="+", type=positive_int, default=None, metavar="N",
                    help="numbers of samples N for every task (default: the run's list)")
     r.add_argument("--kinds", nargs="+", choices=KINDS, default=None, metavar="K",
-                   help=f"nonlinearities (default: both); choose from {' '.join(KINDS)}")
+                   help=f"nonlinearities (default: {' '.join(DEFAULT_KINDS)}); choose from {' '.join(KINDS)} "
+                   "(adaptive_ridge: adaptive rows, per-point ridge solve instead of A^T / N; ours)")
     r.add_argument("--smoke", action="store_true", help=argparse.SUPPRESS)
     b = sub.add_parser("bench", help="time and activation memory per layer and per model, fixed vs adaptive, vs N")
     add_run_options(b, threads=1, device=False, fresh=False)
@@ -77,7 +78,7 @@ def _reproduce(args: argparse.Namespace, argv: list[str]) -> int:
     tasks = list(args.tasks or TASKS)
     grid = {t: sorted(args.ns) if args.ns else list(base[t]) for t in tasks}
     seeds = list(args.seeds) if args.seeds else seeds
-    kinds = [k for k in KINDS if k in (args.kinds or KINDS)]
+    kinds = [k for k in KINDS if k in (args.kinds or DEFAULT_KINDS)]
     if "2d" in tasks:
         _need_extras()
     with RunFolder(args.out, package="adaptive-fourier", module_file=__file__, config=cfg.as_dict(),

@@ -40,13 +40,14 @@ class PlainFourierPointwise(nn.Module):
 class FourierPointwise(nn.Module):
     """Fourier nonlinearity on a fixed grid: ``f^ -> B sigma(A f^)`` on every field.
 
-    Inal & Cesa, *Effective sampling for Fourier nonlinearities* (GRaM @ ICML 2024), Sec. 2 (the baseline of
-    Cohen et al. 2018, Weiler & Cesa 2019, escnn's ``FourierPointwise``/``QuotientFourierPointwise``): each field
-    holds ``F`` band-limited coefficients (:class:`FourierSpace`); the layer samples the function on a fixed grid
-    ``g_1..g_N`` (``A (N, F)``, rows ``rho(g_i) delta^``), applies ``sigma`` and maps back with ``B = A^+``
-    (``pinv``) or ``B = A^T / N`` (``mean``, the Peter-Weyl approximation). Exactly equivariant only for the grid's
-    own symmetries; otherwise the error shrinks as ``N`` grows. For SO(2)/O(2) with ``pinv`` it is numerically
-    e2cnn-core's ``FourierPointwise`` (tested). Unlike e2cnn-core any ``N >= 1`` is accepted (the paper's N = 1).
+    Inal & Cesa, *Adaptive Sampling for Continuous Group Equivariant Neural Networks* (GRaM @ ICML 2024), Eq. 14
+    (the baseline of Cohen et al. 2018, Weiler & Cesa 2019, escnn's
+    ``FourierPointwise``/``QuotientFourierPointwise``): each field holds ``F`` band-limited coefficients
+    (:class:`FourierSpace`); the layer samples the function on a fixed grid ``g_1..g_N`` (``A (N, F)``, rows
+    ``rho(g_i) delta^``), applies ``sigma`` and maps back with ``B = A^+`` (``pinv``) or ``B = A^T / N`` (``mean``,
+    the Peter-Weyl approximation). Exactly equivariant only for the grid's own symmetries; otherwise the error
+    shrinks as ``N`` grows. For SO(2)/O(2) with ``pinv`` it is numerically e2cnn-core's ``FourierPointwise``
+    (tested). Unlike e2cnn-core any ``N >= 1`` is accepted (the paper's N = 1).
 
     Args:
         space: the Fourier space of one field.

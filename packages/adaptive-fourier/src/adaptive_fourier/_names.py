@@ -1,7 +1,9 @@
 """Names the command line checks before torch is imported."""
 
 TASKS = ("2d", "3d")
-KINDS = ("fixed", "adaptive")
+#: the paper's two; ``adaptive_ridge`` (ours) only when asked for with --kinds
+KINDS = ("fixed", "adaptive", "adaptive_ridge")
+DEFAULT_KINDS = ("fixed", "adaptive")
 #: N of every grid (the paper's)
 NS = (1, 2, 4, 8, 16, 32, 64)
 QUICK_NS = {"2d": (1, 4, 16, 64), "3d": (1, 4, 16)}

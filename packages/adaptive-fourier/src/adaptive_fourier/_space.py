@@ -38,11 +38,11 @@ GRIDS = ("regular", "random", "thomson")
 class FourierSpace:
     """Band-limited functions on ``group`` (``SO2``, ``O2``, ``SO3``) or, with ``sphere=True``, on S^2.
 
-    Inal & Cesa, *Effective Sampling of Fourier Nonlinearities* ... see the package README: the space in which
-    the Fourier nonlinearities act. Coefficients transform under :attr:`rep`; the sampling row of a grid
-    element is ``rho(g) delta^``. Rows are made of irrep *blocks* (one per irrep copy); in a genuine sampling
-    row the block of an irrep of dimension ``d`` has norm ``sqrt(d)`` and the trivial block equals 1, which is
-    what :func:`~adaptive_fourier.normalise_rows` imposes on predicted rows.
+    Inal & Cesa, *Adaptive Sampling for Continuous Group Equivariant Neural Networks* (GRaM @ ICML 2024), Sec. 3:
+    the space in which the Fourier nonlinearities act. Coefficients transform under :attr:`rep`; the sampling row of
+    a grid element is ``rho(g) delta^``. Rows are made of irrep *blocks* (one per irrep copy); in a genuine sampling
+    row the block of an irrep of dimension ``d`` has norm ``sqrt(d)`` and the trivial block equals 1, which is what
+    :func:`~adaptive_fourier.normalise_rows` imposes on predicted rows.
 
     Args:
         group: ``SO2()``, ``O2()`` or ``SO3()``.

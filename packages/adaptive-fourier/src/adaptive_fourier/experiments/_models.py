@@ -27,8 +27,9 @@ from ._config import Task2D, Task3D
 
 __all__ = ["KINDS", "Net2D", "Net3D", "invariants"]
 
-#: ``fixed``: the fixed grid (pinv); ``adaptive``: the paper's adaptive sampling (A^T / N)
-KINDS = ("fixed", "adaptive")
+#: ``fixed``: the fixed grid (pinv); ``adaptive``: the paper's adaptive sampling (A^T / N); ``adaptive_ridge``:
+#: adaptive sampling mapped back by a per-point ridge solve (ours, an ablation of the A^T / N approximation)
+KINDS = ("fixed", "adaptive", "adaptive_ridge")
 
 
 def _fiber(rot: torch.Tensor, h: torch.Tensor, f: int) -> torch.Tensor:
@@ -52,8 +53,8 @@ class _Act(nn.Module):
         self.space, self.kind = space, kind
         if kind == "fixed":
             self.act = FourierPointwise(space, channels, N=N, grid=grid, back="pinv")
-        elif kind == "adaptive":
-            self.act = AdaptiveFourierPointwise(space, channels, N, back="mean")
+        elif kind in ("adaptive", "adaptive_ridge"):
+            self.act = AdaptiveFourierPointwise(space, channels, N, back="mean" if kind == "adaptive" else "ridge")
         else:
             raise ValueError(f"kind must be one of {KINDS}, got {kind!r}")
 
@@ -97,7 +98,7 @@ class Net2D(nn.Module):
         self.convs = nn.ModuleList(R2Conv(a, b, 5, padding=2) for a, b in zip([t0, *types[:-1]], types, strict=True))
         self.norms = nn.ModuleList(IIDBatchNorm2d(t) for t in types)
         self.acts = nn.ModuleList(_Act(sp, c, kind, N, cfg.grid) for c in cfg.channels)
-        if kind == "adaptive":
+        if kind != "fixed":
             self.gen = AdaptiveConv(t0, sp, N, 5, 2, stride=2)
             method = downsample or cfg.downsample
             self.downs = nn.ModuleList([SamplingDownsample(gs, sp, N, method)])
@@ -106,7 +107,7 @@ class Net2D(nn.Module):
 
     def forward(self, x: torch.Tensor, rot: torch.Tensor | None = None, layer_errors: list | None = None
                 ) -> torch.Tensor:
-        a = self.gen(x) if self.kind == "adaptive" else None
+        a = self.gen(x) if self.kind != "fixed" else None
         h = x
         last = len(self.convs) - 1
         for k, (conv, norm, act) in enumerate(zip(self.convs, self.norms, self.acts, strict=True)):
@@ -120,7 +121,7 @@ class Net2D(nn.Module):
 
     def degenerate(self) -> float:
         """Fraction of degenerate blocks of ``A`` in the last forward pass (0 for the fixed grid)."""
-        return self.gen.degenerate if self.kind == "adaptive" else 0.0
+        return self.gen.degenerate if self.kind != "fixed" else 0.0
 
 
 class Net3D(nn.Module):
@@ -149,7 +150,7 @@ class Net3D(nn.Module):
         self.acts = nn.ModuleList(_Act(sp, c, kind, N, cfg.grid) for _ in range(cfg.blocks))
         self.lins = nn.ModuleList(BlockLinear(sp, c, c) for _ in range(cfg.blocks))
         self.kernels = nn.ParameterList(nn.Parameter(torch.randn(c, k) / math.sqrt(k)) for _ in range(cfg.blocks))
-        if kind == "adaptive":
+        if kind != "fixed":
             self.gen = AdaptiveMLP(sp, c, N, hidden=c)
         self.head = nn.Sequential(nn.Linear(c * len(sp.blocks), 32), nn.ELU(), nn.Linear(32, n_classes))
 
@@ -183,7 +184,7 @@ class Net3D(nn.Module):
         b, p, _ = pos.shape
         f = self.space.dim
         h, rbf = self.embed(pos)
-        a = self.gen(h) if self.kind == "adaptive" else None
+        a = self.gen(h) if self.kind != "fixed" else None
         for act, lin, ker in zip(self.acts, self.lins, self.kernels, strict=True):
             z = lin(act(h, a, rot, layer_errors))
             kern = torch.einsum("bijk,ck->bcij", rbf, ker) / p
@@ -192,4 +193,4 @@ class Net3D(nn.Module):
         return self.head(invariants(self.space, h).mean(-1))
 
     def degenerate(self) -> float:
-        return self.gen.degenerate if self.kind == "adaptive" else 0.0
+        return self.gen.degenerate if self.kind != "fixed" else 0.0

@@ -44,7 +44,7 @@ def summary(grid: Mapping[str, Sequence[int]], kinds: Sequence[str], seeds: Sequ
     """Flat metrics (means over seeds plus derived keys) and the headline claims of a finished grid."""
     mean = {k: mean_std(v.values())[0] for k, v in per_seed.items()}
     metrics: dict = {f"ns.{t}": list(ns) for t, ns in grid.items()}
-    both = set(kinds) == {"fixed", "adaptive"}
+    both = {"fixed", "adaptive"} <= set(kinds)
     head: list[dict] = []
     for task, err_key, better in (("2d", "test_error", min), ("3d", "acc.so3", max)):
         ns = list(grid.get(task, ()))
@@ -58,7 +58,7 @@ def summary(grid: Mapping[str, Sequence[int]], kinds: Sequence[str], seeds: Sequ
             ok = [n for n, v in zip(ns, vals, strict=True) if (v <= best + tol if better is min else v >= best - tol)]
             metrics[f"n_within_2pts_of_best.{task}.{kind}"] = min(ok)
             metrics[f"{eq}.{kind}.max"] = max(mean[f"{eq}.{kind}.N{n}"] for n in ns)
-        if not both:
+        if not both or len(ns) < 2:
             continue
         lo, hi = ns[0], ns[-1]
         a1, f1, fh = (mean[f"{err_key}.adaptive.N{lo}"], mean[f"{err_key}.fixed.N{lo}"],

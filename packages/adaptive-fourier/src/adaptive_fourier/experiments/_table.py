@@ -1,0 +1,93 @@
+"""Markdown tables for the README, generated from committed ``metrics.json`` (and ``bench.json``) files.
+
+Usage: ``python -m adaptive_fourier.experiments._table results/quick/metrics.json [results/bench/bench.json]``.
+"""
+
+from __future__ import annotations
+
+import shlex
+import sys
+from pathlib import Path
+
+from equi_runs import mean_std, read_json, validate_metrics
+
+__all__ = ["bench_table", "tables"]
+
+COLS = {
+    "2d": [("test error", "test_error", 3), ("model equiv. error", "equiv_error", 2),
+           ("max layer equiv. error", "layer_equiv_error", 2), ("90-degree error", "rot90_error", 2),
+           ("eps1", "eps1.2d", 2), ("eps2", "eps2.2d", 2), ("degenerate", "degenerate.2d", 2),
+           ("train s", "train_seconds.2d", 0)],
+    "3d": [("accuracy", "acc.so3", 3), ("model equiv. error", "equiv_error.so3", 2),
+           ("max layer equiv. error", "layer_equiv_error.so3", 2), ("eps1", "eps1.so3", 2),
+           ("eps2", "eps2.so3", 2), ("degenerate", "degenerate.so3", 2), ("train s", "train_seconds.so3", 0)],
+}
+
+
+def _fmt(doc: dict, key: str, digits: int) -> str:
+    vals = doc["per_seed"].get(key)
+    if not vals:
+        return "-"
+    m, s = mean_std(vals.values())
+    f = (lambda v: f"{v:.{digits}g}") if digits == 2 else (lambda v: f"{v:.{digits}f}")
+    return f"{f(m)} +- {f(s)} ({len(vals)})" if s is not None else f"{f(m)} (1)"
+
+
+def tables(path: Path) -> str:
+    doc = read_json(path)
+    validate_metrics(doc)
+    prov, m = doc["provenance"], doc["metrics"]
+    out = [f"`{shlex.join(doc['command'])}` (seeds {doc['seeds']}; {prov['cpu']}, {prov['torch_threads']} torch "
+           f"thread(s); {doc['wall_seconds'] / 60:.1f} min wall over all resumed pieces; commit "
+           f"{str(prov.get('git_commit'))[:10]})", ""]
+    for task, title in (("2d", "2D: rotated MNIST, SO(2) CNN"), ("3d", "3D: SO(3)-rotated procedural point clouds")):
+        ns = m.get(f"ns.{task}")
+        if not ns:
+            continue
+        out += [f"**{title}**", "", "| kind | N | " + " | ".join(c[0] for c in COLS[task]) + " |",
+                "|---|---|" + "---|" * len(COLS[task])]
+        for kind in ("fixed", "adaptive", "adaptive_ridge"):
+            for n in ns:
+                if f"{COLS[task][0][1]}.{kind}.N{n}" not in doc["per_seed"]:
+                    continue
+                cells = [_fmt(doc, f"{key}.{kind}.N{n}", d) for _, key, d in COLS[task]]
+                out.append(f"| {kind} | {n} | " + " | ".join(cells) + " |")
+        out.append("")
+    out += ["| claim | metric | paper | ours | verdict |", "|---|---|---|---|---|"]
+    for c in doc["headline"]:
+        paper = "not available" if c["paper"] is None else c["paper"]
+        out.append(f"| {c['claim'].replace('|', '/')} | `{c['metric']}` | {paper} | {c['ours']:.3g} | "
+                   f"{c['verdict']} |")
+    return "\n".join(out)
+
+
+def bench_table(path: Path) -> str:
+    res = read_json(path, what="bench file")
+    out = [f"`adaptive-fourier bench` ({res['provenance']['cpu']}, {res['threads']} torch thread(s), median of "
+           f"{res['repeats']}); layer: forward + backward, ms; memory: bytes saved for backward", "",
+           "| layer | N | fixed ms | adaptive ms | adaptive / fixed | e2cnn-core ms | fixed MiB | adaptive MiB |",
+           "|---|---|---|---|---|---|---|---|"]
+    for name, rows in res["layers"].items():
+        for n in res["ns"]:
+            r = rows[f"N{n}"]
+            e2 = f"{r['e2cnn_core_ms']:.2f}" if "e2cnn_core_ms" in r else "-"
+            out.append(f"| {name} | {n} | {r['fixed_ms']:.2f} | {r['adaptive_ms']:.2f} | "
+                       f"{r['adaptive_over_fixed_time']:.2f} | {e2} | {r['fixed_saved_bytes'] / 2**20:.2f} | "
+                       f"{r['adaptive_saved_bytes'] / 2**20:.2f} |")
+    out += ["", "| model | N | fixed inference ms | adaptive inference ms | ratio | fixed train step ms | "
+            "adaptive train step ms | fixed MiB | adaptive MiB | params fixed / adaptive |",
+            "|---|---|---|---|---|---|---|---|---|---|"]
+    for task, rows in res["models"].items():
+        for n in res["ns"]:
+            r = rows[f"N{n}"]
+            out.append(f"| {task} | {n} | {r['fixed_inference_ms']:.1f} | {r['adaptive_inference_ms']:.1f} | "
+                       f"{r['adaptive_over_fixed_inference']:.2f} | {r['fixed_train_step_ms']:.1f} | "
+                       f"{r['adaptive_train_step_ms']:.1f} | {r['fixed_saved_bytes'] / 2**20:.1f} | "
+                       f"{r['adaptive_saved_bytes'] / 2**20:.1f} | {r['fixed_params']} / {r['adaptive_params']} |")
+    return "\n".join(out)
+
+
+if __name__ == "__main__":
+    for p in map(Path, sys.argv[1:]):
+        print(bench_table(p) if p.name == "bench.json" else tables(p))
+        print()
