@@ -7,6 +7,8 @@ from adaptive_fourier import (
     AdaptiveFourierPointwise,
     AdaptiveMLP,
     BlockLinear,
+    CanonicalConv,
+    CanonicalMLP,
     FiberType,
     FourierSpace,
     SamplingDownsample,
@@ -71,3 +73,24 @@ def test_block_linear_equivariant_so2():
     t2, t3 = FiberType(sp, 2), FiberType(sp, 3)
     assert_equivariant(lin, t2, t3, x=torch.randn(4, 2 * sp.dim, 5, dtype=torch.float64),
                        elements=SO2().sample(5, 0))
+
+
+def test_canonical_grids_exact_sampling_like_and_degenerate_safe():
+    torch.manual_seed(1)
+    sp = FourierSpace(SO2(), 2)
+    t0 = FieldType(rot2d(-1), [trivial(SO2())])
+    gen = CanonicalConv(t0, sp, 4).double()
+    x = torch.randn(2, 1, 15, 15, dtype=torch.float64)
+    assert_equivariant(gen, t0, FieldType(rot2d(-1), [sp.rep] * 4), x=x, elements=_square(SO2()))
+    rows = gen(x).reshape(2, 4, sp.dim, 15, 15)  # a turned regular grid: |row|^2 = F where v is not small
+    norms = rows.norm(dim=2)
+    assert norms.max() <= sp.dim ** 0.5 + 1e-9 and ((norms - sp.dim ** 0.5).abs() < 1e-3).float().mean() > 0.9
+    assert gen.downsample(None).shape[-1] == 8
+    ss = FourierSpace(SO3(), 3, sphere=True)
+    g3 = CanonicalMLP(ss, 3, 5).double()
+    assert_equivariant(g3, FiberType(ss, 3), FiberType(ss, 5), x=torch.randn(2, 48, 7, dtype=torch.float64),
+                       elements=SO3().sample(4, 1))
+    z = torch.zeros(1, 48, 3, dtype=torch.float64, requires_grad=True)
+    a = g3(z)
+    a.sum().backward()
+    assert torch.isfinite(a).all() and torch.isfinite(z.grad).all() and g3.degenerate == 1.0

@@ -21,7 +21,8 @@ class _Invariant:
         return x
 
 
-@pytest.mark.parametrize("kind, n", [("adaptive", 1), ("adaptive", 5), ("adaptive_ridge", 3), ("fixed", 4)])
+@pytest.mark.parametrize("kind, n", [("adaptive", 1), ("adaptive", 5), ("adaptive_ridge", 3), ("adaptive_perlayer", 2),
+                                     ("adaptive_canonical", 3), ("fixed", 4)])
 def test_2d_model_exact_on_90_degree_rotations(kind, n):
     torch.manual_seed(0)
     net = Net2D(T2, kind, n).double().eval()
@@ -50,8 +51,9 @@ def test_3d_adaptive_model_invariant_for_random_rotations_fixed_is_not():
     cloud = PointCloudType(Net3D(T3, "fixed", 1).space)
     out = _Invariant(SO3())
     els = SO3().sample(4, 0)
-    net = Net3D(T3, "adaptive", 2).double().eval()
-    assert_equivariant(net, cloud, out, x=pos, elements=els, atol=1e-9)
+    for kind in ("adaptive", "adaptive_perlayer", "adaptive_canonical"):
+        net = Net3D(T3, kind, 2).double().eval()
+        assert_equivariant(net, cloud, out, x=pos, elements=els, atol=1e-9)
     fixed = Net3D(T3, "fixed", 1).double().eval()
     assert max(equivariance_errors(fixed, cloud, out, x=pos, elements=els).values()) > 1e-4
 

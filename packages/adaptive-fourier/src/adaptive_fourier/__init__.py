@@ -28,6 +28,8 @@ _WHERE = {
     "SamplingDownsample": "_generators",
     "DOWNSAMPLING": "_generators",
     "BlockLinear": "_linear",
+    "CanonicalConv": "_canonical",
+    "CanonicalMLP": "_canonical",
     "FiberType": "_types",
     "PointCloudType": "_types",
     "point_matrix": "_types",

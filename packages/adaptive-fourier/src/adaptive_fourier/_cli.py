@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Sequence
+from dataclasses import replace
 
 from equi_runs import (
     RunError,
@@ -19,7 +20,7 @@ from equi_runs import (
     prepare_out,
 )
 
-from ._names import DEFAULT_KINDS, FULL_NS, KINDS, NS, QUICK_NS, SMOKE_NS, TASKS
+from ._names import DEFAULT_KINDS, DOWNSAMPLING, FULL_NS, KINDS, NS, QUICK_NS, SMOKE_NS, TASKS
 
 DESCRIPTION = """\
 adaptive-fourier: adaptive group sampling for Fourier nonlinearities (Inal & Cesa, GRaM @ ICML 2024): fixed-grid
@@ -43,7 +44,10 @@ def _parser() -> argparse.ArgumentParser:
                    help="numbers of samples N for every task (default: the run's list)")
     r.add_argument("--kinds", nargs="+", choices=KINDS, default=None, metavar="K",
                    help=f"nonlinearities (default: {' '.join(DEFAULT_KINDS)}); choose from {' '.join(KINDS)} "
-                   "(adaptive_ridge: adaptive rows, per-point ridge solve instead of A^T / N; ours)")
+                   "(ours: adaptive_ridge, a per-point ridge solve instead of A^T / N; adaptive_perlayer, one "
+                   "generator per layer; adaptive_canonical, a fixed grid turned into a predicted frame)")
+    r.add_argument("--downsample", choices=DOWNSAMPLING, default=None,
+                   help="how the 2D model brings A to coarser grids (default: avg)")
     r.add_argument("--smoke", action="store_true", help=argparse.SUPPRESS)
     b = sub.add_parser("bench", help="time and activation memory per layer and per model, fixed vs adaptive, vs N")
     add_run_options(b, threads=1, device=False, fresh=False)
@@ -75,6 +79,8 @@ def _reproduce(args: argparse.Namespace, argv: list[str]) -> int:
         cfg, base, seeds = QUICK, QUICK_NS, [0]
     else:
         cfg, base, seeds = FULL, FULL_NS, [0, 1, 2]
+    if args.downsample:
+        cfg = replace(cfg, task2d=replace(cfg.task2d, downsample=args.downsample))
     tasks = list(args.tasks or TASKS)
     grid = {t: sorted(args.ns) if args.ns else list(base[t]) for t in tasks}
     seeds = list(args.seeds) if args.seeds else seeds

@@ -19,6 +19,7 @@ from equi_groups import SO2, SO3, spherical_harmonics_upto, trivial
 from torch import nn
 
 from .._adaptive import AdaptiveFourierPointwise
+from .._canonical import CanonicalConv, CanonicalMLP
 from .._fixed import FourierPointwise
 from .._generators import AdaptiveConv, AdaptiveMLP, SamplingDownsample
 from .._linear import BlockLinear
@@ -27,9 +28,11 @@ from ._config import Task2D, Task3D
 
 __all__ = ["KINDS", "Net2D", "Net3D", "invariants"]
 
-#: ``fixed``: the fixed grid (pinv); ``adaptive``: the paper's adaptive sampling (A^T / N); ``adaptive_ridge``:
-#: adaptive sampling mapped back by a per-point ridge solve (ours, an ablation of the A^T / N approximation)
-KINDS = ("fixed", "adaptive", "adaptive_ridge")
+#: ``fixed``: the fixed grid (pinv); ``adaptive``: the paper's adaptive sampling (A^T / N), one generator shared by
+#: all layers. Ours: ``adaptive_ridge`` (a per-point ridge solve instead of A^T / N), ``adaptive_perlayer`` (one
+#: generator per nonlinearity, reading that layer's input), ``adaptive_canonical`` (a fixed grid turned into an
+#: equivariantly predicted frame, :mod:`adaptive_fourier._canonical`)
+KINDS = ("fixed", "adaptive", "adaptive_ridge", "adaptive_perlayer", "adaptive_canonical")
 
 
 def _fiber(rot: torch.Tensor, h: torch.Tensor, f: int) -> torch.Tensor:
@@ -53,8 +56,9 @@ class _Act(nn.Module):
         self.space, self.kind = space, kind
         if kind == "fixed":
             self.act = FourierPointwise(space, channels, N=N, grid=grid, back="pinv")
-        elif kind in ("adaptive", "adaptive_ridge"):
-            self.act = AdaptiveFourierPointwise(space, channels, N, back="mean" if kind == "adaptive" else "ridge")
+        elif kind in KINDS:
+            back = "ridge" if kind == "adaptive_ridge" else "mean"
+            self.act = AdaptiveFourierPointwise(space, channels, N, back=back)
         else:
             raise ValueError(f"kind must be one of {KINDS}, got {kind!r}")
 
@@ -98,7 +102,11 @@ class Net2D(nn.Module):
         self.convs = nn.ModuleList(R2Conv(a, b, 5, padding=2) for a, b in zip([t0, *types[:-1]], types, strict=True))
         self.norms = nn.ModuleList(IIDBatchNorm2d(t) for t in types)
         self.acts = nn.ModuleList(_Act(sp, c, kind, N, cfg.grid) for c in cfg.channels)
-        if kind != "fixed":
+        if kind == "adaptive_canonical":
+            self.gen = CanonicalConv(t0, sp, N, 5, 2, stride=2)
+        elif kind == "adaptive_perlayer":
+            self.gens = nn.ModuleList(AdaptiveConv(t, sp, N, 3, 1) for t in types)
+        elif kind != "fixed":
             self.gen = AdaptiveConv(t0, sp, N, 5, 2, stride=2)
             method = downsample or cfg.downsample
             self.downs = nn.ModuleList([SamplingDownsample(gs, sp, N, method)])
@@ -107,21 +115,33 @@ class Net2D(nn.Module):
 
     def forward(self, x: torch.Tensor, rot: torch.Tensor | None = None, layer_errors: list | None = None
                 ) -> torch.Tensor:
-        a = self.gen(x) if self.kind != "fixed" else None
+        a = self.gen(x) if self.kind not in ("fixed", "adaptive_perlayer") else None
         h = x
         last = len(self.convs) - 1
         for k, (conv, norm, act) in enumerate(zip(self.convs, self.norms, self.acts, strict=True)):
             h = norm(conv(h))
             if k < last:
                 h = F.avg_pool2d(h, 3, 2, 1, count_include_pad=False)
-                if a is not None and k > 0:
-                    a = self.downs[0](a)
+                if a is not None and k > 0 and self.kind != "adaptive_perlayer":
+                    a = self.gen.downsample(a) if self.kind == "adaptive_canonical" else self.downs[0](a)
+            if self.kind == "adaptive_perlayer":
+                a = self.gens[k](h)
             h = act(h, a, rot, layer_errors)
         return self.head(invariants(self.space, h).mean((-1, -2)))
 
+    def sampling(self, x: torch.Tensor) -> torch.Tensor:
+        """``A`` of the first nonlinearity (adaptive kinds)."""
+        if self.kind == "adaptive_perlayer":
+            h = F.avg_pool2d(self.norms[0](self.convs[0](x)), 3, 2, 1, count_include_pad=False)
+            return self.gens[0](h)
+        return self.gen(x)
+
     def degenerate(self) -> float:
-        """Fraction of degenerate blocks of ``A`` in the last forward pass (0 for the fixed grid)."""
-        return self.gen.degenerate if self.kind != "fixed" else 0.0
+        """Fraction of degenerate blocks of ``A`` (frames, for the canonical kind) in the last call of the first
+        generator (0 for the fixed grid)."""
+        if self.kind == "fixed":
+            return 0.0
+        return self.gens[0].degenerate if self.kind == "adaptive_perlayer" else self.gen.degenerate
 
 
 class Net3D(nn.Module):
@@ -150,7 +170,11 @@ class Net3D(nn.Module):
         self.acts = nn.ModuleList(_Act(sp, c, kind, N, cfg.grid) for _ in range(cfg.blocks))
         self.lins = nn.ModuleList(BlockLinear(sp, c, c) for _ in range(cfg.blocks))
         self.kernels = nn.ParameterList(nn.Parameter(torch.randn(c, k) / math.sqrt(k)) for _ in range(cfg.blocks))
-        if kind != "fixed":
+        if kind == "adaptive_canonical":
+            self.gen = CanonicalMLP(sp, c, N)
+        elif kind == "adaptive_perlayer":
+            self.gens = nn.ModuleList(AdaptiveMLP(sp, c, N, hidden=c) for _ in range(cfg.blocks))
+        elif kind != "fixed":
             self.gen = AdaptiveMLP(sp, c, N, hidden=c)
         self.head = nn.Sequential(nn.Linear(c * len(sp.blocks), 32), nn.ELU(), nn.Linear(32, n_classes))
 
@@ -176,16 +200,19 @@ class Net3D(nn.Module):
         return h.reshape(b, -1, p), rbf
 
     def sampling(self, pos: torch.Tensor) -> torch.Tensor:
-        """``A`` per point ``(B, N * F, P)`` (adaptive only)."""
-        return self.gen(self.embed(pos)[0])
+        """``A`` per point ``(B, N * F, P)`` of the first nonlinearity (adaptive kinds)."""
+        h = self.embed(pos)[0]
+        return self.gens[0](h) if self.kind == "adaptive_perlayer" else self.gen(h)
 
     def forward(self, pos: torch.Tensor, rot: torch.Tensor | None = None, layer_errors: list | None = None
                 ) -> torch.Tensor:
         b, p, _ = pos.shape
         f = self.space.dim
         h, rbf = self.embed(pos)
-        a = self.gen(h) if self.kind != "fixed" else None
-        for act, lin, ker in zip(self.acts, self.lins, self.kernels, strict=True):
+        a = self.gen(h) if self.kind not in ("fixed", "adaptive_perlayer") else None
+        for k, (act, lin, ker) in enumerate(zip(self.acts, self.lins, self.kernels, strict=True)):
+            if self.kind == "adaptive_perlayer":
+                a = self.gens[k](h)
             z = lin(act(h, a, rot, layer_errors))
             kern = torch.einsum("bijk,ck->bcij", rbf, ker) / p
             msg = torch.einsum("bcij,bcfj->bcfi", kern, z.reshape(b, -1, f, p)).reshape(z.shape)
@@ -193,4 +220,6 @@ class Net3D(nn.Module):
         return self.head(invariants(self.space, h).mean(-1))
 
     def degenerate(self) -> float:
-        return self.gen.degenerate if self.kind != "fixed" else 0.0
+        if self.kind == "fixed":
+            return 0.0
+        return self.gens[0].degenerate if self.kind == "adaptive_perlayer" else self.gen.degenerate

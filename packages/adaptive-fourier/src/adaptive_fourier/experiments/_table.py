@@ -46,7 +46,7 @@ def tables(path: Path) -> str:
             continue
         out += [f"**{title}**", "", "| kind | N | " + " | ".join(c[0] for c in COLS[task]) + " |",
                 "|---|---|" + "---|" * len(COLS[task])]
-        for kind in ("fixed", "adaptive", "adaptive_ridge"):
+        for kind in ("fixed", "adaptive", "adaptive_ridge", "adaptive_perlayer", "adaptive_canonical"):
             for n in ns:
                 if f"{COLS[task][0][1]}.{kind}.N{n}" not in doc["per_seed"]:
                     continue

@@ -76,7 +76,7 @@ def _sampling_diagnostics(model: torch.nn.Module, x: torch.Tensor) -> dict:
         return {"eps1": float(eps1(a)), "eps2": float(eps2(a))}
     model.eval()
     with torch.no_grad():
-        a = model.sampling(x) if isinstance(model, Net3D) else model.gen(x)
+        a = model.sampling(x)
     f = model.space.dim
     rows = a.reshape(a.shape[0], model.N, f, -1).permute(0, 3, 1, 2).reshape(-1, model.N, f).double()
     return {"eps1": float(eps1(rows).mean()), "eps2": float(eps2(rows).mean()), "degenerate": model.degenerate()}
