@@ -57,6 +57,7 @@ def test_peaked_likelihood_is_fitted_by_its_coefficients_on_finite_groups():
 
 
 @pytest.mark.parametrize("group", GROUPS, ids=str)
+@torch.no_grad()
 def test_kl_nonnegative_and_zero_for_equal(group):
     torch.manual_seed(1)
     p, q = GroupLikelihood(group, 2), GroupLikelihood(group, 2)
@@ -74,6 +75,7 @@ def test_kl_refuses_different_grids():
         kl_divergence(GroupLikelihood(SO2(), 2), GroupLikelihood(SO2(), 3))
 
 
+@torch.no_grad()
 def test_alignment_loss_zero_with_mode_at_identity_and_positive_otherwise():
     lik = GroupLikelihood(CyclicGroup(8), L=4)
     with torch.no_grad():

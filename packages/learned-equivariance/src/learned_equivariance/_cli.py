@@ -58,7 +58,7 @@ def _parser() -> argparse.ArgumentParser:
         choices=PROBES,
         default=None,
         metavar="P",
-        help="settings of the controlled likelihood experiment (default: paper fast; none: skip it); "
+        help="settings of the controlled likelihood experiment (default: paper no_kl fast; none: skip it); "
         f"choose from {' '.join(PROBES)}",
     )
     r.add_argument("--smoke", action="store_true", help=argparse.SUPPRESS)
@@ -82,17 +82,17 @@ def _need_extras() -> None:
 
 
 def _reproduce(args: argparse.Namespace, argv: list[str]) -> int:
-    from .experiments._settings import FULL, QUICK, SMOKE
-
     check_unique(args.seeds, "--seeds")
     check_unique(args.models, "--models")
     check_unique(args.probes, "--probes")
+    from .experiments._config import FULL, QUICK, SMOKE
+
     if args.smoke:
         s, models, seeds, probes = SMOKE, ["cnn", "learned", "rpp"], [0], ["paper"]
     else:
         s = QUICK if args.quick else FULL
         models = list(QUICK_MODELS if args.quick else MODELS)
-        seeds, probes = [0, 1, 2], ["paper", "fast"]
+        seeds, probes = [0, 1, 2], ["paper", "no_kl", "fast"]
     models = list(args.models) if args.models else models
     seeds = list(args.seeds) if args.seeds else seeds
     probes = list(args.probes) if args.probes is not None else probes

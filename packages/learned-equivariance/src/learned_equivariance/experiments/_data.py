@@ -18,29 +18,15 @@ from __future__ import annotations
 import importlib.util
 import math
 import zlib
-from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 
+from ._config import DataConfig
+
 POOLS = {"train": (0, 300), "val": (300, 400), "test": (400, 500)}
-
-
-@dataclass(frozen=True)
-class DataConfig:
-    """One double-MNIST data set: symmetry, images per class per split, digit size in pixels, seed."""
-
-    symmetry: str = "mixed"
-    n_train: int = 100
-    n_val: int = 20
-    n_test: int = 50
-    size: int = 14
-    seed: int = 0
-
-    def as_dict(self) -> dict:
-        return asdict(self)
 
 
 def mnist_5k_path() -> Path:

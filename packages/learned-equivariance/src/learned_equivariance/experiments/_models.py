@@ -9,24 +9,12 @@ the same number of channels (same cost per layer, more free parameters).
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
-
 import torch
 from torch import nn
 
+from ._config import ModelConfig
+
 KERNELS = (7, 5, 3, 3)
-
-
-@dataclass(frozen=True)
-class ModelConfig:
-    """Group ``C<N>``/``D<N>`` of the steerable models, fields per layer, likelihood band limit."""
-
-    group: str = "C8"
-    fields: tuple[int, ...] = (4, 6, 6, 8)
-    L: int = 4
-
-    def as_dict(self) -> dict:
-        return asdict(self)
 
 
 def gspace_of(name: str) -> object:

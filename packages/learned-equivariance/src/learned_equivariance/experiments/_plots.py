@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ._settings import Settings
+from ._config import Settings
 
 
 def polar_likelihood(ax: object, grid: Sequence[Sequence[float]], density: Sequence[float], **kw: object) -> None:

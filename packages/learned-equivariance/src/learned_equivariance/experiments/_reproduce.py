@@ -10,8 +10,7 @@ from typing import Any
 import numpy as np
 from equi_runs import RunFolder, claim, mean_std
 
-from ._settings import Settings
-from ._train import PROBE_SETTINGS, likelihood_stats, subgroup_mask
+from ._config import PROBE_SETTINGS, Settings
 
 #: the target of each probe symmetry (for the likelihood-fit distance)
 FIT_TARGET = {"C1": "C1", "C4": "C4", "SO2": "SO2", "D1": "D1", "D4": "D4", "O2": "O2"}
@@ -19,6 +18,8 @@ FIT_TARGET = {"C1": "C1", "C4": "C4", "SO2": "SO2", "D1": "D1", "D4": "D4", "O2"
 
 def _layer_stats(res: dict, group: str, symmetry: str) -> dict[str, float]:
     """Mean over layers of :func:`likelihood_stats`."""
+    from ._train import likelihood_stats, subgroup_mask
+
     grid = [tuple(e) for e in res["grid"]]
     mask = subgroup_mask(group, symmetry, grid)
     per = [likelihood_stats(np.asarray(d), mask) for d in res["densities"]]
@@ -84,6 +85,11 @@ def headline(
             if "fast" in probes
             else ""
         )
+        if "no_kl" in probes:
+            fast += (
+                f"; without the KL terms: C1 {m['likelihood.C1.no_kl.tv_to_target']:.2f} (identity mass "
+                f"{m['likelihood.C1.no_kl.mass_identity']:.3f}), SO2 {m['likelihood.SO2.no_kl.tv_to_target']:.2f}"
+            )
         out.append(
             claim(
                 "The learnt likelihoods reflect the data's degree of equivariance (likelihood-fit distance: total "
