@@ -59,13 +59,19 @@ def plot_all(
     panels += [("mixed, learned", results[("mixed", m, seeds[0])]) for m in models if m == "learned"]
     if not panels:
         return
-    fig, axes = plt.subplots(1, len(panels), subplot_kw={"projection": "polar"}, figsize=(3 * len(panels), 3.2))
-    for ax, (title, r) in zip(np.atleast_1d(axes), panels, strict=True):
+    cols = min(4, len(panels))
+    rows = -(-len(panels) // cols)
+    fig, axes = plt.subplots(rows, cols, subplot_kw={"projection": "polar"}, figsize=(3 * cols, 3.2 * rows))
+    axes = np.atleast_1d(axes).ravel()
+    for ax in axes[len(panels) :]:
+        ax.set_visible(False)
+    for ax, (title, r) in zip(axes[: len(panels)], panels, strict=True):
         for i, d in enumerate(r["densities"]):
             polar_likelihood(ax, r["grid"], d, color=f"C{i}", label=f"layer {i + 1}")
         ax.set_title(title, fontsize=9)
         ax.set_xticklabels([])
-    np.atleast_1d(axes)[0].legend(fontsize=6, loc="lower left")
+        ax.tick_params(labelsize=6)
+    axes[0].legend(fontsize=6, loc="lower left")
     fig.suptitle("learnt likelihoods after training (radius: density; grey: uniform)", fontsize=9)
     fig.tight_layout()
     save_figure(fig, out / "likelihoods.png")
