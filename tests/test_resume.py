@@ -22,6 +22,7 @@ CASES = {
     "e2cnn-core": ["reproduce", "--smoke", "--no-progress"],
     "lattice-nn": ["reproduce", "--smoke", "--no-progress"],
     "adaptive-fourier": ["reproduce", "--smoke", "--no-progress"],
+    "learned-equivariance": ["reproduce", "--smoke", "--no-progress"],
     "pac-equi": ["reproduce", "--smoke", "--no-progress"],
     "sheaf-homology": ["reproduce", "--smoke", "--no-progress"],
 }

@@ -1,0 +1,147 @@
+"""``learned-equivariance`` command line: ``reproduce`` (the study) and ``bench``.
+
+Torch-free at import: every argument is checked and the run folder opened before torch or data are loaded.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Sequence
+
+from equi_runs import (
+    RunError,
+    RunFolder,
+    add_run_options,
+    check_unique,
+    cli_main,
+    make_parser,
+    positive_int,
+    prepare_out,
+)
+
+from ._names import MODELS, PROBES, QUICK_MODELS
+
+DESCRIPTION = """\
+learned-equivariance: learning the degree of equivariance of steerable CNNs with a likelihood over the group
+(Veefkind & Cesa, ICML 2024), on double MNIST built from real MNIST digits.
+
+  learned-equivariance reproduce --quick --out DIR   mixed data: cnn, equivariant, learned, rpp x 3 seeds;
+                                                      likelihood probes on C1 / SO2 data (a few minutes)
+  learned-equivariance reproduce --out DIR           the authors' data protocol (100 train images per class,
+                                                      50 epochs; hours on a CPU)
+  learned-equivariance bench --out DIR               training-step cost vs e2cnn-core's R2Conv, eval after export
+"""
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = make_parser("learned-equivariance", DESCRIPTION)
+    sub = p.add_subparsers(dest="command", required=True)
+    r = sub.add_parser("reproduce", help="train the models on mixed-symmetry double MNIST and probe the likelihoods")
+    add_run_options(
+        r,
+        quick="2,000 training images of 14 px digits, 10 epochs, models cnn equivariant learned rpp (a few minutes)",
+        seeds=(0, 1, 2),
+        threads=1,
+        device=False,
+    )
+    r.add_argument(
+        "--models",
+        nargs="+",
+        choices=MODELS,
+        default=None,
+        metavar="M",
+        help=f"models (default: all; with --quick: {' '.join(QUICK_MODELS)}); choose from {' '.join(MODELS)}",
+    )
+    r.add_argument(
+        "--probes",
+        nargs="*",
+        choices=PROBES,
+        default=None,
+        metavar="P",
+        help="settings of the controlled likelihood experiment (default: paper no_kl fast; none: skip it); "
+        f"choose from {' '.join(PROBES)}",
+    )
+    r.add_argument("--smoke", action="store_true", help=argparse.SUPPRESS)
+    b = sub.add_parser(
+        "bench", help="time a training step of the learnable basis vs the fixed one, and eval after export"
+    )
+    add_run_options(b, threads=1, device=False, fresh=False)
+    b.add_argument("--batch", type=positive_int, default=64, metavar="N", help="batch size (default: 64)")
+    b.add_argument("--size", type=positive_int, default=28, metavar="PX", help="digit size in pixels (default: 28)")
+    b.add_argument("--repeats", type=positive_int, default=5, metavar="N", help="timed repeats (default: 5)")
+    return p
+
+
+def _need_extras() -> None:
+    import importlib.util
+
+    for mod, extra in (("mlxtend", "data"), ("matplotlib", None), ("tqdm", None)):
+        if importlib.util.find_spec(mod) is None:
+            hint = f"pip install 'learned-equivariance[{extra}]'" if extra else f"pip install {mod}"
+            raise RunError(f"learned-equivariance reproduce needs {mod} (the real MNIST digits / plots): {hint}")
+
+
+def _reproduce(args: argparse.Namespace, argv: list[str]) -> int:
+    check_unique(args.seeds, "--seeds")
+    check_unique(args.models, "--models")
+    check_unique(args.probes, "--probes")
+    from .experiments._config import FULL, QUICK, SMOKE
+
+    if args.smoke:
+        s, models, seeds, probes = SMOKE, ["cnn", "learned", "rpp"], [0], ["paper"]
+    else:
+        s = QUICK if args.quick else FULL
+        models = list(QUICK_MODELS if args.quick else MODELS)
+        seeds, probes = [0, 1, 2], ["paper", "no_kl", "fast"]
+    models = list(args.models) if args.models else models
+    seeds = list(args.seeds) if args.seeds else seeds
+    probes = list(args.probes) if args.probes is not None else probes
+    _need_extras()
+    with RunFolder(
+        args.out,
+        package="learned-equivariance",
+        module_file=__file__,
+        config=s.config(),
+        fresh=args.fresh,
+        argv=["learned-equivariance", *argv],
+        device="cpu",
+    ) as run:
+        import torch
+
+        torch.set_num_threads(args.threads)
+        from .experiments._reproduce import reproduce
+
+        doc = reproduce(run, s, models, seeds, probes, progress=not args.no_progress, timings=not args.smoke)
+    print(f"wrote {args.out / 'metrics.json'}")
+    for c in doc["headline"]:
+        print(f"  [{c['verdict']}] {c['claim']}: {c['ours']:.3g}")
+    return 0
+
+
+def _bench(args: argparse.Namespace) -> int:
+    out = prepare_out(args.out)
+    import torch
+
+    torch.set_num_threads(args.threads)
+    from equi_runs import write_json_atomic
+
+    from .experiments._bench import bench
+
+    res = bench(args.batch, args.size, args.repeats)
+    write_json_atomic(res, out / "bench.json")
+    for k, v in res.items():
+        if k != "provenance":
+            print(f"{k}: {v:.4g}" if isinstance(v, float) else f"{k}: {v}")
+    return 0
+
+
+def _run(argv: list[str]) -> int:
+    args = _parser().parse_args(argv)
+    if args.command == "reproduce":
+        return _reproduce(args, argv)
+    return _bench(args)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``learned-equivariance`` command."""
+    return cli_main(_run, None if argv is None else list(argv), prog="learned-equivariance")

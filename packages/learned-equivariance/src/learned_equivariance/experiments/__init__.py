@@ -1,0 +1,1 @@
+"""The study behind ``learned-equivariance reproduce`` and ``bench``: data, models, training, figures."""

@@ -1,0 +1,57 @@
+"""Command line: bad input refused before torch is imported; the smoke run resumes and validates."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+SNIPPET = """
+import sys
+from learned_equivariance._cli import main
+try:
+    code = main({argv!r})
+except SystemExit as e:
+    code = e.code
+print("TORCH", "torch" in sys.modules)
+sys.exit(code)
+"""
+
+
+def _run(argv):
+    return subprocess.run(
+        [sys.executable, "-c", SNIPPET.format(argv=argv)], capture_output=True, text=True, timeout=300
+    )
+
+
+@pytest.mark.parametrize(
+    "extra, message",
+    [
+        (["--models", "cnn", "mlp"], "invalid choice: 'mlp'"),
+        (["--models", "cnn", "cnn"], "--models names 'cnn' twice"),
+        (["--probes", "slow"], "invalid choice: 'slow'"),
+        (["--seeds", "-1"], "-1 is negative"),
+    ],
+)
+def test_bad_arguments_fail_before_torch(extra, message, tmp_path):
+    p = _run(["reproduce", "--quick", "--out", str(tmp_path / "o"), *extra])
+    assert p.returncode == 2, p.stderr
+    assert message in p.stderr and "Traceback" not in p.stderr
+    assert "TORCH False" in p.stdout
+
+
+def test_smoke_run_writes_valid_metrics_and_resumes(tmp_path):
+    from equi_runs import validate_metrics
+
+    out = tmp_path / "run"
+    p = _run(["reproduce", "--smoke", "--no-progress", "--out", str(out)])
+    assert p.returncode == 0, p.stderr[-2000:]
+    doc = json.loads((out / "metrics.json").read_text())
+    validate_metrics(doc)
+    assert {"test_error.cnn", "test_error.learned", "test_error.rpp", "likelihood_fit"} <= set(doc["metrics"])
+    assert (out / "likelihoods.png").exists() and (out / "test_error.png").exists()
+    again = _run(["reproduce", "--smoke", "--no-progress", "--out", str(out)])
+    assert again.returncode == 0
+    assert json.loads((out / "metrics.json").read_text())["metrics"] == doc["metrics"]

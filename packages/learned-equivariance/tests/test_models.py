@@ -1,0 +1,80 @@
+import pytest
+import torch
+from e2cnn_core import FieldType
+from equi_groups import trivial
+from equi_groups.testing import assert_equivariant
+from learned_equivariance import RPPConv
+from learned_equivariance.experiments._models import ModelConfig, build_model, gspace_of
+from learned_equivariance.experiments._train import likelihood_stats, subgroup_mask
+
+SMALL = ModelConfig(group="C4", fields=(1, 2, 1, 2), L=2)
+
+
+@pytest.mark.parametrize("kind", ["cnn", "equivariant", "learned", "learned_shared", "rpp"])
+def test_export_gives_the_same_outputs(kind):
+    torch.manual_seed(0)
+    model = build_model(kind, SMALL)
+    x = torch.randn(3, 1, 14, 28)
+    model.train()
+    model(x)  # batch-norm statistics move
+    model.eval()
+    plain = model.export()
+    assert not any(
+        type(m).__module__.startswith(("e2cnn_core", "learned_equivariance.")) and hasattr(m, "in_type")
+        for m in plain.modules()
+    )
+    assert torch.allclose(plain(x), model(x), atol=1e-5)
+
+
+class _Features(torch.nn.Module):
+    def __init__(self, model, gs):
+        super().__init__()
+        self.model = model
+        self.in_type = FieldType(gs, [trivial(gs.group)])
+        self.out_type = FieldType(gs, [trivial(gs.group)] * model.layers[-1].out_type.size)
+
+    def forward(self, x):
+        return self.model.features(x)
+
+
+@pytest.mark.parametrize("group", ["C4", "D4"])
+def test_learned_model_at_uniform_init_is_as_equivariant_as_the_steerable_one(group):
+    """Backbone features (after group pooling) of both models: invariant fields, exact on 90-degree rotations and
+    flips (same error level as e2cnn-core's model: float32 round-off)."""
+    torch.manual_seed(0)
+    gs = gspace_of(group)
+    cfg = ModelConfig(group=group, fields=(1, 1, 1, 1), L=2)
+    x = torch.randn(2, 1, 21, 21)
+    errs = {}
+    for kind in ("equivariant", "learned", "learned_shared"):
+        net = _Features(build_model(kind, cfg).eval(), gs)
+        errs[kind] = max(assert_equivariant(net, x=x, atol=1e-5).values())
+    assert errs["learned"] < 1e-5 and errs["equivariant"] < 1e-5
+
+
+def test_learned_model_has_one_likelihood_per_layer_or_one_shared():
+    assert len({id(lk) for lk in build_model("learned", SMALL).likelihoods()}) == 4
+    assert len({id(lk) for lk in build_model("learned_shared", SMALL).likelihoods()}) == 1
+
+
+def test_rpp_penalty_and_equivariant_path():
+    gs = gspace_of("C4")
+    t = FieldType(gs, [trivial(gs.group)])
+    conv = RPPConv(t, t, 3)
+    expect = 1e-5 * conv.equivariant.weights.pow(2).sum() + 1e-3 * conv.plain.weight.pow(2).sum()
+    assert torch.allclose(conv.penalty(), expect)
+
+
+def test_likelihood_stats_hand_computed():
+    grid = [(0, 2 * 3.141592653589793 * i / 8) for i in range(8)]
+    mask = subgroup_mask("C8", "C4", grid)
+    assert mask.tolist() == [True, False] * 4
+    import numpy as np
+
+    d = np.ones(8)
+    st = likelihood_stats(d, mask)
+    assert st["mass_identity"] == pytest.approx(1 / 8) and st["tv_to_target"] == pytest.approx(0.5)
+    delta = np.zeros(8)
+    delta[0] = 8
+    st = likelihood_stats(delta, subgroup_mask("C8", "C1", grid))
+    assert st["tv_to_target"] == pytest.approx(0.0) and st["mass_identity"] == pytest.approx(1.0)
