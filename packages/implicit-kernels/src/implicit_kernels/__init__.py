@@ -14,15 +14,21 @@ from equi_runs import lazy_exports
 __version__ = "0.1.0"
 
 __all__ = [
+    "AnalyticKernel",
     "AnalyticPointConv",
     "ImplicitKernel",
     "ImplicitPointConv",
     "ImplicitR2Conv",
+    "MLPKernel",
     "PointType",
+    "check_graph",
     "grid_points",
 ]
 
 _WHERE = {
+    "AnalyticKernel": "_analytic",
+    "MLPKernel": "_analytic",
+    "check_graph": "_point_conv",
     "AnalyticPointConv": "_analytic",
     "ImplicitKernel": "_kernel",
     "ImplicitPointConv": "_point_conv",

@@ -224,7 +224,11 @@ class ImplicitKernel(nn.Module):
         h = self.lift(x, z)
         for block in self.mlp:
             h = block(h)
-        y = flatten(self.head(h))[:, self.gather]
+        return self._finish(x, self.head(h))
+
+    def _finish(self, x: torch.Tensor, blocks: list[torch.Tensor]) -> torch.Tensor:
+        """Head output (irrep basis, ``out_spec``) -> kernel ``(P, D_out, D_in)`` times the envelope."""
+        y = flatten(blocks)[:, self.gather]
         parts, i = [], 0
         for t_idx, (count, dim) in enumerate(zip(self._pair_counts, self._pair_dims, strict=True)):
             q = getattr(self, f"pair_q_{t_idx}").to(x.dtype)
