@@ -31,6 +31,8 @@ class AnalyticKernel(ImplicitKernel):
         ``x: (P, n)``, ``z: (P, attr_dim)`` -> ``(P, D_out, D_in)``.
     """
 
+    _calibrate_on_init = False
+
     def __init__(
         self,
         group: Group,
@@ -71,6 +73,7 @@ class AnalyticKernel(ImplicitKernel):
         self.basis_spec = basis_spec
         self.head = IrrepLinear(group, basis_spec, self.out_spec, bias=False)
         self.mlp = nn.ModuleList()
+        self.calibrate()
 
     def lift(self, x: torch.Tensor, z: torch.Tensor | None = None) -> list[torch.Tensor]:
         feats = super().lift(x, z)

@@ -29,7 +29,7 @@ DESCRIPTION = """\
 implicit-kernels: implicit convolutional kernels for steerable CNNs (Zhdanov, Hoffmann, Cesa, NeurIPS 2023):
 steerable kernels parameterised by a G-equivariant MLP, compared with the analytic kernel basis.
 
-  implicit-kernels reproduce --quick --out DIR    QM9 HOMO (500 molecules) + rotated MNIST, seeds 0 1 (minutes)
+  implicit-kernels reproduce --quick --out DIR    QM9 dipole moment (500 molecules) + rotated MNIST, seeds 0 1
   implicit-kernels reproduce --out DIR            QM9 HOMO and mu on 20k molecules, 3 seeds (hours on a CPU)
   implicit-kernels bench --out DIR                kernel evaluation, implicit vs analytic; a QM9 training step
 """
@@ -41,7 +41,7 @@ def _parser() -> argparse.ArgumentParser:
     r = sub.add_parser("reproduce", help="QM9 kernel ablation and rotated MNIST, implicit vs analytic")
     add_run_options(
         r,
-        quick="QM9 HOMO on 500 molecules and rotated MNIST on 1000 digits, 2 seeds (a few minutes)",
+        quick="QM9 dipole moment on 500 molecules, rotated MNIST on 1000 digits, 2 seeds (a few minutes)",
         seeds="0 1 2 (--quick: 0 1)",
         threads=1,
         device=False,
@@ -60,7 +60,7 @@ def _parser() -> argparse.ArgumentParser:
         choices=TARGETS,
         default=None,
         metavar="T",
-        help=f"QM9 targets (default: homo mu; --quick: homo); choose from {' '.join(TARGETS)}",
+        help=f"QM9 targets (default: homo mu; --quick: mu); choose from {' '.join(TARGETS)}",
     )
     r.add_argument("--smoke", action="store_true", help=argparse.SUPPRESS)
     b = sub.add_parser("bench", help="kernel evaluation time, implicit vs analytic; a QM9 training step")

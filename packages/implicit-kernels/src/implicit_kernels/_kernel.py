@@ -46,8 +46,9 @@ class ImplicitKernel(nn.Module):
        nonlinearity (SiLU on invariants, sigmoid gates on the other fields);
     3. an equivariant linear map to one copy of ``rho_out_i (x) rho_in_j`` per pair of fields (non-uniform field
        types allowed), mapped back from the irrep basis by each pair's Clebsch-Gordan change of basis;
-    4. times a Gaussian envelope ``exp(-|x|^2 / (2 sigma^2))`` (``sigma`` learnable, initialised to ``sigma``)
-       and ``1 / sqrt(number of output fields)``.
+    4. times a Gaussian envelope ``exp(-|x|^2 / (2 sigma^2))`` (``sigma`` learnable, initialised to ``sigma``),
+       ``1 / sqrt(number of output fields)`` and a constant gain fixed at construction (:meth:`calibrate`) so
+       that a layer starts at a He-like scale.
 
     The polynomial lift bounds the angular frequencies the kernel can hold at ``order`` (irreps of the output
     beyond it get no weight); the paper's MLP uses Fourier nonlinearities instead, approximately equivariant
@@ -74,6 +75,8 @@ class ImplicitKernel(nn.Module):
         >>> k(torch.randn(5, 2)).shape
         torch.Size([5, 8, 4])
     """
+
+    _calibrate_on_init = True  # subclasses that change the head calibrate at the end of their own __init__
 
     def __init__(
         self,
@@ -157,6 +160,27 @@ class ImplicitKernel(nn.Module):
         self.head = IrrepLinear(group, spec, self.out_spec, bias=True)
         self.log_sigma = nn.Parameter(torch.tensor(float(np.log(sigma))))
         self.scale = 1.0 / np.sqrt(len(out_reps))
+        self.register_buffer("gain", torch.tensor(1.0, dtype=torch.float64))
+        if self._calibrate_on_init:
+            self.calibrate()
+
+    @torch.no_grad()
+    def calibrate(self, points: torch.Tensor | None = None, std: float | None = None) -> None:
+        """Set the constant ``gain`` so that the kernel's entries have standard deviation ``std`` (default
+        ``1 / sqrt(D_in)``) over ``points`` (default: 256 seeded points uniform in the unit ball): the
+        initialisation scale of a layer (He-like), independent of the MLP's depth. A constant factor, so the
+        constraint is untouched."""
+        if points is None:
+            gen = torch.Generator().manual_seed(0)
+            d = torch.randn(256, self.n, generator=gen, dtype=torch.float64)
+            r = torch.rand(256, 1, generator=gen, dtype=torch.float64) ** (1.0 / self.n)
+            points = d / d.norm(dim=1, keepdim=True) * r
+        std = std if std is not None else 1.0 / np.sqrt(self.d_in)
+        self.gain.fill_(1.0)
+        dtype = self.log_sigma.dtype
+        z = torch.zeros(len(points), self.attr_dim, dtype=dtype) if self.attr_dim else None
+        k = self(points.to(dtype), z)
+        self.gain.fill_(std / max(float(k.std()), 1e-12))
 
     def _assemble(self, group: Group, pair_types: dict, off_o: np.ndarray, off_i: np.ndarray) -> None:
         """Index maps from the head's output (spec layout) to the flattened kernel ``(D_out * D_in)``."""
@@ -236,7 +260,7 @@ class ImplicitKernel(nn.Module):
             parts.append(block.reshape(x.shape[0], -1))
             i += count * dim
         k = torch.cat(parts, 1)[:, self.scatter]
-        env = torch.exp(-(x * x).sum(-1) / (2 * self.sigma.to(x.dtype) ** 2)) * self.scale
+        env = torch.exp(-(x * x).sum(-1) / (2 * self.sigma.to(x.dtype) ** 2)) * (self.scale * self.gain.to(x.dtype))
         return (k * env[:, None]).reshape(x.shape[0], self.d_out, self.d_in)
 
     def extra_repr(self) -> str:

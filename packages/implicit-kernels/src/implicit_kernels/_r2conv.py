@@ -89,6 +89,8 @@ class ImplicitR2Conv(nn.Module):
             in_type.group, in_type.reps, out_type.reps, channels=channels, layers=layers, order=order, sigma=sigma
         )
         self.register_buffer("points", torch.as_tensor(grid_points(kernel_size), dtype=torch.float64), persistent=False)
+        # He-like start: Var(out) = 2 Var(in) for a unit-variance input
+        self.kernel.calibrate(self.points, std=float(np.sqrt(2.0 / (in_type.size * kernel_size**2))))
         self.bias: nn.Parameter | None = None
         if bias:
             t = trivial_id(in_type.group)

@@ -7,7 +7,8 @@ from dataclasses import asdict, dataclass, field
 
 @dataclass(frozen=True)
 class QM9Config:
-    targets: tuple[str, ...] = ("homo",)
+    # the quick run uses the dipole moment: at 500 molecules and 160 steps HOMO stays at the mean predictor
+    targets: tuple[str, ...] = ("mu",)
     n_read: int = 20000  # molecules read from the CSVs (file order), the pool the seeded split draws from
     parts: tuple[int, ...] = (1,)
     n_train: int = 500
@@ -46,7 +47,7 @@ class Config:
 
 QUICK = Config()
 SMOKE = Config(
-    QM9Config(n_read=400, n_train=48, n_test=32, epochs=1, layers=1),
+    QM9Config(targets=("homo",), n_read=400, n_train=48, n_test=32, epochs=1, layers=1),
     MNISTConfig(n_train=64, n_test=32, epochs=1, widths=(2, 2, 2)),
 )
 FULL = Config(

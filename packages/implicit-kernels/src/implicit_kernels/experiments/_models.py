@@ -33,8 +33,9 @@ class Gate(nn.Module):
 
 class QM9Net(nn.Module):
     """O(3)-equivariant point network: ``layers`` steerable point convolutions (kernel by ``model``) on hidden
-    fields ``scalars x 0e + vectors x 1o + tensors x 2e`` with gated nonlinearities, a residual on the
-    invariants, sum pooling of the invariants and an MLP head. ``model``: ``analytic`` (Gaussian rings x
+    fields ``scalars x 0e + vectors x 1o + tensors x 2e`` (atom types embedded in the scalars) with gated
+    nonlinearities and residual connections, sum pooling of the invariants and an MLP head. ``model``:
+    ``analytic`` (Gaussian rings x
     spherical harmonics x intertwiners), ``implicit`` (the equivariant MLP kernel of the relative position),
     ``implicit_bond`` (+ bond classes), ``implicit_atom`` (+ bond classes and the atom types of both ends),
     ``mlp`` (a non-equivariant MLP kernel)."""
@@ -62,7 +63,9 @@ class QM9Net(nn.Module):
         node_dim = len(ELEMENTS) if model == "implicit_atom" else 0
         self.convs = nn.ModuleList()
         self.gates = nn.ModuleList()
-        reps_in = [s0] * len(ELEMENTS)
+        reps_in = hidden
+        self.embed = nn.Linear(len(ELEMENTS), scalars)
+        self.dim = sum(r.dim for r in hidden)
         for _ in range(layers):
             if model == "analytic":
                 conv = AnalyticPointConv(G, reps_in, gated, radius=cutoff, rings=rings)
@@ -75,7 +78,6 @@ class QM9Net(nn.Module):
                 )
             self.convs.append(conv)
             self.gates.append(Gate(scalars, [3] * vectors + [5] * tensors))
-            reps_in = hidden
         self.scalars = scalars
         self.head = nn.Sequential(nn.Linear(scalars, 32), nn.SiLU(), nn.Linear(32, 1))
         self.edge_dim, self.node_dim = edge_dim, node_dim
@@ -89,12 +91,11 @@ class QM9Net(nn.Module):
         batch: torch.Tensor,
         n_graphs: int,
     ) -> torch.Tensor:
-        h = x
+        h = torch.cat([self.embed(x), x.new_zeros(len(x), self.dim - self.scalars)], 1)
         ea = bonds if self.edge_dim else None
         na = x if self.node_dim else None
-        for i, (conv, gate) in enumerate(zip(self.convs, self.gates, strict=True)):
-            out = gate(conv(h, pos, edge_index, ea, na) / 4.0)
-            h = out if i == 0 else out + h
+        for conv, gate in zip(self.convs, self.gates, strict=True):
+            h = h + gate(conv(h, pos, edge_index, ea, na))
         inv = torch.zeros(n_graphs, self.scalars, dtype=h.dtype).index_add_(0, batch, h[:, : self.scalars])
         return self.head(inv).squeeze(1)
 
