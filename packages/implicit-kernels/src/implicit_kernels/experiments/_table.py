@@ -15,20 +15,23 @@ from ._data import UNITS
 from ._reproduce import PAPER_QM9_HOMO
 
 
-def _fmt(doc: dict, key: str, digits: int = 1) -> str:
+def _fmt(doc: dict, key: str, digits: int = 3) -> str:
     vals = doc["per_seed"].get(key)
     if not vals:
         v = doc["metrics"].get(key)
         return "-" if v is None else (f"{v:.{digits}g}" if isinstance(v, float) else str(v))
     m, s = mean_std(vals.values())
     seeds = " ".join(str(k) for k in vals)
-    return f"{m:.{digits}f} +- {s:.{digits}f} ({seeds})" if s is not None else f"{m:.{digits}f} ({seeds})"
+    return f"{m:.{digits}g} +- {s:.2g} ({seeds})" if s is not None else f"{m:.{digits}g} ({seeds})"
 
 
 def tables(path: Path) -> str:
     doc = read_json(path)
     validate_metrics(doc)
-    cmd = shlex.join(["implicit-kernels", *doc["command"][1:]])
+    argv = list(doc["command"][1:])
+    if "--out" in argv:
+        argv[argv.index("--out") + 1] = "DIR"
+    cmd = shlex.join(["implicit-kernels", *argv])
     prov, m = doc["provenance"], doc["metrics"]
     out = [
         f"`{cmd}` ({prov['cpu']}, {prov['torch_threads']} torch thread(s); {doc['wall_seconds'] / 60:.1f} min wall; "
