@@ -68,3 +68,12 @@ def test_smoke_run_is_valid_and_resumes(tmp_path):
     assert main(["reproduce", "--smoke", "--no-progress", "--out", str(out)]) == 0
     assert stamps == {p: p.stat().st_mtime_ns for p in (out / "units").glob("*/result.json")}
     assert (out / "qm9_homo_mae.png").exists() and (out / "mnist_rot_error.png").exists()
+
+
+@pytest.mark.slow
+def test_bench_writes_json(tmp_path):
+    from implicit_kernels._cli import main
+
+    assert main(["bench", "--out", str(tmp_path), "--repeats", "1"]) == 0
+    doc = json.loads((tmp_path / "bench.json").read_text())
+    assert doc["point_o3_2000_edges.implicit_ms"] > 0 and doc["qm9_step_batch32.analytic_ms"] > 0

@@ -78,6 +78,6 @@ def bench(out: Path, repeats: int = 3) -> dict:
         res[f"qm9_step_batch32.{model}_ms"] = _time(step, repeats)
         res[f"qm9_step_batch32.{model}_params"] = n_params(net)
     res["qm9_step_batch32.edges"] = int(g.edge_index.shape[1])
-    write_json_atomic(out / "bench.json", res)
+    write_json_atomic(res, out / "bench.json")
     print(json.dumps(res, indent=1))
     return res
