@@ -87,7 +87,7 @@ class IrrepLinear(nn.Module):
     def __init__(self, group: Group, spec_in: Spec, spec_out: Spec, bias: bool = True) -> None:
         super().__init__()
         self.group, self.spec_in, self.spec_out = group, spec_in, spec_out
-        index_in = {psi: j for j, (psi, _) in enumerate(spec_in)}
+        index_in = {psi: j for j, (psi, m) in enumerate(spec_in) if m > 0}
         self.weights = nn.ParameterList()
         self._pairs: list[tuple[int, int | None]] = []
         for o, (psi, m_out) in enumerate(spec_out):

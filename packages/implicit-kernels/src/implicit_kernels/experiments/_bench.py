@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import json
-import platform
 import time
 from pathlib import Path
 from typing import Any
 
 import torch
-from equi_runs import write_json_atomic
+from equi_runs import cpu_model, write_json_atomic
 
 
 def _time(fn: Any, repeats: int) -> float:
