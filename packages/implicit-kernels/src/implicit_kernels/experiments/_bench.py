@@ -33,7 +33,7 @@ def bench(out: Path, repeats: int = 3) -> dict:
     from ._models import QM9Net, n_params
 
     res: dict[str, Any] = {
-        "machine": platform.processor() or platform.machine(),
+        "machine": cpu_model(),
         "threads": torch.get_num_threads(),
         "repeats": repeats,
     }
