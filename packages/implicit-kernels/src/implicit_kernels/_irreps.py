@@ -101,6 +101,8 @@ class IrrepLinear(nn.Module):
             m_in = spec_in[j][1]
             w = torch.randn(m_out, m_in, len(e)) / np.sqrt(m_in * len(e))
             self.weights.append(nn.Parameter(w))
+        # constant per-irrep output scales (an "equalised learning rate": the weights stay O(1) for the optimiser)
+        self.register_buffer("out_scale", torch.ones(len(spec_out), dtype=torch.float64))
         t = trivial_id(group)
         self.t_index = next((o for o, (psi, _) in enumerate(spec_out) if psi == t), None)
         self.bias = nn.Parameter(torch.zeros(spec_out[self.t_index][1])) if bias and self.t_index is not None else None
@@ -115,7 +117,7 @@ class IrrepLinear(nn.Module):
                 out.append(xs[0].new_zeros(batch, m_out, d))
                 continue
             e = getattr(self, f"endo_{o}").to(xs[j].dtype)
-            y = torch.einsum("oik,kde,bie->bod", w.to(xs[j].dtype), e, xs[j])
+            y = torch.einsum("oik,kde,bie->bod", w.to(xs[j].dtype), e, xs[j]) * self.out_scale[o].to(xs[j].dtype)
             if o == self.t_index and self.bias is not None:
                 y = y + self.bias.to(y.dtype)[None, :, None]
             out.append(y)

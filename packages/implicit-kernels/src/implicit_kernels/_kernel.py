@@ -161,12 +161,15 @@ class ImplicitKernel(nn.Module):
         self.log_sigma = nn.Parameter(torch.tensor(float(np.log(sigma))))
         self.scale = 1.0 / np.sqrt(len(out_reps))
         self.register_buffer("gain", torch.tensor(1.0, dtype=torch.float64))
+        self._calibrated = False
         if self._calibrate_on_init:
             self.calibrate()
 
     @torch.no_grad()
     def calibrate(self, points: torch.Tensor | None = None, std: float | None = None) -> None:
-        """Set the constant ``gain`` so that the kernel's entries have standard deviation ``std`` (default
+        """Once, set the head's constant per-irrep scales so that every output irrep starts with the same energy;
+        then set the
+        constant ``gain`` so that the kernel's entries have standard deviation ``std`` (default
         ``1 / sqrt(D_in)``) over ``points`` (default: 256 seeded points uniform in the unit ball): the
         initialisation scale of a layer (He-like), independent of the MLP's depth. A constant factor, so the
         constraint is untouched."""
@@ -179,6 +182,18 @@ class ImplicitKernel(nn.Module):
         self.gain.fill_(1.0)
         dtype = self.log_sigma.dtype
         z = torch.zeros(len(points), self.attr_dim, dtype=dtype) if self.attr_dim else None
+        if not self._calibrated:
+            # every irrep of the output starts with the same energy (else the invariant, constant-fed part of the
+            # MLP dominates the kernel at initialisation and ReLU networks on top of it die)
+            h = self.lift(points.to(dtype), z)
+            for block in self.mlp:
+                h = block(h)
+            rms = [float(y.square().mean().sqrt()) if y.numel() else 0.0 for y in self.head(h)]
+            top = max(rms)
+            for o, r in enumerate(rms):
+                if r > 1e-4 * top:  # irreps the lift cannot reach carry round-off only: leave them alone
+                    self.head.out_scale[o] /= r
+            self._calibrated = True
         k = self(points.to(dtype), z)
         self.gain.fill_(std / max(float(k.std()), 1e-12))
 

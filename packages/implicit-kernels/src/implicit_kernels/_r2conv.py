@@ -91,6 +91,9 @@ class ImplicitR2Conv(nn.Module):
         self.register_buffer("points", torch.as_tensor(grid_points(kernel_size), dtype=torch.float64), persistent=False)
         # He-like start: Var(out) = 2 Var(in) for a unit-variance input
         self.kernel.calibrate(self.points, std=float(np.sqrt(2.0 / (in_type.size * kernel_size**2))))
+        with torch.no_grad():  # smooth filters: bound the response to a constant input as well (DC gain)
+            dc = self.kernel(self.points.to(self.kernel.log_sigma.dtype)).sum(0)
+            self.kernel.gain.mul_(min(1.0, float(np.sqrt(2.0 / in_type.size)) / max(float(dc.std()), 1e-12)))
         self.bias: nn.Parameter | None = None
         if bias:
             t = trivial_id(in_type.group)

@@ -104,7 +104,9 @@ class MNISTNet(nn.Module):
     """C8-equivariant CNN: three steerable convolutions (``implicit``: :class:`ImplicitR2Conv`; ``analytic``:
     e2cnn-core's ``R2Conv``) on regular fields with ReLU and pooling, group max pooling, a linear classifier."""
 
-    def __init__(self, model: str, widths: tuple[int, int, int] = (4, 8, 8), n: int = 8, channels: int = 2) -> None:
+    def __init__(
+        self, model: str, widths: tuple[int, int, int] = (4, 8, 8), n: int = 8, channels: int = 2, layers: int = 1
+    ) -> None:
         super().__init__()
         if model not in MNIST_MODELS:
             raise ValueError(f"model must be one of {', '.join(MNIST_MODELS)}, got {model!r}")
@@ -114,7 +116,7 @@ class MNISTNet(nn.Module):
         self.convs = nn.ModuleList()
         for a, b, k in zip(types[:-1], types[1:], (7, 5, 5), strict=True):
             if model == "implicit":
-                self.convs.append(ImplicitR2Conv(a, b, k, padding=k // 2, channels=channels))
+                self.convs.append(ImplicitR2Conv(a, b, k, padding=k // 2, channels=channels, layers=layers))
             else:
                 self.convs.append(R2Conv(a, b, k, padding=k // 2))
         self.n, self.width = n, widths[-1]
