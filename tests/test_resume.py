@@ -20,6 +20,7 @@ CASES = {
     "equi-groups": ["reproduce", "--quick", "--seeds", "0", "1", "2", "--no-progress"],
     "cryo-equi": ["reproduce", "--smoke", "--no-progress", "--threads", "1"],
     "e2cnn-core": ["reproduce", "--smoke", "--no-progress"],
+    "implicit-kernels": ["reproduce", "--smoke", "--no-progress"],
     "lattice-nn": ["reproduce", "--smoke", "--no-progress"],
     "adaptive-fourier": ["reproduce", "--smoke", "--no-progress"],
     "learned-equivariance": ["reproduce", "--smoke", "--no-progress"],

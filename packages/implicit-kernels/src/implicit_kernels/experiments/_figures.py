@@ -1,0 +1,49 @@
+"""Figures of the reproduction: QM9 MAE per kernel, rotated-MNIST test error per kernel."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+from equi_runs import save_figure
+
+
+def _bars(ax, names: Sequence[str], values: Sequence[Sequence[float]], ylabel: str, title: str) -> None:
+    means = [np.mean(v) for v in values]
+    stds = [np.std(v, ddof=1) if len(v) > 1 else 0.0 for v in values]
+    ax.bar(range(len(names)), means, yerr=stds, color="tab:blue", alpha=0.8, capsize=4)
+    for i, v in enumerate(values):
+        ax.plot([i] * len(v), v, "k.", ms=4)
+    ax.set_xticks(range(len(names)), names, rotation=20)
+    ax.set_ylabel(ylabel)
+    ax.set_title(title, fontsize=10)
+
+
+def plot_all(
+    out: Path, per_seed: dict, targets: Sequence[str], qm9_models: Sequence[str], mnist_models: Sequence[str]
+) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    for t in targets:
+        names = [m for m in qm9_models if f"qm9_mae.{t}.{m}" in per_seed] + ["mean_predictor"]
+        vals = [list(per_seed[f"qm9_mae.{t}.{m}"].values()) for m in names]
+        fig, ax = plt.subplots(figsize=(6, 3.5))
+        _bars(ax, names, vals, f"test MAE ({t})", f"QM9 {t}: kernel ablation (dots: seeds)")
+        fig.tight_layout()
+        save_figure(fig, out / f"qm9_{t}_mae.png")
+    if mnist_models:
+        names = [m for m in mnist_models if f"mnist_rot_error.{m}" in per_seed]
+        fig, ax = plt.subplots(figsize=(4, 3.5))
+        _bars(
+            ax,
+            names,
+            [list(per_seed[f"mnist_rot_error.{m}"].values()) for m in names],
+            "test error (%)",
+            "rotated MNIST, C8",
+        )
+        fig.tight_layout()
+        save_figure(fig, out / "mnist_rot_error.png")

@@ -1,0 +1,82 @@
+"""The README's results table, generated from a committed ``metrics.json``.
+
+Usage: ``python -m implicit_kernels.experiments._table results/quick/metrics.json``.
+"""
+
+from __future__ import annotations
+
+import shlex
+import sys
+from pathlib import Path
+
+from equi_runs import mean_std, read_json, validate_metrics
+
+from ._data import UNITS
+from ._reproduce import PAPER_QM9_HOMO
+
+
+def _fmt(doc: dict, key: str, digits: int = 3) -> str:
+    vals = doc["per_seed"].get(key)
+    if not vals:
+        v = doc["metrics"].get(key)
+        return "-" if v is None else (f"{v:.{digits}g}" if isinstance(v, float) else str(v))
+    m, s = mean_std(vals.values())
+    seeds = " ".join(str(k) for k in vals)
+    return f"{m:.{digits}g} +- {s:.2g} ({seeds})" if s is not None else f"{m:.{digits}g} ({seeds})"
+
+
+def tables(path: Path) -> str:
+    doc = read_json(path)
+    validate_metrics(doc)
+    argv = list(doc["command"][1:])
+    if "--out" in argv:
+        argv[argv.index("--out") + 1] = "DIR"
+    cmd = shlex.join(["implicit-kernels", *argv])
+    prov, m = doc["provenance"], doc["metrics"]
+    out = [
+        f"`{cmd}` ({prov['cpu']}, {prov['torch_threads']} torch thread(s); {doc['wall_seconds'] / 60:.1f} min wall; "
+        f"commit {str(prov.get('git_commit'))[:10]})",
+        "",
+        "| experiment | metric | paper | ours (mean +- std, seeds) | params | command |",
+        "|---|---|---|---|---|---|",
+    ]
+    targets = doc["config"]["qm9"]["targets"]
+    for t in targets:
+        unit = UNITS.get(t, "meV")
+        for model in ("analytic", "implicit", "implicit_bond", "implicit_atom", "mlp", "mean_predictor"):
+            key = f"qm9_mae.{t}.{model}"
+            if key not in doc["per_seed"]:
+                continue
+            paper = PAPER_QM9_HOMO.get(model, "not available") if t == "homo" else "not available"
+            params = m.get(f"params.qm9.{model}", "-")
+            out.append(
+                f"| QM9 {t}, {model} kernel | test MAE ({unit}) | {paper} | {_fmt(doc, key)} | {params} | `{cmd}` |"
+            )
+    for model in ("implicit", "analytic"):
+        key = f"mnist_rot_error.{model}"
+        if key in doc["per_seed"]:
+            out.append(
+                f"| rotated MNIST C8, {model} | test error (%) | not available | {_fmt(doc, key)} | "
+                f"{m.get(f'params.mnist.{model}', '-')} | `{cmd}` |"
+            )
+    out.append(
+        f"| O(3) point conv, float64 | equivariance error | 1.39e-06 (official, float32) | "
+        f"{m['equivariance.point_conv_o3_float64']:.1e} | - | `{cmd}` |"
+    )
+    out.append(
+        f"| C4/D4 grid conv, float64 | equivariance error | not available | "
+        f"{m['equivariance.grid_c4_d4_float64']:.1e} | - | `{cmd}` |"
+    )
+    out.append(
+        f"| implicit kernel, float32 | constraint residual (C8, D4, SO2, SO3, O3) | not available | "
+        f"{m['kernel_residual.max_float32']:.1e} | - | `{cmd}` |"
+    )
+    out += ["", "| claim | paper | ours | verdict | note |", "|---|---|---|---|---|"]
+    for c in doc["headline"]:
+        out.append(f"| {c['claim']} | {c['paper']} | {c['ours']:.4g} | {c['verdict']} | {c['note']} |")
+    return "\n".join(out)
+
+
+if __name__ == "__main__":
+    for p in sys.argv[1:]:
+        print(tables(Path(p)))
