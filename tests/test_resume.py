@@ -21,6 +21,7 @@ CASES = {
     "cryo-equi": ["reproduce", "--smoke", "--no-progress", "--threads", "1"],
     "e2cnn-core": ["reproduce", "--smoke", "--no-progress"],
     "lattice-nn": ["reproduce", "--smoke", "--no-progress"],
+    "mobile-equi": ["reproduce", "--smoke", "--no-progress", "--threads", "1"],
     "pac-equi": ["reproduce", "--smoke", "--no-progress"],
     "sheaf-homology": ["reproduce", "--smoke", "--no-progress"],
 }
