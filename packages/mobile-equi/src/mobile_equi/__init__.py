@@ -21,6 +21,8 @@ _LAZY: dict[str, str] = {
     "gspace_for": "_mobilenet",
     "ReLU6": "_relu6",
     "PCAM_SPLITS": "_pcam",
+    "SCHEMES": "_quant",
+    "SimulatedInt8": "_quant",
     "PCam": "_pcam",
     "pcam_files": "_pcam",
     "write_pcam": "_pcam",

@@ -39,6 +39,15 @@ def quantize_onnx(src: str | Path, dst: str | Path, calibration: np.ndarray | No
         quantize_dynamic(str(src), str(dst), weight_type=QuantType.QInt8)
         return dst
     data = np.asarray(calibration, dtype=np.float32)
+    import logging
+
+    from onnxruntime.quantization.shape_inference import quant_pre_process
+
+    pre = dst.with_name(dst.stem + "_pre.onnx")
+    # shape inference and graph optimisation, as onnxruntime recommends before static quantisation
+    quant_pre_process(str(src), str(pre), skip_symbolic_shape=True)
+    src = pre
+    logging.getLogger().setLevel(logging.ERROR)
 
     class _Reader(CalibrationDataReader):
         def __init__(self) -> None:
@@ -58,6 +67,7 @@ def quantize_onnx(src: str | Path, dst: str | Path, calibration: np.ndarray | No
         weight_type=QuantType.QInt8,
         per_channel=True,
     )
+    pre.unlink(missing_ok=True)
     return dst
 
 

@@ -6,7 +6,9 @@ Conversion uses TensorFlow's ``tf.lite.TFLiteConverter`` on the Keras graph of :
 
 from __future__ import annotations
 
+import contextlib
 import os
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -19,6 +21,26 @@ TFLITE_MODES: tuple[str, ...] = ("fp32", "dynamic", "int8")
 def _quiet_tf() -> None:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
+
+
+@contextlib.contextmanager
+def _silenced() -> Iterator[None]:
+    """Send the converter's C++ log lines (written straight to file descriptors 1 and 2) to /dev/null."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    saved = [os.dup(1), os.dup(2)]
+    null = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(null, 1)
+        os.dup2(null, 2)
+        yield
+    finally:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os.dup2(saved[0], 1)
+        os.dup2(saved[1], 2)
+        for fd in (*saved, null):
+            os.close(fd)
 
 
 def convert_tflite(keras_model: Any, mode: str = "fp32", representative: np.ndarray | None = None) -> bytes:
@@ -51,7 +73,8 @@ def convert_tflite(keras_model: Any, mode: str = "fp32", representative: np.ndar
         conv.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
         conv.inference_input_type = tf.int8
         conv.inference_output_type = tf.int8
-    return bytes(conv.convert())
+    with _silenced():
+        return bytes(conv.convert())
 
 
 class TFLiteModel:
@@ -69,8 +92,9 @@ class TFLiteModel:
         from ai_edge_litert.interpreter import Interpreter
 
         content = model if isinstance(model, bytes) else Path(model).read_bytes()
-        self.interpreter = Interpreter(model_content=content, num_threads=threads)
-        self.interpreter.allocate_tensors()
+        with _silenced():
+            self.interpreter = Interpreter(model_content=content, num_threads=threads)
+            self.interpreter.allocate_tensors()
         self._in = self.interpreter.get_input_details()[0]
         self._out = self.interpreter.get_output_details()[0]
         self._batch = None

@@ -86,14 +86,14 @@ def _rotated_crops(img: np.ndarray, centres: np.ndarray, size: int, angles: np.n
     return out
 
 
-def nuclei_task(n_train: int, n_test: int, size: int = 33, seed: int = 0) -> tuple[Split, Split]:
+def nuclei_task(n_train: int, n_test: int, size: int = 33, seed: int = 0, noise: float = 0.1) -> tuple[Split, Split]:
     """Nucleus-centred (1) vs background (0) patches from stardist's annotated 2D nucleus image.
 
     The image (512 x 512, 183 annotated nuclei; stardist's ``img2d.tif``/``mask2d.tif``) is split by columns:
     patches of the training set have their centre in columns < 256 - size/2, test patches in columns
-    >= 256 + size/2, so no pixel is shared. Positive centres are nucleus centroids jittered by up to 3 px;
-    negative centres are uniform points 5 to 12 px from the nearest annotated nucleus pixel (the patch shows
-    nuclei, but none at its centre). Each patch is rotated by
+    >= 256 + size/2, so no pixel is shared. Positive centres are nucleus centroids jittered by up to 4 px;
+    negative centres are uniform points 2 to 8 px from the nearest annotated nucleus pixel (the patch shows
+    nuclei, but none at its centre). Gaussian noise (std ``noise``) is added to every patch. Each patch is rotated by
     a uniform random angle (the data has no canonical orientation). Classes are balanced.
 
     Returns:
@@ -111,15 +111,16 @@ def nuclei_task(n_train: int, n_test: int, size: int = 33, seed: int = 0) -> tup
     for n, (lo, hi) in ((n_train, (half, w / 2 - half)), (n_test, (w / 2 + half, w - half))):
         pos_pool = cents[(cents[:, 1] >= lo) & (cents[:, 1] < hi) & (cents[:, 0] >= half) & (cents[:, 0] < h - half)]
         n_pos = n // 2
-        pick = pos_pool[rng.integers(0, len(pos_pool), n_pos)] + rng.uniform(-3, 3, (n_pos, 2))
+        pick = pos_pool[rng.integers(0, len(pos_pool), n_pos)] + rng.uniform(-4, 4, (n_pos, 2))
         negs: list[np.ndarray] = []
         while len(negs) < n - n_pos:
             c = np.array([rng.uniform(half, h - half), rng.uniform(lo, hi)])
-            if 5 <= dist[int(c[0]), int(c[1])] <= 12:
+            if 2 <= dist[int(c[0]), int(c[1])] <= 8:
                 negs.append(c)
         centres = np.concatenate([pick, np.array(negs)])
         y = np.concatenate([np.ones(n_pos, np.int64), np.zeros(n - n_pos, np.int64)])
         x = _rotated_crops(img, centres, size, rng.uniform(0, 2 * math.pi, n))
+        x = x + rng.normal(0, noise, x.shape).astype(np.float32)
         perm = rng.permutation(n)
         out.append(Split(np.ascontiguousarray(x[perm, None]), y[perm]))
     return out[0], out[1]
