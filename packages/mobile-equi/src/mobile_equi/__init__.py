@@ -1,6 +1,6 @@
 """mobile-equi: an equivariant, quantised MobileNetV2 for on-device medical imaging.
 
-Mohamed, Cesa, Cohen & Welling, *Data and Compute Efficient Design for Limited-Resources Deep Learning*,
+Mohamed, Cesa, Cohen & Welling, *A Data and Compute Efficient Design for Limited-Resources Deep Learning*,
 arXiv 2004.09691. The library: the equivariant MobileNetV2 on e2cnn-core (regular fields of C4/C8/D4/D8,
 per-field 3x3 convolutions, ReLU6, invariant pooling), torchvision's plain MobileNetV2, parameter and MAC
 counts, the deployment chain (``export()`` -> plain PyTorch -> Keras -> TFLite float32 / dynamic int8 / full

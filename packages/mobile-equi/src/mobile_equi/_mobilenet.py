@@ -85,7 +85,7 @@ class EquivariantInvertedResidual(EquivariantModule):
 class EquivariantMobileNetV2(EquivariantModule):
     """The equivariant MobileNetV2 of Mohamed, Cesa, Cohen & Welling (arXiv 2004.09691), invariant logits.
 
-    Mohamed, Cesa, Cohen & Welling, *Data and Compute Efficient Design for Limited-Resources Deep Learning*,
+    Mohamed, Cesa, Cohen & Welling, *A Data and Compute Efficient Design for Limited-Resources Deep Learning*,
     arXiv 2004.09691 (equivariant MobileNetV2 for PCam). torchvision's MobileNetV2 layout (stride-2 3x3 stem,
     inverted residual blocks ``(t, c, n, s)``, 1x1 last convolution) with every feature map made of regular fields
     of ``G``: a layer of ``c`` channels in the plain network has ``round(c * width / |G|)`` regular fields, i.e.
