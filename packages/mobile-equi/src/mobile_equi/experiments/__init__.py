@@ -13,7 +13,7 @@ _LAZY: dict[str, str] = {
     "mnist_rot_task": "_data",
     "nuclei_task": "_data",
     "pcam_task": "_data",
-    "TrainConfig": "_train",
+    "TrainConfig": "_settings",
     "evaluate": "_train",
     "roc_auc": "_train",
     "train_model": "_train",

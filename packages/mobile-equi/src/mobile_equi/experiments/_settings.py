@@ -4,7 +4,24 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
-from ._train import TrainConfig
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """Training settings shared by every model of a run (fair comparison: same epochs, lr, batch, augmentation).
+
+    ``augment``: random 90-degree rotations and flips of the training images (the D4 augmentation that gives a
+    plain network the symmetry from data; off by default, so that the symmetry comes from the architecture).
+    """
+
+    epochs: int = 8
+    batch: int = 64
+    lr: float = 3e-3
+    weight_decay: float = 4e-5
+    augment: bool = False
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
 
 MODELS: tuple[str, ...] = ("d4", "c8", "c4", "d8", "base_macs", "base_params")
 FORMATS: tuple[str, ...] = ("torch_fp32", "tflite_fp32", "tflite_dynamic", "tflite_int8", "onnx_fp32", "onnx_int8")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
 
 import numpy as np
 import torch
@@ -12,24 +11,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from ._data import Split
-
-
-@dataclass(frozen=True)
-class TrainConfig:
-    """Training settings shared by every model of a run (fair comparison: same epochs, lr, batch, augmentation).
-
-    ``augment``: random 90-degree rotations and flips of the training images (the D4 augmentation that gives a
-    plain network the symmetry from data; off by default, so that the symmetry comes from the architecture).
-    """
-
-    epochs: int = 8
-    batch: int = 64
-    lr: float = 3e-3
-    weight_decay: float = 4e-5
-    augment: bool = False
-
-    def as_dict(self) -> dict:
-        return asdict(self)
+from ._settings import TrainConfig
 
 
 def _d4(x: torch.Tensor, k: int, flip: bool) -> torch.Tensor:
