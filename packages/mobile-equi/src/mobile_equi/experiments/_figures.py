@@ -47,6 +47,8 @@ def plot_deploy(doc: dict, models: list[str], formats: tuple[str, ...], path: Pa
     axes[0].set_ylabel("file size (KiB)")
     _bars(axes[1], doc, models, formats, "latency_ms")
     axes[1].set_ylabel("latency, batch 1, 1 thread (ms)")
+    axes[1].set_yscale("log")
+    axes[0].set_yscale("log")
     axes[1].legend(fontsize=7, ncol=2)
     save_figure(fig, path)
     plt.close(fig)
