@@ -20,8 +20,8 @@ def gspace_for(group: str) -> _GSpace2D:
     """The gspace of a group name: ``C4``/``C8`` rotations, ``D4``/``D8`` rotations and the left-right mirror.
 
     Examples:
-        >>> str(gspace_for("D4").group)
-        'D4'
+        >>> gspace_for("D4").group.order(), gspace_for("C8").group.order()
+        (8, 8)
     """
     if group not in GROUPS:
         raise ValueError(f"unknown group {group!r}; expected one of {', '.join(GROUPS)}")
