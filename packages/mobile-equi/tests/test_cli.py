@@ -2,6 +2,7 @@ import json
 import subprocess
 import sys
 
+import pytest
 from mobile_equi._cli import main
 
 
@@ -33,6 +34,7 @@ def test_smoke_run_writes_a_valid_metrics_file(tmp_path):
     assert m["export_max_abs_err.d4"] < 1e-5
 
 
+@pytest.mark.slow
 def test_pcam_smoke_run_reads_the_official_files(tmp_path):
     import numpy as np
     from mobile_equi import write_pcam
