@@ -24,6 +24,7 @@ CASES = {
     "lattice-nn": ["reproduce", "--smoke", "--no-progress"],
     "adaptive-fourier": ["reproduce", "--smoke", "--no-progress"],
     "learned-equivariance": ["reproduce", "--smoke", "--no-progress"],
+    "mobile-equi": ["reproduce", "--smoke", "--no-progress", "--threads", "1"],
     "pac-equi": ["reproduce", "--smoke", "--no-progress"],
     "sheaf-homology": ["reproduce", "--smoke", "--no-progress"],
 }
