@@ -27,6 +27,7 @@ def _run_main(args, **kw):
         (["reproduce", "--out", "X", "--seeds", "0", "0"], "--seeds names 0 twice"),
         (["reproduce", "--out", "X", "--seeds", "-1"], "-1 is negative"),
         (["bench", "--out", "X", "--repeats", "0"], "0 is not positive"),
+        (["diagnose", "--out", "X", "--seeds", "1", "1"], "--seeds names 1 twice"),
         (["simulate", "--out", "X", "--snr", "0"], "0 is not a positive finite number"),
         (["simulate", "--out", "X", "--structure", "missing.pdb"], "missing.pdb does not exist"),
     ],

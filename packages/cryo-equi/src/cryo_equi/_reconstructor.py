@@ -5,7 +5,7 @@ from __future__ import annotations
 import torch
 import torch.nn as nn
 
-from ._decoder import FourierVolume
+from ._decoder import FourierVolume, GridVolume
 from ._geometry import transform_image
 from ._projection import fft_centered, ifft_centered, shift_phase, slice_coordinates
 
@@ -18,7 +18,7 @@ def frequency_mask(box: int, kmax: float, device: torch.device | str = "cpu") ->
 
 
 def render(
-    volume: FourierVolume,
+    volume: FourierVolume | GridVolume,
     rotations: torch.Tensor,
     shifts: torch.Tensor | None = None,
     ctf: torch.Tensor | None = None,
