@@ -76,8 +76,11 @@ def test_diagnose_smoke_run_writes_metrics_and_resumes(tmp_path, capsys):
     assert m["refine_random.reached_fraction"] < m["refine_near.reached_fraction"]
     assert 12.0 <= m["known_poses.fsc_resolution_0143"] < 60.0
     assert (out / "known_poses.mrc").exists()
+    for enc in ("cnn", "cnn_symloss", "d4"):
+        assert 0.0 <= m[f"amortized.median_deg.{enc}"] <= 180.0
+        assert m[f"amortized.converged_fraction.{enc}"] in (0.0, 1.0)
     stamps = {p: p.stat().st_mtime_ns for p in out.glob("units/*/result.json")}
-    assert len(stamps) == 3
+    assert len(stamps) == 6
     capsys.readouterr()
     assert main(args) == 0
     assert {p: p.stat().st_mtime_ns for p in out.glob("units/*/result.json")} == stamps

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from equi_runs import lazy_exports
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 # public name -> private module; imported on first access (PEP 562) so that ``cryo-equi`` can check its
 # command line before torch is imported

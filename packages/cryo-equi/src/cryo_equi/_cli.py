@@ -83,6 +83,9 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument("--repeats", type=positive_int, default=5, metavar="N", help="timed repeats (default: 5)")
     b.add_argument("--box", type=positive_int, default=32, metavar="N", help="image size (default: 32)")
     b.add_argument("--batch", type=positive_int, default=32, metavar="N", help="batch size (default: 32)")
+    b.add_argument(
+        "--particles", type=positive_int, default=256, metavar="N", help="images in the timed epoch (default: 256)"
+    )
     return p
 
 
@@ -202,6 +205,11 @@ def _diagnose(args: argparse.Namespace) -> int:
             f"refine from {kind:6s} start (median {m[f'refine_{kind}.start_median_deg']:5.1f} deg): median error "
             f"{m[f'refine_{kind}.median_deg']:5.1f} deg, {m[f'refine_{kind}.reached_fraction']:.1%} below {thr:g} deg"
         )
+    for enc in ENCODERS:
+        print(
+            f"{enc:12s} trained against the true map: median error {m[f'amortized.median_deg.{enc}']:5.1f} deg, "
+            f"converged {m[f'amortized.converged_fraction.{enc}']:.2f}"
+        )
     print(
         f"decoder trained with the true poses: FSC 0.143 {m['known_poses.fsc_resolution_0143']:.1f} A, "
         f"0.5 {m['known_poses.fsc_resolution_05']:.1f} A (Nyquist {m['nyquist_A']:g} A)"
@@ -218,7 +226,7 @@ def _bench(args: argparse.Namespace) -> int:
     device = resolve_device(args.device)
     from .experiments._bench import bench
 
-    res = bench(args.box, args.batch, args.repeats, device)
+    res = bench(args.box, args.batch, args.repeats, device, args.particles)
     write_json_atomic(res, out / "bench.json")
     for k, v in res.items():
         if k != "provenance":

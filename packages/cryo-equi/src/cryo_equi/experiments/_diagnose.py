@@ -12,6 +12,9 @@ Three checks on the data set of the matching ``reproduce`` run (same settings, s
   how rugged the per-image loss landscape is, i.e. how much an amortized encoder must learn globally; for the
   starts that fail, the loss at the final pose is compared with the loss at the true pose (above: a local
   minimum; below: the data cannot tell the poses apart).
+- *amortized encoders against the true map*: each encoder of ``reproduce`` (CNN, CNN + symmetric loss, D4) trained
+  with the reproduce settings while the decoder is the true map, held fixed: the encoder's half of the problem
+  alone (no volume to learn, no global rotation or hand to align).
 """
 
 from __future__ import annotations
@@ -171,6 +174,50 @@ def _refine_unit(kind: str, seed: int, d: Diagnose, prep: Any, volume: torch.nn.
     }
 
 
+def _amortized_unit(
+    encoder: str, seed: int, d: Diagnose, prep: Any, volume: torch.nn.Module, progress: bool
+) -> dict[str, Any]:
+    """Train one reproduce encoder against the true map held fixed; median pose error (no alignment) per epoch."""
+    from tqdm import tqdm
+
+    from .._metrics import convergence
+    from ._train import build_model, kmax_at
+
+    s = d.run
+    torch.manual_seed(seed)
+    model = build_model(encoder, s)
+    model.volume = volume
+    opt = torch.optim.Adam(model.encoder.parameters(), lr=s.train.lr)
+    truth = torch.as_tensor(prep.rotations, dtype=torch.float32)
+    n = len(truth)
+    history: list[float] = []
+    kmax = kmax_at(0, s)
+    for epoch in tqdm(range(s.train.epochs), desc=f"{encoder} seed {seed}", disable=not progress, leave=False):
+        gen = torch.Generator().manual_seed(seed * 100003 + epoch)
+        perm = torch.randperm(n, generator=gen)
+        kmax = kmax_at(epoch, s)
+        model.train()
+        for lo in range(0, n, s.train.batch):
+            b = perm[lo : lo + s.train.batch]
+            loss = model.loss(prep.images[b], prep.ctf[b], kmax)
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+        rots, _ = model.poses(prep.images, ctf=prep.ctf, kmax=kmax)
+        history.append(float(geodesic_deg(rots, truth).median()))
+    rots, _ = model.poses(prep.images, ctf=prep.ctf, kmax=kmax)
+    err = geodesic_deg(rots, truth).numpy()
+    conv = convergence(history, s.train.converge_deg)
+    return {
+        "median_deg": float(np.median(err)),
+        "mean_deg": float(np.mean(err)),
+        "converged": conv is not None,
+        "convergence_epoch": conv,
+        "median_deg_per_epoch": history,
+        "errors_deg": [round(float(v), 3) for v in err],
+    }
+
+
 def _known_pose_unit(d: Diagnose, prep: Any, progress: bool) -> tuple[dict, np.ndarray]:
     """Train the reproduce decoder with the true poses (no encoder); its map and FSC against the ground truth."""
     from tqdm import tqdm
@@ -214,16 +261,17 @@ def _known_pose_unit(d: Diagnose, prep: Any, progress: bool) -> tuple[dict, np.n
 
 
 def diagnose(run: Any, d: Diagnose, seeds: list[int], *, progress: bool = True, figures: bool = True) -> dict:
-    """Run the three checks in the open run folder (resumable units), write metrics.json (and diagnose.png)."""
+    """Run the four checks in the open run folder (resumable units), write metrics.json (and diagnose.png)."""
     import time
 
     from .. import __version__
     from .._decoder import GridVolume
     from .._mrc import write_mrc
+    from .._names import ENCODERS
     from ._reproduce import make_data
     from ._train import prepare
 
-    run.total_units = 1 + 2 * len(seeds)
+    run.total_units = 1 + (2 + len(ENCODERS)) * len(seeds)
     sim, gt = make_data(d.run, run.out)
     # raw images (not normalised): the true map renders them at their own scale
     prep = prepare(sim, gt, sim.particles.optics, d.run.data.ctf)
@@ -241,6 +289,17 @@ def diagnose(run: Any, d: Diagnose, seeds: list[int], *, progress: bool = True, 
             results.setdefault(kind, {})[seed] = r
             for key in ("median_deg", "mean_deg", "reached_fraction", "failed_above_truth_fraction"):
                 per_seed.setdefault(f"refine_{kind}.{key}", {})[seed] = r[key]
+    amortized: dict[str, dict[int, dict]] = {}
+    for enc in ENCODERS:
+        for seed in seeds:
+            unit = run.unit("amortized", enc, f"seed{seed}")
+            if not unit.done:
+                t0 = time.perf_counter()
+                unit.save(_amortized_unit(enc, seed, d, prep, volume, progress), seconds=time.perf_counter() - t0)
+            r = unit.load()
+            amortized.setdefault(enc, {})[seed] = r
+            per_seed.setdefault(f"amortized.median_deg.{enc}", {})[seed] = r["median_deg"]
+            per_seed.setdefault(f"amortized.converged_fraction.{enc}", {})[seed] = float(r["converged"])
     # known poses: the normalised images of a reproduce run
     prep.images = prep.images / prep.images.std()
     unit = run.unit("known_poses")
@@ -257,9 +316,13 @@ def diagnose(run: Any, d: Diagnose, seeds: list[int], *, progress: bool = True, 
         "refine_near.start_median_deg": results["near"][seeds[0]]["start_median_deg"],
         "refine_random.start_median_deg": results["random"][seeds[0]]["start_median_deg"],
         "reached_threshold_deg": d.refine.reached_deg,
+        "converge_threshold_deg": d.run.train.converge_deg,
     }
+    for enc, by_seed in amortized.items():
+        epochs = [r["convergence_epoch"] for r in by_seed.values() if r["convergence_epoch"] is not None]
+        metrics[f"amortized.convergence_epoch.{enc}"] = float(np.mean(epochs)) if epochs else None
     if figures:
         from ._plots import plot_diagnose
 
-        plot_diagnose(run.out, results, known, d)
+        plot_diagnose(run.out, results, known, amortized, d)
     return run.write_metrics(metrics, per_seed=per_seed, seeds=seeds, version=__version__)

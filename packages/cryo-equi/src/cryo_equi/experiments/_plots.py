@@ -76,8 +76,11 @@ def plot_all(
     plt.close(fig)
 
 
-def plot_diagnose(out: Path, results: dict[str, dict[int, dict]], known: dict, d: Any) -> None:
-    """``diagnose.png``: pose refinement through the true map (errors, median per step) and the known-pose FSC."""
+def plot_diagnose(
+    out: Path, results: dict[str, dict[int, dict]], known: dict, amortized: dict[str, dict[int, dict]], d: Any
+) -> None:
+    """``diagnose.png``: pose refinement through the true map (errors, median per step), the known-pose FSC, and
+    the amortized encoders trained against the true map (median error per epoch)."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -86,8 +89,15 @@ def plot_diagnose(out: Path, results: dict[str, dict[int, dict]], known: dict, d
     box, px = d.run.data.box, d.run.data.pixel_size
     colors = {"near": "tab:green", "random": "tab:red"}
     labels = {"near": f"start {d.refine.perturb_deg:g} deg off", "random": "random start"}
-    fig, ax = plt.subplots(1, 3, figsize=(15, 4))
+    fig, ax = plt.subplots(1, 4, figsize=(20, 4))
     bins = np.linspace(0, 180, 37)
+    enc_colors = {"cnn": "tab:blue", "cnn_symloss": "tab:orange", "d4": "tab:green"}
+    for enc, by_seed in amortized.items():
+        for i, r in enumerate(by_seed.values()):
+            h = r["median_deg_per_epoch"]
+            ax[3].plot(range(1, len(h) + 1), h, color=enc_colors.get(enc), label=enc if i == 0 else None)
+    ax[3].axhline(d.run.train.converge_deg, color="grey", lw=0.8, ls="--")
+    ax[3].set(xlabel="epoch", ylabel="median pose error (deg)", title="encoders trained against the true map")
     for kind, by_seed in results.items():
         errs = np.concatenate([np.asarray(r["errors_deg"]) for r in by_seed.values()])
         ax[0].hist(errs, bins=bins, histtype="step", color=colors[kind], label=labels[kind])
