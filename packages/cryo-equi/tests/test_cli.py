@@ -103,6 +103,10 @@ def test_smoke_resumes_after_sigkill_without_recomputing(tmp_path, capsys):
     assert main([*SMOKE, str(ref)]) == 0
     fresh = json.loads((ref / "metrics.json").read_text())
     assert resumed["complete"] and resumed["metrics"] == fresh["metrics"] and resumed["per_seed"] == fresh["per_seed"]
+    from cryo_equi.experiments._table import tables
+
+    table = tables(ref / "metrics.json")
+    assert "| D4 encoder | median pose error (deg) |" in table and "| claim | verdict | note |" in table
     # a corrupt unit result is reported with its path and the way out, not recomputed
     (ref / "units" / "cnn-seed0" / "result.json").write_text("{truncated")
     capsys.readouterr()

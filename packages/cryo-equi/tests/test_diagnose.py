@@ -85,3 +85,19 @@ def test_diagnose_smoke_run_writes_metrics_and_resumes(tmp_path, capsys):
     assert main(args) == 0
     assert {p: p.stat().st_mtime_ns for p in out.glob("units/*/result.json")} == stamps
     assert json.loads((out / "metrics.json").read_text())["metrics"] == m
+    from cryo_equi.experiments._table import tables
+
+    table = tables(out / "metrics.json")
+    assert "| per-image refinement through the true map, random start |" in table
+    assert "| D4 encoder trained against the true map (held fixed) |" in table
+
+
+def test_diagnose_trains_only_the_named_encoders_for_the_given_epochs(tmp_path, capsys):
+    out = tmp_path / "diag"
+    args = ["diagnose", "--smoke", "--no-progress", "--threads", "1", "--out", str(out)]
+    assert main([*args, "--encoders", "d4", "--amortized-epochs", "2"]) == 0
+    doc = json.loads((out / "metrics.json").read_text())
+    assert doc["config"]["refine"]["amortized_epochs"] == 2
+    assert [k for k in doc["per_seed"] if k.startswith("amortized.median")] == ["amortized.median_deg.d4"]
+    unit = json.loads((out / "units" / "amortized-d4-seed0" / "result.json").read_text())
+    assert len(unit["result"]["median_deg_per_epoch"]) == 2

@@ -76,6 +76,21 @@ def _parser() -> argparse.ArgumentParser:
     add_run_options(
         g, quick="the data and decoder of reproduce --quick (24 px, 768 particles): about a minute", seeds=(0,)
     )
+    g.add_argument(
+        "--encoders",
+        nargs="+",
+        choices=ENCODERS,
+        default=list(ENCODERS),
+        metavar="NAME",
+        help=f"encoders trained against the true map (default: all; choose from {' '.join(ENCODERS)})",
+    )
+    g.add_argument(
+        "--amortized-epochs",
+        type=positive_int,
+        default=None,
+        metavar="N",
+        help="epochs of the encoders trained against the true map (default: those of reproduce)",
+    )
     g.add_argument("--smoke", action="store_true", help=argparse.SUPPRESS)
 
     b = sub.add_parser("bench", help="encoder and decoder time per batch, D4 vs CNN, symmetric-loss cost")
@@ -180,9 +195,10 @@ def _reproduce(args: argparse.Namespace) -> int:
 
 def _diagnose(args: argparse.Namespace) -> int:
     check_unique(args.seeds, "--seeds")
+    check_unique(args.encoders, "--encoders")
     from .experiments._diagnose import diagnose_for
 
-    d = diagnose_for(args.quick, args.smoke)
+    d = diagnose_for(args.quick, args.smoke, args.amortized_epochs)
     seeds = args.seeds or [0]
     with RunFolder(args.out, package="cryo-equi", module_file=__file__, config=d.config(), fresh=args.fresh) as run:
         from ._density import default_structure
@@ -197,7 +213,7 @@ def _diagnose(args: argparse.Namespace) -> int:
         run.device = resolve_device(args.device)
         from .experiments._diagnose import diagnose
 
-        doc = diagnose(run, d, seeds, progress=not args.no_progress, figures=not args.smoke)
+        doc = diagnose(run, d, seeds, args.encoders, progress=not args.no_progress, figures=not args.smoke)
     m = doc["metrics"]
     thr = m["reached_threshold_deg"]
     for kind in ("near", "random"):
@@ -205,7 +221,7 @@ def _diagnose(args: argparse.Namespace) -> int:
             f"refine from {kind:6s} start (median {m[f'refine_{kind}.start_median_deg']:5.1f} deg): median error "
             f"{m[f'refine_{kind}.median_deg']:5.1f} deg, {m[f'refine_{kind}.reached_fraction']:.1%} below {thr:g} deg"
         )
-    for enc in ENCODERS:
+    for enc in args.encoders:
         print(
             f"{enc:12s} trained against the true map: median error {m[f'amortized.median_deg.{enc}']:5.1f} deg, "
             f"converged {m[f'amortized.converged_fraction.{enc}']:.2f}"

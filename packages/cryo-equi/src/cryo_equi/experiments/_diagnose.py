@@ -19,7 +19,8 @@ Three checks on the data set of the matching ``reproduce`` run (same settings, s
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -39,6 +40,7 @@ class DiagnoseSettings:
     kmax_fraction: float = 0.25  # band limit of the refinement loss, as a fraction of the box (D / 4)
     reached_deg: float = 10.0
     batch: int = 1024
+    amortized_epochs: int | None = None  # epochs of the encoders trained against the true map (None: reproduce's)
 
 
 @dataclass(frozen=True)
@@ -50,13 +52,15 @@ class Diagnose:
         return {"run": self.run.config(), "refine": asdict(self.refine)}
 
 
-def diagnose_for(quick: bool, smoke: bool = False) -> Diagnose:
+def diagnose_for(quick: bool, smoke: bool = False, amortized_epochs: int | None = None) -> Diagnose:
     from ._settings import settings_for
 
     s = settings_for(quick, smoke)
     if smoke:
-        return Diagnose(s, DiagnoseSettings(steps_near=40, steps_random=40, lr=0.03, kmax_fraction=0.3))
-    return Diagnose(s, DiagnoseSettings())
+        ds = DiagnoseSettings(steps_near=40, steps_random=40, lr=0.03, kmax_fraction=0.3)
+    else:
+        ds = DiagnoseSettings()
+    return Diagnose(s, replace(ds, amortized_epochs=amortized_epochs))
 
 
 def rotations_by_angle(n: int, deg: float, rng: np.random.Generator) -> np.ndarray:
@@ -192,7 +196,8 @@ def _amortized_unit(
     n = len(truth)
     history: list[float] = []
     kmax = kmax_at(0, s)
-    for epoch in tqdm(range(s.train.epochs), desc=f"{encoder} seed {seed}", disable=not progress, leave=False):
+    epochs = d.refine.amortized_epochs or s.train.epochs
+    for epoch in tqdm(range(epochs), desc=f"{encoder} seed {seed}", disable=not progress, leave=False):
         gen = torch.Generator().manual_seed(seed * 100003 + epoch)
         perm = torch.randperm(n, generator=gen)
         kmax = kmax_at(epoch, s)
@@ -260,8 +265,18 @@ def _known_pose_unit(d: Diagnose, prep: Any, progress: bool) -> tuple[dict, np.n
     }, vol
 
 
-def diagnose(run: Any, d: Diagnose, seeds: list[int], *, progress: bool = True, figures: bool = True) -> dict:
-    """Run the four checks in the open run folder (resumable units), write metrics.json (and diagnose.png)."""
+def diagnose(
+    run: Any,
+    d: Diagnose,
+    seeds: list[int],
+    encoders: Sequence[str] | None = None,
+    *,
+    progress: bool = True,
+    figures: bool = True,
+) -> dict:
+    """Run the four checks in the open run folder (resumable units), write metrics.json (and diagnose.png).
+
+    ``encoders``: the encoders trained against the true map (default: all three)."""
     import time
 
     from .. import __version__
@@ -271,7 +286,8 @@ def diagnose(run: Any, d: Diagnose, seeds: list[int], *, progress: bool = True, 
     from ._reproduce import make_data
     from ._train import prepare
 
-    run.total_units = 1 + (2 + len(ENCODERS)) * len(seeds)
+    encoders = list(encoders or ENCODERS)
+    run.total_units = 1 + (2 + len(encoders)) * len(seeds)
     sim, gt = make_data(d.run, run.out)
     # raw images (not normalised): the true map renders them at their own scale
     prep = prepare(sim, gt, sim.particles.optics, d.run.data.ctf)
@@ -290,7 +306,7 @@ def diagnose(run: Any, d: Diagnose, seeds: list[int], *, progress: bool = True, 
             for key in ("median_deg", "mean_deg", "reached_fraction", "failed_above_truth_fraction"):
                 per_seed.setdefault(f"refine_{kind}.{key}", {})[seed] = r[key]
     amortized: dict[str, dict[int, dict]] = {}
-    for enc in ENCODERS:
+    for enc in encoders:
         for seed in seeds:
             unit = run.unit("amortized", enc, f"seed{seed}")
             if not unit.done:
