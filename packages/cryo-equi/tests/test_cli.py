@@ -27,6 +27,7 @@ def _run_main(args, **kw):
         (["reproduce", "--out", "X", "--seeds", "0", "0"], "--seeds names 0 twice"),
         (["reproduce", "--out", "X", "--seeds", "-1"], "-1 is negative"),
         (["bench", "--out", "X", "--repeats", "0"], "0 is not positive"),
+        (["diagnose", "--out", "X", "--seeds", "1", "1"], "--seeds names 1 twice"),
         (["simulate", "--out", "X", "--snr", "0"], "0 is not a positive finite number"),
         (["simulate", "--out", "X", "--structure", "missing.pdb"], "missing.pdb does not exist"),
     ],
@@ -102,6 +103,10 @@ def test_smoke_resumes_after_sigkill_without_recomputing(tmp_path, capsys):
     assert main([*SMOKE, str(ref)]) == 0
     fresh = json.loads((ref / "metrics.json").read_text())
     assert resumed["complete"] and resumed["metrics"] == fresh["metrics"] and resumed["per_seed"] == fresh["per_seed"]
+    from cryo_equi.experiments._table import tables
+
+    table = tables(ref / "metrics.json")
+    assert "| D4 encoder | median pose error (deg) |" in table and "| claim | verdict | note |" in table
     # a corrupt unit result is reported with its path and the way out, not recomputed
     (ref / "units" / "cnn-seed0" / "result.json").write_text("{truncated")
     capsys.readouterr()

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from equi_runs import lazy_exports
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 # public name -> private module; imported on first access (PEP 562) so that ``cryo-equi`` can check its
 # command line before torch is imported
@@ -18,6 +18,7 @@ _LAZY: dict[str, str] = {
     "CNNEncoder": "_encoders",
     "D4Encoder": "_encoders",
     "FourierVolume": "_decoder",
+    "GridVolume": "_decoder",
     "Optics": "_ctf",
     "Particles": "_star",
     "PoseAlignment": "_metrics",
@@ -67,6 +68,7 @@ __all__ = [
     "CNNEncoder",
     "D4Encoder",
     "FourierVolume",
+    "GridVolume",
     "Optics",
     "Particles",
     "PoseAlignment",

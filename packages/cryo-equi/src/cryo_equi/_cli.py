@@ -27,6 +27,8 @@ cryo-equi: equivariant amortized pose inference for cryo-EM (de Ruijter & Cesa 2
 
   cryo-equi simulate --out DIR [--structure PDB|CIF | --map MRC]   particles.mrcs + particles.star (RELION 3.1)
   cryo-equi reproduce --quick --out DIR                            CNN, CNN + symmetric loss, D4 encoder
+  cryo-equi diagnose --quick --out DIR                             pose refinement through the true map,
+                                                                   decoder trained with the true poses
   cryo-equi bench --out DIR                                        encoder / decoder time per batch
 
 The default structure (adenylate kinase, PDB 4AKE) needs the data extra: pip install 'cryo-equi[data]'.
@@ -66,11 +68,39 @@ def _parser() -> argparse.ArgumentParser:
     )
     r.add_argument("--smoke", action="store_true", help=argparse.SUPPRESS)
 
+    g = sub.add_parser(
+        "diagnose",
+        help="sanity checks on the data of a reproduce run: per-image pose refinement through the true map "
+        "(from 25 degrees off and from random starts) and the decoder trained with the true poses",
+    )
+    add_run_options(
+        g, quick="the data and decoder of reproduce --quick (24 px, 768 particles): about a minute", seeds=(0,)
+    )
+    g.add_argument(
+        "--encoders",
+        nargs="+",
+        choices=ENCODERS,
+        default=list(ENCODERS),
+        metavar="NAME",
+        help=f"encoders trained against the true map (default: all; choose from {' '.join(ENCODERS)})",
+    )
+    g.add_argument(
+        "--amortized-epochs",
+        type=positive_int,
+        default=None,
+        metavar="N",
+        help="epochs of the encoders trained against the true map (default: those of reproduce)",
+    )
+    g.add_argument("--smoke", action="store_true", help=argparse.SUPPRESS)
+
     b = sub.add_parser("bench", help="encoder and decoder time per batch, D4 vs CNN, symmetric-loss cost")
     add_run_options(b, fresh=False)
     b.add_argument("--repeats", type=positive_int, default=5, metavar="N", help="timed repeats (default: 5)")
     b.add_argument("--box", type=positive_int, default=32, metavar="N", help="image size (default: 32)")
     b.add_argument("--batch", type=positive_int, default=32, metavar="N", help="batch size (default: 32)")
+    b.add_argument(
+        "--particles", type=positive_int, default=256, metavar="N", help="images in the timed epoch (default: 256)"
+    )
     return p
 
 
@@ -163,6 +193,47 @@ def _reproduce(args: argparse.Namespace) -> int:
     return 0
 
 
+def _diagnose(args: argparse.Namespace) -> int:
+    check_unique(args.seeds, "--seeds")
+    check_unique(args.encoders, "--encoders")
+    from .experiments._diagnose import diagnose_for
+
+    d = diagnose_for(args.quick, args.smoke, args.amortized_epochs)
+    seeds = args.seeds or [0]
+    with RunFolder(args.out, package="cryo-equi", module_file=__file__, config=d.config(), fresh=args.fresh) as run:
+        from ._density import default_structure
+
+        try:
+            default_structure()
+        except FileNotFoundError as e:
+            raise RunError(str(e)) from None
+        apply_threads(args.threads)
+        from equi_runs import resolve_device
+
+        run.device = resolve_device(args.device)
+        from .experiments._diagnose import diagnose
+
+        doc = diagnose(run, d, seeds, args.encoders, progress=not args.no_progress, figures=not args.smoke)
+    m = doc["metrics"]
+    thr = m["reached_threshold_deg"]
+    for kind in ("near", "random"):
+        print(
+            f"refine from {kind:6s} start (median {m[f'refine_{kind}.start_median_deg']:5.1f} deg): median error "
+            f"{m[f'refine_{kind}.median_deg']:5.1f} deg, {m[f'refine_{kind}.reached_fraction']:.1%} below {thr:g} deg"
+        )
+    for enc in args.encoders:
+        print(
+            f"{enc:12s} trained against the true map: median error {m[f'amortized.median_deg.{enc}']:5.1f} deg, "
+            f"converged {m[f'amortized.converged_fraction.{enc}']:.2f}"
+        )
+    print(
+        f"decoder trained with the true poses: FSC 0.143 {m['known_poses.fsc_resolution_0143']:.1f} A, "
+        f"0.5 {m['known_poses.fsc_resolution_05']:.1f} A (Nyquist {m['nyquist_A']:g} A)"
+    )
+    print(f"wrote {args.out / 'metrics.json'}")
+    return 0
+
+
 def _bench(args: argparse.Namespace) -> int:
     out = prepare_out(args.out)
     apply_threads(args.threads)
@@ -171,7 +242,7 @@ def _bench(args: argparse.Namespace) -> int:
     device = resolve_device(args.device)
     from .experiments._bench import bench
 
-    res = bench(args.box, args.batch, args.repeats, device)
+    res = bench(args.box, args.batch, args.repeats, device, args.particles)
     write_json_atomic(res, out / "bench.json")
     for k, v in res.items():
         if k != "provenance":
@@ -186,6 +257,8 @@ def _run(argv: list[str]) -> int:
         return _simulate(args)
     if args.command == "reproduce":
         return _reproduce(args)
+    if args.command == "diagnose":
+        return _diagnose(args)
     return _bench(args)
 
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import torch
 import torch.nn as nn
+from equi_groups import DihedralGroup, GroupElement
 
-from ._decoder import FourierVolume
+from ._decoder import FourierVolume, GridVolume
 from ._geometry import transform_image
 from ._projection import fft_centered, ifft_centered, shift_phase, slice_coordinates
 
@@ -18,7 +19,7 @@ def frequency_mask(box: int, kmax: float, device: torch.device | str = "cpu") ->
 
 
 def render(
-    volume: FourierVolume,
+    volume: FourierVolume | GridVolume,
     rotations: torch.Tensor,
     shifts: torch.Tensor | None = None,
     ctf: torch.Tensor | None = None,
@@ -82,33 +83,68 @@ class Reconstructor(nn.Module):
         self.encoder, self.volume = encoder, volume
         self.predict_shifts, self.symmetric = predict_shifts, symmetric
 
-    def _loss(self, images: torch.Tensor, ctf: torch.Tensor | None, kmax: float | None) -> torch.Tensor:
-        rot, t = self.encoder(images)
+    def _per_image(
+        self,
+        images: torch.Tensor,
+        rot: torch.Tensor,
+        t: torch.Tensor,
+        ctf: torch.Tensor | None,
+        kmax: float | None,
+    ) -> torch.Tensor:
         pred = render(self.volume, rot, t if self.predict_shifts else None, ctf, kmax)
         target = lowpass(images, kmax) if kmax is not None else images
         return ((pred - target) ** 2).mean((-2, -1))
+
+    def _loss(self, images: torch.Tensor, ctf: torch.Tensor | None, kmax: float | None) -> torch.Tensor:
+        rot, t = self.encoder(images)
+        return self._per_image(images, rot, t, ctf, kmax)
 
     def loss(self, images: torch.Tensor, ctf: torch.Tensor | None = None, kmax: float | None = None) -> torch.Tensor:
         """Mean over the batch of the per-image loss."""
         per = self._loss(images, ctf, kmax)
         if self.symmetric:
-            from equi_groups import DihedralGroup, GroupElement
-
-            half_turn = GroupElement(DihedralGroup(4), (0, 2))
-            flipped = transform_image(images, half_turn)
             # the CTF is centrosymmetric (it depends on k only through |k| and cos(2 alpha))
-            per = torch.minimum(per, self._loss(flipped, ctf, kmax))
+            per = torch.minimum(per, self._loss(transform_image(images, _half_turn()), ctf, kmax))
         return per.mean()
 
     @torch.no_grad()
-    def poses(self, images: torch.Tensor, batch: int = 256) -> tuple[torch.Tensor, torch.Tensor]:
-        """Predicted poses ``(N, 3, 3)`` and shifts ``(N, 2)`` of images ``(N, D, D)`` (eval mode)."""
+    def poses(
+        self,
+        images: torch.Tensor,
+        batch: int = 256,
+        ctf: torch.Tensor | None = None,
+        kmax: float | None = None,
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """Predicted poses ``(N, 3, 3)`` and shifts ``(N, 2)`` of images ``(N, D, D)`` (eval mode).
+
+        With the symmetric loss the encoder is trained to explain either the image or its 180-degree rotation, so
+        (as cryoAI does at inference) both are encoded and the branch whose rendering explains its image better
+        (the loss at ``kmax`` with ``ctf``) is kept; a pose ``A2`` of the rotated image is the pose ``G^T A2`` of
+        the image (``G = Rz(180 deg)``, :func:`~cryo_equi.d4_pose_matrix`), its shift ``-t2``.
+        """
         was = self.training
         self.eval()
         rots, shifts = [], []
+        if self.symmetric:
+            from ._geometry import d4_pose_matrix
+
+            g = _half_turn()
+            back = torch.as_tensor(d4_pose_matrix(g).T, dtype=images.dtype, device=images.device)
         for lo in range(0, len(images), batch):
-            r, t = self.encoder(images[lo : lo + batch])
+            x = images[lo : lo + batch]
+            r, t = self.encoder(x)
+            if self.symmetric:
+                c = None if ctf is None else ctf[lo : lo + batch]
+                x2 = transform_image(x, g)
+                r2, t2 = self.encoder(x2)
+                use2 = self._per_image(x2, r2, t2, c, kmax) < self._per_image(x, r, t, c, kmax)
+                r = torch.where(use2[:, None, None], back.to(r2.dtype) @ r2, r)
+                t = torch.where(use2[:, None], -t2, t)
             rots.append(r)
             shifts.append(t)
         self.train(was)
         return torch.cat(rots), torch.cat(shifts)
+
+
+def _half_turn() -> GroupElement:
+    return GroupElement(DihedralGroup(4), (0, 2))

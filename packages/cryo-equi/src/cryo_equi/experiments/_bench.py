@@ -27,8 +27,9 @@ def _time(fn: Callable[[], Any], repeats: int, device: str) -> float:
     return statistics.median(out)
 
 
-def bench(box: int, batch: int, repeats: int, device: str) -> dict[str, Any]:
-    """Median seconds per batch (forward + backward) of each part; the quick run's widths."""
+def bench(box: int, batch: int, repeats: int, device: str, particles: int = 256) -> dict[str, Any]:
+    """Median seconds per batch (forward + backward) of each part, and the wall time of one training epoch over
+    ``particles`` images (forward, backward and Adam step of every batch); the quick run's widths."""
     from equi_runs import provenance
 
     from .._reconstructor import render
@@ -67,7 +68,21 @@ def bench(box: int, batch: int, repeats: int, device: str) -> dict[str, Any]:
             model.loss(images, ctf).backward()
 
         res[f"train_step_seconds.{name}"] = _time(step, repeats, device)
+    for name, model in models.items():
+        opt = torch.optim.Adam(model.parameters(), lr=1e-4)
+        data = torch.randn(particles, box, box, device=device)
+
+        def epoch(model: torch.nn.Module = model, opt: torch.optim.Optimizer = opt, data: torch.Tensor = data) -> None:
+            for lo in range(0, particles, batch):
+                loss = model.loss(data[lo : lo + batch], ctf[: len(data[lo : lo + batch])])
+                opt.zero_grad()
+                loss.backward()
+                opt.step()
+
+        res[f"epoch_seconds.{name}"] = _time(epoch, max(1, repeats // 2), device)
+    res["particles_per_epoch"] = particles
     res["symmetric_loss_cost_factor"] = res["train_step_seconds.cnn_symloss"] / res["train_step_seconds.cnn"]
     res["d4_vs_cnn_symloss_step_ratio"] = res["train_step_seconds.d4"] / res["train_step_seconds.cnn_symloss"]
+    res["d4_vs_cnn_symloss_epoch_ratio"] = res["epoch_seconds.d4"] / res["epoch_seconds.cnn_symloss"]
     res["provenance"] = provenance("cryo-equi", __file__, device)
     return res

@@ -74,3 +74,45 @@ def plot_all(
     fig.suptitle("maps aligned to the ground truth (first seed)")
     save_figure(fig, out / "maps.png")
     plt.close(fig)
+
+
+def plot_diagnose(
+    out: Path, results: dict[str, dict[int, dict]], known: dict, amortized: dict[str, dict[int, dict]], d: Any
+) -> None:
+    """``diagnose.png``: pose refinement through the true map (errors, median per step), the known-pose FSC, and
+    the amortized encoders trained against the true map (median error per epoch)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    box, px = d.run.data.box, d.run.data.pixel_size
+    colors = {"near": "tab:green", "random": "tab:red"}
+    labels = {"near": f"start {d.refine.perturb_deg:g} deg off", "random": "random start"}
+    fig, ax = plt.subplots(1, 4, figsize=(20, 4))
+    bins = np.linspace(0, 180, 37)
+    enc_colors = {"cnn": "tab:blue", "cnn_symloss": "tab:orange", "d4": "tab:green"}
+    for enc, by_seed in amortized.items():
+        for i, r in enumerate(by_seed.values()):
+            h = r["median_deg_per_epoch"]
+            ax[3].plot(range(1, len(h) + 1), h, color=enc_colors.get(enc), label=enc if i == 0 else None)
+    ax[3].axhline(d.run.train.converge_deg, color="grey", lw=0.8, ls="--")
+    ax[3].set(xlabel="epoch", ylabel="median pose error (deg)", title="encoders trained against the true map")
+    for kind, by_seed in results.items():
+        errs = np.concatenate([np.asarray(r["errors_deg"]) for r in by_seed.values()])
+        ax[0].hist(errs, bins=bins, histtype="step", color=colors[kind], label=labels[kind])
+        for i, r in enumerate(by_seed.values()):
+            h = r["median_every_10_steps"]
+            ax[1].plot(np.arange(len(h)) * 10, h, color=colors[kind], label=labels[kind] if i == 0 else None)
+    ax[0].axvline(d.refine.reached_deg, color="grey", lw=0.8, ls="--")
+    ax[0].set(xlabel="final pose error (deg)", ylabel="particles", title="per-image refinement through the true map")
+    ax[1].set(xlabel="Adam step", ylabel="median pose error (deg)", yscale="log", title="refinement (each seed)")
+    f = np.asarray(known["fsc"])
+    ax[2].plot(np.arange(len(f)) / (box * px), f, color="tab:blue", label="decoder trained with the true poses")
+    for thr in (0.143, 0.5):
+        ax[2].axhline(thr, color="grey", lw=0.8, ls="--")
+    ax[2].set(xlabel="spatial frequency (1/A)", ylabel="FSC vs ground truth", ylim=(-0.2, 1.05), title="known poses")
+    for a in ax:
+        a.legend()
+    save_figure(fig, out / "diagnose.png")
+    plt.close(fig)

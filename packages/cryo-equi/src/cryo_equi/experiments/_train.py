@@ -57,9 +57,12 @@ def kmax_at(epoch: int, s: Settings) -> float:
     return min(s.data.box / 2, s.train.kmax_start + s.train.kmax_step * epoch)
 
 
-def evaluate(model: Reconstructor, prep: Prepared) -> dict[str, Any]:
-    """Pose errors after alignment (both hands), the aligned map and its FSC against the ground truth."""
-    rots, _ = model.poses(prep.images)
+def evaluate(model: Reconstructor, prep: Prepared, kmax: float | None = None) -> dict[str, Any]:
+    """Pose errors after alignment (both hands), the aligned map and its FSC against the ground truth.
+
+    ``kmax``: the band limit at which a symmetric-loss model chooses between an image and its 180-degree rotation.
+    """
+    rots, _ = model.poses(prep.images, ctf=prep.ctf, kmax=kmax)
     al = align_poses(rots.double().cpu().numpy(), prep.rotations)
     # the reconstruction V' satisfies V'(r) = V(Q r) (or its mirror): bring it back with V(r) = V'(Q^T r)
     q = torch.as_tensor(al.rotation.T, dtype=torch.float32)
@@ -121,7 +124,7 @@ def train_unit(
             loss.backward()
             opt.step()
         seconds.append(time.perf_counter() - t0)
-        rots, _ = model.poses(prep.images)
+        rots, _ = model.poses(prep.images, ctf=prep.ctf, kmax=kmax)
         history.append(align_poses(rots.double().cpu().numpy(), prep.rotations).median)
         bar.set_postfix(median_deg=f"{history[-1]:.1f}", kmax=kmax)
         if save_checkpoint is not None and epoch + 1 < s.train.epochs:
@@ -134,7 +137,7 @@ def train_unit(
                     "epoch": epoch + 1,
                 }
             )
-    ev = evaluate(model, prep)
+    ev = evaluate(model, prep, kmax_at(s.train.epochs - 1, s))
     conv = convergence(history, s.train.converge_deg)
     result = {
         "pose_error_median_deg": ev["median"],
