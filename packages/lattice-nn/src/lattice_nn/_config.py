@@ -88,6 +88,72 @@ class TrainConfig:
     val_count: int = 32
 
 
+#: how :func:`lattice_nn.train_factors` gets a gradient through the integer choices
+FACTOR_METHODS = ("reinforce", "straight_through")
+
+
+@dataclass(frozen=True)
+class FactorConfig:
+    """Configuration of :class:`FactorReducer` (the network that outputs the unimodular factors).
+
+    Args:
+        network: use the B_n-equivariant Gram network; ``False`` is the greedy rule (no learning).
+        hidden: network width. layers: message-passing layers. gain: network outputs lie in ``(-gain, gain)``.
+        gain_prior: weight of the candidate's gain (drop of log length) in its score.
+        prior: slope of the rounding prior ``prior * (frac|x| - 1/2)`` (nearest integer when the network is 0).
+        temperature: softmax / sigmoid temperature of the sampled (REINFORCE) and relaxed (straight-through)
+            choices.
+        max_moves_per_dim: default budget of factors per call, times ``n`` (a basis stops at its fixed point).
+        max_step: real coefficients are clipped to ``[-max_step, max_step]`` before rounding.
+        zero_init: start the output layers at zero, i.e. from the greedy rule.
+    """
+
+    network: bool = True
+    hidden: int = 16
+    layers: int = 2
+    gain: float = 4.0
+    gain_prior: float = 8.0
+    prior: float = 8.0
+    temperature: float = 1.0
+    max_moves_per_dim: int = 40
+    max_step: float = 2.0**20
+    zero_init: bool = True
+
+    def __post_init__(self) -> None:
+        if self.max_moves_per_dim < 1:
+            raise ValueError(f"max_moves_per_dim must be >= 1, got {self.max_moves_per_dim}")
+        if self.temperature <= 0:
+            raise ValueError(f"temperature must be > 0, got {self.temperature}")
+
+
+@dataclass(frozen=True)
+class FactorTrainConfig:
+    """Configuration of :func:`train_factors`.
+
+    Args:
+        method: ``"reinforce"`` (sampled factors, self-critical baseline) or ``"straight_through"``.
+        kinds: lattice families trained (and validated) on; q-ary lattices are left out by default, so they
+            are a family the model never sees.
+        dims, steps, batch, lr, seed, log_every, val_count: as in :class:`TrainConfig`.
+        moves_per_dim: the budget of factors trained for, times ``n``.
+    """
+
+    method: str = "reinforce"
+    dims: tuple[int, ...] = (4, 8)
+    kinds: tuple[str, ...] = ("gaussian", "mimo")
+    steps: int = 100
+    batch: int = 48
+    lr: float = 1e-3
+    moves_per_dim: int = 2
+    seed: int = 0
+    log_every: int = 10
+    val_count: int = 16
+
+    def __post_init__(self) -> None:
+        if self.method not in FACTOR_METHODS:
+            raise ValueError(f"method must be one of {FACTOR_METHODS}, got {self.method!r}")
+
+
 @dataclass(frozen=True)
 class ReproduceConfig:
     """What ``reproduce`` runs; every field except ``seeds`` is a setting its units depend on.
