@@ -158,7 +158,8 @@ class FactorTrainConfig:
 class ReproduceConfig:
     """What ``reproduce`` runs; every field except ``seeds`` is a setting its units depend on.
 
-    ``quick``: n in {4, 8}, 150 steps, 50 bases per family, no ablations. ``smoke``: n = 4, tiny (seconds; for
+    ``quick``: n in {4, 8}, 150 pivot / 100 factor training steps, 50 bases per family, no ablations.
+    ``smoke``: n = 4, tiny (seconds; for
     the resume test). ``equivariance_samples``: bases per family for the B_n / O(n) checks.
 
     Examples:
@@ -180,10 +181,16 @@ class ReproduceConfig:
     budgets: tuple[int, ...] = (1, 2, 3)
     equivariance_samples: int = 3
     baselines: tuple[str, ...] = BASELINE_NAMES
+    factor_steps: int = 200
+    factor_batch: int = 48
+    factor_moves_per_dim: int = 2
+    factor_methods: tuple[str, ...] = FACTOR_METHODS
 
     @staticmethod
     def quick(seeds: tuple[int, ...] = (0,)) -> ReproduceConfig:
-        return ReproduceConfig(dims=(4, 8), seeds=seeds, eval_per_kind=50, train_steps=150, ablations=False)
+        return ReproduceConfig(
+            dims=(4, 8), seeds=seeds, eval_per_kind=50, train_steps=150, ablations=False, factor_steps=100
+        )
 
     @staticmethod
     def smoke(seeds: tuple[int, ...] = (0, 1, 2)) -> ReproduceConfig:
@@ -196,12 +203,25 @@ class ReproduceConfig:
             budgets=(1, 2),
             equivariance_samples=1,
             ablations=False,
+            factor_steps=4,
+            factor_batch=12,
         )
 
     def train_config(self, seed: int) -> TrainConfig:
         """Training settings of the main model of ``seed``."""
         return TrainConfig(
             dims=self.dims, steps=self.train_steps, batch=self.train_batch, sweeps=self.train_sweeps, seed=seed
+        )
+
+    def factor_train_config(self, method: str, seed: int) -> FactorTrainConfig:
+        """Training settings of the factor model (``method``: reinforce or straight_through) of ``seed``."""
+        return FactorTrainConfig(
+            method=method,
+            dims=self.dims,
+            steps=self.factor_steps,
+            batch=self.factor_batch,
+            moves_per_dim=self.factor_moves_per_dim,
+            seed=seed,
         )
 
     def ablation_train_config(self, n: int, seed: int) -> TrainConfig:
@@ -219,6 +239,8 @@ class ReproduceConfig:
         return {
             **cfg,
             "reducer": asdict(ReducerConfig()),
+            "factor": asdict(FactorConfig()),
+            "factor_train": {k: v for k, v in asdict(FactorTrainConfig()).items() if k in ("kinds", "lr", "val_count")},
             "train": {k: train[k] for k in ("kinds", "lr", "log_every", "val_count")},
             "eval_seed": EVAL_SEED,
             "kinds": list(KINDS),
@@ -252,4 +274,5 @@ def bench_config(repeats: int, checkpoint: Path | None, threads: int | None) -> 
         "seed": BENCH_SEED,
         "lll_delta": 0.99,
         "reducer": asdict(ReducerConfig()),
+        "factor": asdict(FactorConfig()),
     }
