@@ -1,4 +1,8 @@
-"""The neural lattice reducer: iterated Gauss moves with learned rounding decisions, exactly unimodular."""
+"""The 0.1 reducer: a hand-written move skeleton (pair and Gauss moves) whose pivot order a network learns.
+
+Kept in 0.2 as the ``classical`` baseline (no network) and the ``pivot`` ablation; the paper's model, which outputs
+the factors themselves, is :class:`lattice_nn.FactorReducer`. Exactly unimodular.
+"""
 
 from __future__ import annotations
 
@@ -44,7 +48,7 @@ def keep_if_better(b0: torch.Tensor, unimodular: torch.Tensor) -> torch.Tensor:
 class Reduction(NamedTuple):
     """Result of :meth:`LatticeReducer.reduce`: ``unimodular`` (int64, ``(batch, n, n)``), ``basis`` =
     ``unimodular @ input`` (``(batch, n, n)``) and ``log_prob`` (``(batch,)``), the log-probability of the
-    sampled rounding decisions (differentiable; zero unless ``sample=True``)."""
+    sampled pivot orders (and rounding bits with ``learn_rounding``; differentiable; zero unless ``sample=True``)."""
 
     unimodular: torch.Tensor
     basis: torch.Tensor
@@ -69,7 +73,10 @@ def plackett_luce_log_prob(score: torch.Tensor, order: torch.Tensor) -> torch.Te
 
 
 class LatticeReducer(nn.Module):
-    """Neural lattice reduction by iterated Gauss moves in a learned order; the output is exactly unimodular.
+    """The 0.1 model: hand-written pair and Gauss moves in a learned pivot order; exactly unimodular.
+
+    In 0.2 this is the ``classical`` skeleton (``variant="classical"``) and the ``pivot`` ablation; the moves
+    themselves are not learned (see :class:`lattice_nn.FactorReducer` for the model that outputs the factors).
 
     Paper: Marchetti, Cesa, Pratik, Behboodi, *Neural Lattice Reduction: A Self-Supervised Geometric Deep
     Learning Approach*, arXiv 2311.08170 (2023).
@@ -151,7 +158,7 @@ class LatticeReducer(nn.Module):
         Args:
             basis: ``(n, n)`` or ``(batch, n, n)``.
             sweeps: budget of sweeps (default ``config.sweeps``; 0 returns the identity; negative is refused).
-            sample: sample the rounding decisions (training) instead of taking the most likely ones.
+            sample: sample the pivot orders (and rounding bits) for training instead of taking the most likely.
             generator: random source for ``sample``.
         """
         sweeps = check_budget(self.config.sweeps if sweeps is None else sweeps, "sweeps")
