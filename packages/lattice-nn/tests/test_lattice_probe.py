@@ -3,11 +3,25 @@
 import numpy as np
 import pytest
 import torch
-from lattice_nn import LatticeReducer, ReducerConfig, check_basis, is_unimodular, lll_transform, log_defect
+from lattice_nn import (
+    FactorConfig,
+    FactorReducer,
+    LatticeReducer,
+    ReducerConfig,
+    check_basis,
+    is_unimodular,
+    lll_transform,
+    log_defect,
+)
 
 
 def _classical() -> LatticeReducer:
     return LatticeReducer(ReducerConfig(variant="classical"))
+
+
+def _factor() -> FactorReducer:
+    torch.manual_seed(0)
+    return FactorReducer(FactorConfig(zero_init=False))  # random network: not just the greedy rule
 
 
 def _ill_conditioned(n: int = 8, seed: int = 1) -> np.ndarray:
@@ -38,12 +52,14 @@ def test_zero_sweeps_is_the_identity_and_negative_is_refused() -> None:
             _classical().reduce(b, sweeps=bad)
 
 
-def test_float32_ill_conditioned_basis_never_gets_worse() -> None:
+@pytest.mark.parametrize("make", [_classical, _factor])
+def test_float32_ill_conditioned_basis_never_gets_worse(make) -> None:
     b64 = _ill_conditioned()
     b32 = torch.as_tensor(b64, dtype=torch.float32)
     before = float(log_defect(b32.double()))
     assert before > 30
-    out = _classical().reduce(b32)  # 0.1: 39.8 -> 48.0 in float32 (moves decided on a float32 Gram matrix)
+    with torch.no_grad():
+        out = make().reduce(b32)  # 0.1: 39.8 -> 48.0 in float32 (moves decided on a float32 Gram matrix)
     assert out.basis.dtype == torch.float32
     after = float(log_defect(out.unimodular.double() @ b32.double()))
     assert after <= before
@@ -66,12 +82,14 @@ def test_float32_defect_is_measured_in_float64() -> None:
     assert abs(float(d32) - float(log_defect(b64))) < 1e-2
 
 
-def test_large_integer_knapsack_basis_is_accepted_and_reduced() -> None:
+@pytest.mark.parametrize("make", [_classical, _factor])
+def test_large_integer_knapsack_basis_is_accepted_and_reduced(make) -> None:
     k = _knapsack()
     check_basis(k)  # 0.1 refused it as singular: slogdet(B B^T) squared the conditioning
     before = float(log_defect(k))
     assert 90 < before < 200
-    out = _classical().reduce(k)
+    with torch.no_grad():
+        out = make().reduce(k)
     assert is_unimodular(out.unimodular[0])
     np.testing.assert_array_equal(out.unimodular[0].numpy() @ k, out.basis[0].numpy())  # exact integers
     assert float(log_defect(out.basis[0])) < 0.1 * before
