@@ -100,7 +100,8 @@ def _smoke(out: Path, *seeds: str) -> dict:
 
 def test_resume_keeps_finished_units_and_equals_an_uninterrupted_run(tmp_path: Path) -> None:
     part = _smoke(tmp_path / "a", "0")
-    assert part["complete"] and sorted(os.listdir(tmp_path / "a" / "units")) == ["baselines-n4", "ours-seed0"]
+    units = sorted(os.listdir(tmp_path / "a" / "units"))
+    assert part["complete"] and units == ["baselines-n4", "ours-seed0", "pivot-seed0", "st-seed0"]
     done = tmp_path / "a" / "units" / "ours-seed0" / "result.json"
     before = (done.read_bytes(), done.stat().st_mtime_ns)
     resumed = _smoke(tmp_path / "a", "0", "1")
@@ -110,10 +111,12 @@ def test_resume_keeps_finished_units_and_equals_an_uninterrupted_run(tmp_path: P
     assert resumed["metrics"] == whole["metrics"] and resumed["per_seed"] == whole["per_seed"]
     validate_metrics(resumed)
     # the finished model is kept in its unit folder and loads safely
-    from lattice_nn import LatticeReducer, ReducerConfig
+    from lattice_nn import FactorConfig, FactorReducer, LatticeReducer, ReducerConfig
 
     state = torch.load(tmp_path / "a" / "units" / "ours-seed1" / "ours_seed1.pt", weights_only=True)
-    LatticeReducer(ReducerConfig()).load_state_dict(state)  # strict: every parameter present
+    FactorReducer(FactorConfig()).load_state_dict(state)  # strict: every parameter present
+    state = torch.load(tmp_path / "a" / "units" / "pivot-seed1" / "pivot_seed1.pt", weights_only=True)
+    LatticeReducer(ReducerConfig()).load_state_dict(state)
     m = resumed["metrics"]
     assert m["log_defect.ours.n4.std"] is not None  # two seeds: sample std
     assert resumed["per_seed"]["log_defect.ours.n4"].keys() == {"0", "1"}
@@ -139,18 +142,20 @@ def test_bench_refuses_unsafe_or_foreign_checkpoint(tmp_path: Path, capsys: pyte
 
 
 def test_bench_writes_schema_metrics_and_loads_a_checkpoint(tmp_path: Path) -> None:
-    from lattice_nn import LatticeReducer, ReducerConfig
+    from lattice_nn import FactorConfig, FactorReducer
     from lattice_nn._config import bench_config
     from lattice_nn._experiments import bench
 
     ckpt = tmp_path / "model.pt"
-    torch.save(LatticeReducer(ReducerConfig()).state_dict(), ckpt)
+    torch.save(FactorReducer(FactorConfig()).state_dict(), ckpt)
     cfg = bench_config(1, ckpt, None)
     with RunFolder(tmp_path / "b", package="lattice-nn", module_file=__file__, config=cfg) as run:
         doc = bench(run, dims=(4,), repeats=1, progress=False, checkpoint=ckpt)
     data = json.loads((tmp_path / "b" / "metrics.json").read_text())
     validate_metrics(data)
     assert data["metrics"]["ms_per_basis.ours.n4"] > 0 and data["metrics"]["ms_per_basis.lll.n4"] > 0
+    assert data["metrics"]["ms_per_basis.greedy.n4"] > 0
+    assert ("ms_per_basis.ours_gpu.n4" in data["metrics"]) == torch.cuda.is_available()
     assert doc["metrics"] == data["metrics"]
     assert data["headline"][0]["metric"] == "speedup.ours_over_lll.n4"
 
@@ -169,6 +174,8 @@ def test_tiny_reproduce_writes_metrics_and_figures(tmp_path: Path) -> None:
         budgets=(1, 2),
         equivariance_samples=1,
         baselines=("input", "lll"),
+        factor_steps=2,
+        factor_batch=6,
     )
     with RunFolder(tmp_path, package="lattice-nn", module_file=__file__, config=cfg.run_config()) as run:
         doc = reproduce(run, cfg, progress=False)
@@ -180,8 +187,16 @@ def test_tiny_reproduce_writes_metrics_and_figures(tmp_path: Path) -> None:
         "log_defect.ours.n4",
         "log_defect.lll.n4",
         "log_defect.classical.n4",
+        "log_defect.greedy.n4",
+        "log_defect.ours_st.n4",
+        "log_defect.pivot.n4",
         "log_defect_budget.ours.s1.n4",
+        "log_defect_budget.ours.n4",
+        "log_defect_budget.classical.n4",
+        "log_defect_budget.greedy.n4",
+        "log_defect_budget.pivot.s1.n4",
         "log_defect_budget.classical.s2.n4",
+        "equivariance_error.bn.pivot.generic.n4",
         "log_defect.ablation_no_bn.n4",
         "equivariance_error.bn.ours.generic.n4",
         "invariance_error.on.ours.qary.n4",
@@ -196,6 +211,8 @@ def test_tiny_reproduce_writes_metrics_and_figures(tmp_path: Path) -> None:
         "ablation-no_gram-n4-seed0",
         "baselines-n4",
         "ours-seed0",
+        "pivot-seed0",
+        "st-seed0",
     ]
     assert m["log_defect.ours.n4"] < m["log_defect.input.n4"]
     for fig in ("log_defect.png", "defect_vs_sweeps.png", "training_loss.png"):

@@ -1,7 +1,10 @@
 """lattice-nn: neural lattice reduction (Marchetti, Cesa, Pratik, Behboodi, arXiv 2311.08170).
 
-A B_n-equivariant, O(n)-invariant (Gram matrix) reducer whose output is an exactly unimodular integer matrix,
-its self-supervised log-orthogonality-defect loss, seeded lattice generators and fpylll baselines.
+``FactorReducer`` (the paper's model): a B_n-equivariant, O(n)- and scale-invariant network on the Gram matrix that
+outputs the unimodular factors (extended Gauss moves) one at a time; with the network at zero it is the greedy rule.
+``LatticeReducer``: the 0.1 model, a hand-written move skeleton whose pivot order a network learns (kept as an
+ablation; ``variant="classical"`` is the skeleton alone). Both return exactly unimodular int64 matrices. Also the
+self-supervised log-orthogonality-defect loss, seeded lattice generators and fpylll baselines.
 """
 
 from __future__ import annotations
@@ -18,8 +21,14 @@ _WHERE = {
     "identity_transform": "_baselines",
     "lll_transform": "_baselines",
     "pairwise_reduction_transform": "_baselines",
+    "FactorConfig": "_config",
+    "FactorTrainConfig": "_config",
     "log_defect": "_defect",
     "log_defect_from_gram": "_defect",
+    "FactorReducer": "_factors",
+    "FactorReduction": "_factors",
+    "factor_validation_loss": "_factors",
+    "train_factors": "_factors",
     "KINDS": "_lattices",
     "gaussian_bases": "_lattices",
     "generate": "_lattices",
@@ -54,7 +63,9 @@ if TYPE_CHECKING:
         lll_transform,
         pairwise_reduction_transform,
     )
+    from ._config import FactorConfig, FactorTrainConfig
     from ._defect import log_defect, log_defect_from_gram
+    from ._factors import FactorReducer, FactorReduction, factor_validation_loss, train_factors
     from ._lattices import KINDS, gaussian_bases, generate, mimo_bases, qary_bases
     from ._nets import CoordinateGraphNet, FlatMLPNet, GramGraphNet, gram_features
     from ._reducer import LatticeReducer, ReducerConfig, Reduction, plackett_luce_log_prob
@@ -67,7 +78,7 @@ if TYPE_CHECKING:
 __getattr__, __dir__ = lazy_exports(__name__, _WHERE)
 
 
-__version__ = "0.1.1"
+__version__ = "0.2.0"
 
 __all__ = [
     "BASELINES",
@@ -76,6 +87,10 @@ __all__ = [
     "BasisRows",
     "Conjugation",
     "CoordinateGraphNet",
+    "FactorConfig",
+    "FactorReducer",
+    "FactorReduction",
+    "FactorTrainConfig",
     "FlatMLPNet",
     "GramGraphNet",
     "Invariant",
@@ -85,6 +100,7 @@ __all__ = [
     "TrainConfig",
     "bkz_transform",
     "check_basis",
+    "factor_validation_loss",
     "gaussian_bases",
     "generate",
     "gram_features",
@@ -100,5 +116,6 @@ __all__ = [
     "plackett_luce_log_prob",
     "qary_bases",
     "train",
+    "train_factors",
     "validation_loss",
 ]

@@ -13,8 +13,11 @@ SCALE_BITS = 20
 
 
 def to_integer_matrix(basis: np.ndarray, bits: int = SCALE_BITS) -> IntegerMatrix:
-    """Round ``basis * 2**bits / max|basis|`` to an fpylll ``IntegerMatrix`` (rows are basis vectors)."""
+    """Round ``basis * 2**bits / max|basis|`` to an fpylll ``IntegerMatrix`` (rows are basis vectors); a basis
+    with integer entries below ``2**53`` is taken exactly instead (scaling would destroy a knapsack lattice)."""
     b = np.asarray(basis, dtype=float)
+    if np.all(b == np.round(b)) and np.abs(b).max() < 2.0**53:  # an integer basis is used as it is (exact)
+        return IntegerMatrix.from_matrix([[int(v) for v in row] for row in b.tolist()])
     scaled = np.round(b * (2.0**bits / np.abs(b).max())).astype(np.int64)
     return IntegerMatrix.from_matrix(scaled.tolist())
 

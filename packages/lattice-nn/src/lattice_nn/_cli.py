@@ -26,10 +26,12 @@ PROG = "lattice-nn"
 DESCRIPTION = """\
 Neural lattice reduction (Marchetti, Cesa, Pratik, Behboodi, arXiv 2311.08170).
 
-reproduce: train the pivot-order network (one unit per seed), evaluate it against LLL, BKZ-10, size reduction
-and the network-free classical skeleton (one unit per dimension), train the ablations (one unit per variant,
-dimension and seed); writes metrics.json and PNG figures in --out. A rerun of the same command resumes.
-bench: time per basis, ours batched vs fpylll LLL (one unit per dimension)."""
+reproduce: train the factor network (outputs the unimodular factors; REINFORCE and straight-through, one unit
+per seed each) and the 0.1 pivot-order network, evaluate them against LLL, BKZ-10, size reduction, the
+network-free greedy factor rule and the classical skeleton (one unit per dimension), train the pivot ablations
+(one unit per variant, dimension and seed); writes metrics.json and PNG figures in --out. A rerun of the same
+command resumes.
+bench: time per basis, the factor model batched vs fpylll LLL (one unit per dimension)."""
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -42,7 +44,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     add_run_options(
         r,
-        quick="n in {4, 8}, 150 training steps, 50 bases per family, no ablations (about 1-3 min on 2 CPUs)",
+        quick="n in {4, 8}, 100 factor / 150 pivot training steps, 50 bases per family, no ablations (2-5 min)",
         seeds="0 1 2 (--quick: 0)",
         threads=1,
         device=False,
@@ -60,7 +62,7 @@ def _parser() -> argparse.ArgumentParser:
         type=_existing_file,
         default=None,
         metavar="FILE",
-        help="model state from reproduce (DIR/units/ours-seed0/ours_seed0.pt; read with weights_only=True)",
+        help="factor-model state from reproduce (DIR/units/ours-seed0/ours_seed0.pt; read with weights_only=True)",
     )
     return p
 

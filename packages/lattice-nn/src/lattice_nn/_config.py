@@ -88,11 +88,78 @@ class TrainConfig:
     val_count: int = 32
 
 
+#: how :func:`lattice_nn.train_factors` gets a gradient through the integer choices
+FACTOR_METHODS = ("reinforce", "straight_through")
+
+
+@dataclass(frozen=True)
+class FactorConfig:
+    """Configuration of :class:`FactorReducer` (the network that outputs the unimodular factors).
+
+    Args:
+        network: use the B_n-equivariant Gram network; ``False`` is the greedy rule (no learning).
+        hidden: network width. layers: message-passing layers. gain: network outputs lie in ``(-gain, gain)``.
+        gain_prior: weight of the candidate's gain (drop of log length) in its score.
+        prior: slope of the rounding prior ``prior * (frac|x| - 1/2)`` (nearest integer when the network is 0).
+        temperature: softmax / sigmoid temperature of the sampled (REINFORCE) and relaxed (straight-through)
+            choices.
+        max_moves_per_dim: default budget of factors per call, times ``n`` (a basis stops at its fixed point).
+        max_step: real coefficients are clipped to ``[-max_step, max_step]`` before rounding.
+        zero_init: start the output layers at zero, i.e. from the greedy rule.
+    """
+
+    network: bool = True
+    hidden: int = 16
+    layers: int = 2
+    gain: float = 4.0
+    gain_prior: float = 8.0
+    prior: float = 8.0
+    temperature: float = 1.0
+    max_moves_per_dim: int = 40
+    max_step: float = 2.0**20
+    zero_init: bool = True
+
+    def __post_init__(self) -> None:
+        if self.max_moves_per_dim < 1:
+            raise ValueError(f"max_moves_per_dim must be >= 1, got {self.max_moves_per_dim}")
+        if self.temperature <= 0:
+            raise ValueError(f"temperature must be > 0, got {self.temperature}")
+
+
+@dataclass(frozen=True)
+class FactorTrainConfig:
+    """Configuration of :func:`train_factors`.
+
+    Args:
+        method: ``"reinforce"`` (sampled factors, self-critical baseline) or ``"straight_through"``.
+        kinds: lattice families trained (and validated) on; q-ary lattices are left out by default, so they
+            are a family the model never sees.
+        dims, steps, batch, lr, seed, log_every, val_count: as in :class:`TrainConfig`.
+        moves_per_dim: the budget of factors trained for, times ``n``.
+    """
+
+    method: str = "reinforce"
+    dims: tuple[int, ...] = (4, 8)
+    kinds: tuple[str, ...] = ("gaussian", "mimo")
+    steps: int = 100
+    batch: int = 48
+    lr: float = 1e-3
+    moves_per_dim: int = 2
+    seed: int = 0
+    log_every: int = 10
+    val_count: int = 16
+
+    def __post_init__(self) -> None:
+        if self.method not in FACTOR_METHODS:
+            raise ValueError(f"method must be one of {FACTOR_METHODS}, got {self.method!r}")
+
+
 @dataclass(frozen=True)
 class ReproduceConfig:
     """What ``reproduce`` runs; every field except ``seeds`` is a setting its units depend on.
 
-    ``quick``: n in {4, 8}, 150 steps, 50 bases per family, no ablations. ``smoke``: n = 4, tiny (seconds; for
+    ``quick``: n in {4, 8}, 150 pivot / 100 factor training steps, 50 bases per family, no ablations.
+    ``smoke``: n = 4, tiny (seconds; for
     the resume test). ``equivariance_samples``: bases per family for the B_n / O(n) checks.
 
     Examples:
@@ -114,10 +181,16 @@ class ReproduceConfig:
     budgets: tuple[int, ...] = (1, 2, 3)
     equivariance_samples: int = 3
     baselines: tuple[str, ...] = BASELINE_NAMES
+    factor_steps: int = 200
+    factor_batch: int = 48
+    factor_moves_per_dim: int = 2
+    factor_methods: tuple[str, ...] = FACTOR_METHODS
 
     @staticmethod
     def quick(seeds: tuple[int, ...] = (0,)) -> ReproduceConfig:
-        return ReproduceConfig(dims=(4, 8), seeds=seeds, eval_per_kind=50, train_steps=150, ablations=False)
+        return ReproduceConfig(
+            dims=(4, 8), seeds=seeds, eval_per_kind=50, train_steps=150, ablations=False, factor_steps=100
+        )
 
     @staticmethod
     def smoke(seeds: tuple[int, ...] = (0, 1, 2)) -> ReproduceConfig:
@@ -130,12 +203,25 @@ class ReproduceConfig:
             budgets=(1, 2),
             equivariance_samples=1,
             ablations=False,
+            factor_steps=4,
+            factor_batch=12,
         )
 
     def train_config(self, seed: int) -> TrainConfig:
         """Training settings of the main model of ``seed``."""
         return TrainConfig(
             dims=self.dims, steps=self.train_steps, batch=self.train_batch, sweeps=self.train_sweeps, seed=seed
+        )
+
+    def factor_train_config(self, method: str, seed: int) -> FactorTrainConfig:
+        """Training settings of the factor model (``method``: reinforce or straight_through) of ``seed``."""
+        return FactorTrainConfig(
+            method=method,
+            dims=self.dims,
+            steps=self.factor_steps,
+            batch=self.factor_batch,
+            moves_per_dim=self.factor_moves_per_dim,
+            seed=seed,
         )
 
     def ablation_train_config(self, n: int, seed: int) -> TrainConfig:
@@ -153,6 +239,8 @@ class ReproduceConfig:
         return {
             **cfg,
             "reducer": asdict(ReducerConfig()),
+            "factor": asdict(FactorConfig()),
+            "factor_train": {k: v for k, v in asdict(FactorTrainConfig()).items() if k in ("kinds", "lr", "val_count")},
             "train": {k: train[k] for k in ("kinds", "lr", "log_every", "val_count")},
             "eval_seed": EVAL_SEED,
             "kinds": list(KINDS),
@@ -186,4 +274,5 @@ def bench_config(repeats: int, checkpoint: Path | None, threads: int | None) -> 
         "seed": BENCH_SEED,
         "lll_delta": 0.99,
         "reducer": asdict(ReducerConfig()),
+        "factor": asdict(FactorConfig()),
     }

@@ -1,4 +1,8 @@
-"""The neural lattice reducer: iterated Gauss moves with learned rounding decisions, exactly unimodular."""
+"""The 0.1 reducer: a hand-written move skeleton (pair and Gauss moves) whose pivot order a network learns.
+
+Kept in 0.2 as the ``classical`` baseline (no network) and the ``pivot`` ablation; the paper's model, which outputs
+the factors themselves, is :class:`lattice_nn.FactorReducer`. Exactly unimodular.
+"""
 
 from __future__ import annotations
 
@@ -16,10 +20,35 @@ from ._validate import check_basis
 MAX_ENTRY = 2**40
 
 
+def check_budget(value: object, name: str) -> int:
+    """``value`` as a budget (an int >= 0); ``ValueError`` naming ``name`` otherwise."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise ValueError(f"{name} must be an integer >= 0, got {value!r}")
+    if value < 0:
+        raise ValueError(f"{name} must be >= 0 (0 returns the identity), got {value}")
+    return int(value)
+
+
+def keep_if_better(b0: torch.Tensor, unimodular: torch.Tensor) -> torch.Tensor:
+    """``unimodular`` where ``U B`` has a log defect no higher than ``B`` (float64, measured from the exact
+    integers), else the identity: the guarantee that a reduction never increases the defect, whatever the
+    round-off of the moves on ill-conditioned bases."""
+    from ._defect import log_defect
+
+    with torch.no_grad():
+        before = log_defect(b0)
+        after = log_defect(unimodular.double() @ b0)
+    worse = ~(after <= before + 1e-9 * (1.0 + before.abs()))
+    if not bool(worse.any()):
+        return unimodular
+    eye = torch.eye(b0.shape[-1], dtype=unimodular.dtype, device=unimodular.device)
+    return torch.where(worse[:, None, None], eye, unimodular)
+
+
 class Reduction(NamedTuple):
     """Result of :meth:`LatticeReducer.reduce`: ``unimodular`` (int64, ``(batch, n, n)``), ``basis`` =
     ``unimodular @ input`` (``(batch, n, n)``) and ``log_prob`` (``(batch,)``), the log-probability of the
-    sampled rounding decisions (differentiable; zero unless ``sample=True``)."""
+    sampled pivot orders (and rounding bits with ``learn_rounding``; differentiable; zero unless ``sample=True``)."""
 
     unimodular: torch.Tensor
     basis: torch.Tensor
@@ -44,7 +73,10 @@ def plackett_luce_log_prob(score: torch.Tensor, order: torch.Tensor) -> torch.Te
 
 
 class LatticeReducer(nn.Module):
-    """Neural lattice reduction by iterated Gauss moves in a learned order; the output is exactly unimodular.
+    """The 0.1 model: hand-written pair and Gauss moves in a learned pivot order; exactly unimodular.
+
+    In 0.2 this is the ``classical`` skeleton (``variant="classical"``) and the ``pivot`` ablation; the moves
+    themselves are not learned (see :class:`lattice_nn.FactorReducer` for the model that outputs the factors).
 
     Paper: Marchetti, Cesa, Pratik, Behboodi, *Neural Lattice Reduction: A Self-Supervised Geometric Deep
     Learning Approach*, arXiv 2311.08170 (2023).
@@ -125,21 +157,26 @@ class LatticeReducer(nn.Module):
 
         Args:
             basis: ``(n, n)`` or ``(batch, n, n)``.
-            sweeps: budget of sweeps (default ``config.sweeps``).
-            sample: sample the rounding decisions (training) instead of taking the most likely ones.
+            sweeps: budget of sweeps (default ``config.sweeps``; 0 returns the identity; negative is refused).
+            sample: sample the pivot orders (and rounding bits) for training instead of taking the most likely.
             generator: random source for ``sample``.
         """
+        sweeps = check_budget(self.config.sweeps if sweeps is None else sweeps, "sweeps")
         check_basis(basis)
-        b0 = torch.as_tensor(basis)
-        if not b0.is_floating_point():
-            b0 = b0.double()
+        b_in = torch.as_tensor(basis)
+        dtype = b_in.dtype if b_in.is_floating_point() else torch.float64
+        # the moves always run in float64 (a float32 Gram matrix of an ill-conditioned basis is too coarse to
+        # tell a shorter vector from a longer one); the output basis is returned in the input's dtype
+        b0 = b_in.double()
         if b0.ndim == 2:
             b0 = b0[None]
         param = next(self.parameters(), None)
         if param is not None:
             b0 = b0.to(param.device)
-        unimodular, log_prob = self._run(b0, sweeps or self.config.sweeps, sample, generator)
-        return Reduction(unimodular, unimodular.to(b0.dtype) @ b0, log_prob)
+        unimodular, log_prob = self._run(b0, sweeps, sample, generator)
+        if not sample:
+            unimodular = keep_if_better(b0, unimodular)
+        return Reduction(unimodular, (unimodular.double() @ b0).to(dtype), log_prob.to(dtype))
 
     # -- the move loop --------------------------------------------------------------------------------------
     def _logits(self, gram: torch.Tensor, dual: torch.Tensor, basis: torch.Tensor) -> tuple[torch.Tensor, ...]:
@@ -227,9 +264,11 @@ class LatticeReducer(nn.Module):
         eye = torch.eye(n, dtype=dt, device=dev)
         with torch.no_grad():  # recompute from the exact integers to stop round-off drift
             uf = unimodular.to(dt)
-            gram = uf @ gram0 @ uf.transpose(-1, -2)
-            dual = torch.linalg.inv(gram)
-        l_pair, l_gauss, node = self._logits(gram, dual, uf @ b0)
+            cur = uf @ b0
+            gram = cur @ cur.transpose(-1, -2)
+            inv = torch.linalg.inv(cur)  # H = B^-T B^-1: conditioned like B, not like B B^T
+            dual = inv.transpose(-1, -2) @ inv
+        l_pair, l_gauss, node = self._logits(gram, dual, cur)
         order, lp = self._order(gram, node, sample, generator)
         if lp is not None:
             log_prob = log_prob + lp

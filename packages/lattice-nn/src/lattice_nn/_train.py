@@ -1,4 +1,5 @@
-"""Self-supervised training: minimise the log orthogonality defect of the reduced bases."""
+"""Self-supervised training of the 0.1 pivot-order model (:class:`LatticeReducer`): minimise the log orthogonality
+defect of the reduced bases. The factor model trains with :func:`lattice_nn.train_factors`."""
 
 from __future__ import annotations
 
@@ -31,7 +32,7 @@ def train(model: LatticeReducer, config: TrainConfig, progress: bool = True, sel
     """Train ``model`` in place on freshly generated seeded lattices; returns the training loss of each step.
 
     Self-supervised policy gradient (REINFORCE with a self-critical baseline): for each basis the reducer runs
-    twice with ``config.sweeps`` sweeps, once sampling its rounding decisions and once taking the most likely
+    twice with ``config.sweeps`` sweeps, once sampling its pivot orders and once taking the most likely
     ones (the baseline). With ``D`` the log orthogonality defect ``sum_i log ||b_i|| - log |det B|`` of the
     reduced basis (computed from the exact integer ``U``), the surrogate loss is
     ``mean((D_sample - D_greedy) * log p(decisions))``; its gradient is an unbiased estimate of the gradient

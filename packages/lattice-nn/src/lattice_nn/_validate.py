@@ -34,13 +34,13 @@ def check_basis(basis: np.ndarray | torch.Tensor, name: str = "basis") -> None:
         bad = int((~np.isfinite(arr)).sum())
         raise ValueError(f"{name} has {bad} non-finite entries (NaN or inf); expected finite real numbers")
     arr = arr.reshape(-1, shape[-1], shape[-1])
-    gram = arr @ np.swapaxes(arr, -1, -2)
-    diag = np.einsum("bii->bi", gram)
-    if np.any(diag <= 0):
-        b = int(np.nonzero(np.any(diag <= 0, axis=-1))[0][0])
+    # log |det B| from B itself (slogdet of B B^T would square the conditioning and refuse large integer bases)
+    norms = np.linalg.norm(arr, axis=-1)
+    if np.any(norms <= 0):
+        b = int(np.nonzero(np.any(norms <= 0, axis=-1))[0][0])
         raise ValueError(f"{name} is singular: batch element {b} has a zero basis vector; expected full rank")
-    sign, logdet = np.linalg.slogdet(gram)
-    gap = 0.5 * np.log(diag).sum(-1) - 0.5 * np.where(sign > 0, logdet, -np.inf)
+    sign, logdet = np.linalg.slogdet(arr)
+    gap = np.log(norms).sum(-1) - np.where(sign != 0, logdet, -np.inf)
     if np.any(~np.isfinite(gap)) or np.any(gap > MAX_LOG_DEFECT):
         b = int(np.nonzero(~np.isfinite(gap) | (gap > MAX_LOG_DEFECT))[0][0])
         raise ValueError(

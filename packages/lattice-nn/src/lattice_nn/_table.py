@@ -1,0 +1,106 @@
+"""Markdown tables for the README, generated from committed ``metrics.json`` files.
+
+Usage: ``python -m lattice_nn._table results/quick/metrics.json [results/bench/metrics.json]`` (a ``reproduce``
+document gives the headline, the converged, the budget and the per-family tables; a ``bench`` document the timing
+table).
+"""
+
+from __future__ import annotations
+
+import shlex
+import sys
+from pathlib import Path
+from typing import Any
+
+from equi_runs import mean_std, read_json, validate_metrics
+
+#: columns of the converged table, in order; those absent from a run are left out
+METHODS = ("input", "sizered", "classical", "greedy", "ours", "ours_st", "pivot", "lll", "bkz")
+BUDGET_METHODS = ("classical", "greedy", "ours", "ours_st", "pivot")
+
+
+def _fmt(doc: dict[str, Any], key: str, digits: int = 3) -> str:
+    vals = doc["per_seed"].get(key)
+    if not vals:
+        v = doc["metrics"].get(key)
+        return "" if v is None else f"{v:.{digits}f}"
+    m, s = mean_std(vals.values())
+    return f"{m:.{digits}f} +- {s:.{digits}f}" if s is not None else f"{m:.{digits}f}"
+
+
+def _header(doc: dict[str, Any]) -> str:
+    prov = doc["provenance"]
+    return (
+        f"`{shlex.join(doc['command'])}` (seeds {doc['seeds']}; {prov['cpu']}, {prov['torch_threads']} torch "
+        f"thread(s), torch {prov['versions'].get('torch', '?')}; {doc['wall_seconds']:.0f} s wall over "
+        f"{len(doc['wall_pieces'])} piece(s); commit {str(prov.get('git_commit'))[:10]}"
+        f"{', dirty' if prov.get('git_dirty') else ''})"
+    )
+
+
+def reproduce_tables(doc: dict[str, Any]) -> str:
+    m = doc["metrics"]
+    dims = doc["config"]["dims"]
+    out = [_header(doc), "", "| claim | metric | paper | ours | verdict |", "|---|---|---|---|---|"]
+    for c in doc["headline"]:
+        paper = "-" if c["paper"] is None else c["paper"]
+        text = c["claim"].replace("|", "\\|")
+        ours = f"{c['ours']:.3g}" if abs(c["ours"]) < 1e-3 else f"{c['ours']:.3f}"
+        out.append(f"| {text} | `{c['metric']}` | {paper} | {ours} | {c['verdict']} |")
+    methods = [k for k in METHODS if f"log_defect.{k}.n{dims[0]}" in m]
+    out += ["", "Converged (mean log defect, held-out bases; lower is better):", ""]
+    out += ["| n | " + " | ".join(methods) + " | ours / LLL |", "|---" * (len(methods) + 2) + "|"]
+    for n in dims:
+        cells = [_fmt(doc, f"log_defect.{k}.n{n}") for k in methods]
+        ratio = m[f"log_defect.ours.n{n}"] / m[f"log_defect.lll.n{n}"]
+        out.append(f"| {n} | " + " | ".join(cells) + f" | {ratio:.3f} |")
+    budgets = doc["config"]["budgets"]
+    bm = [k for k in BUDGET_METHODS if f"log_defect_budget.{k}.s{budgets[0]}.n{dims[0]}" in m]
+    out += ["", "At equal budgets of factors (2n per classical sweep; mean log defect):", ""]
+    out += [
+        "| n | factors | " + " | ".join(bm) + " | ours vs classical | ours vs greedy |",
+        "|---" * (len(bm) + 4) + "|",
+    ]
+    for n in dims:
+        for s in budgets:
+            cells = [_fmt(doc, f"log_defect_budget.{k}.s{s}.n{n}") for k in bm]
+            c, g, o = (m[f"log_defect_budget.{k}.s{s}.n{n}"] for k in ("classical", "greedy", "ours"))
+            out.append(f"| {n} | {2 * n * s} | " + " | ".join(cells) + f" | {(o - c) / c:+.1%} | {(o - g) / g:+.2%} |")
+    fam = [k for k in ("greedy", "ours", "ours_st", "pivot", "lll") if f"log_defect.{k}.n{dims[0]}" in m]
+    out += ["", "Per family, converged (q-ary: never seen in training by the factor model):", ""]
+    out += ["| n | family | " + " | ".join(fam) + " |", "|---" * (len(fam) + 2) + "|"]
+    for n in dims:
+        for kind in doc["config"]["kinds"]:
+            cells = [_fmt(doc, f"log_defect.{k}.{kind}.n{n}") for k in fam]
+            out.append(f"| {n} | {kind} | " + " | ".join(cells) + " |")
+    return "\n".join(out)
+
+
+def bench_table(doc: dict[str, Any]) -> str:
+    m = doc["metrics"]
+    dims = sorted(int(k.rsplit(".n", 1)[1]) for k in m if k.startswith("ms_per_basis.lll."))
+    names = [
+        k for k in ("ours", "ours_budget2", "greedy", "classical", "ours_gpu") if f"ms_per_basis.{k}.n{dims[0]}" in m
+    ]
+    out = [_header(doc), "", "ms per basis (mean log defect of the batch):", ""]
+    out += ["| n | " + " | ".join(names) + " | fpylll LLL | LLL / ours | 1-min load |", "|---" * (len(names) + 4) + "|"]
+    for n in dims:
+        cells = [f"{m[f'ms_per_basis.{k}.n{n}']:.3g} ({m[f'log_defect.{k}.n{n}']:.2f})" for k in names]
+        la = m.get(f"load_average.n{n}")
+        out.append(
+            f"| {n} | " + " | ".join(cells) + f" | {m[f'ms_per_basis.lll.n{n}']:.3g} | "
+            f"{m[f'speedup.ours_over_lll.n{n}']:.3f} | {'' if la is None else f'{la:.1f}'} |"
+        )
+    return "\n".join(out)
+
+
+def tables(path: Path) -> str:
+    doc = read_json(path)
+    validate_metrics(doc)
+    return bench_table(doc) if "bench" in doc["command"] else reproduce_tables(doc)
+
+
+if __name__ == "__main__":
+    for p in sys.argv[1:]:
+        print(tables(Path(p)))
+        print()
