@@ -15,7 +15,7 @@ import equi_runs
 from equi_runs import RunError, RunFolder
 
 from . import __version__
-from ._config import ExperimentConfig, HeteroConfig, ModelConfig, StratifiedConfig, TrainConfig
+from ._config import ComplexConfig, ExperimentConfig, HeteroConfig, ModelConfig, StratifiedConfig, TrainConfig
 from ._names import COMPLEXES, MODEL_NAMES, QUICK_MODELS, TASKS
 
 PROG = "sheaf-homology"
@@ -87,14 +87,16 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _settings(args: argparse.Namespace) -> tuple[ExperimentConfig, StratifiedConfig, HeteroConfig]:
+def _settings(
+    args: argparse.Namespace,
+) -> tuple[ExperimentConfig, StratifiedConfig, HeteroConfig, ComplexConfig]:
     """The experiment settings of a ``reproduce`` command (quick, full or the hidden smoke grid)."""
     if args.smoke:
         cfg = ExperimentConfig(train=TrainConfig(epochs=40, patience=40), persistent_refresh=0)
         scfg = StratifiedConfig(clouds=(4, 1, 3), points=200, complex=args.complex)
         hcfg = HeteroConfig(nodes=400, homophily=(0.1,))
     elif args.quick:
-        cfg = ExperimentConfig(model=ModelConfig(), train=TrainConfig(epochs=60, patience=30), persistent_refresh=0)
+        cfg = ExperimentConfig(model=ModelConfig(), train=TrainConfig(epochs=60, patience=30), persistent_refresh=20)
         scfg = StratifiedConfig(clouds=(4, 1, 3), points=200, complex=args.complex)
         hcfg = HeteroConfig(nodes=600, homophily=(0.1,))
     else:
@@ -105,14 +107,15 @@ def _settings(args: argparse.Namespace) -> tuple[ExperimentConfig, StratifiedCon
         cfg = replace(cfg, model=replace(cfg.model, mask_padding=True))
     if args.lhs_dim is not None:
         cfg = replace(cfg, lhs_dim=args.lhs_dim)
-    return cfg, scfg, hcfg
+    ccfg = ComplexConfig()
+    return cfg, scfg, hcfg, ccfg
 
 
 def run_config(args: argparse.Namespace) -> dict[str, Any]:
     """What every unit of a ``reproduce`` run depends on (recorded and checked by the run folder); the grid's
     axes (tasks, models, seeds) are left out so that a rerun may add to them."""
-    cfg, scfg, hcfg = _settings(args)
-    return {"experiment": asdict(cfg), "stratified": asdict(scfg), "hetero": asdict(hcfg)}
+    cfg, scfg, hcfg, ccfg = _settings(args)
+    return {"experiment": asdict(cfg), "stratified": asdict(scfg), "hetero": asdict(hcfg), "complex": asdict(ccfg)}
 
 
 def _plot_accuracies(metrics: Mapping[str, Any], path: Any) -> None:
@@ -154,7 +157,7 @@ def reproduce(args: argparse.Namespace, argv: Sequence[str]) -> dict[str, Any]:
         raise RunError(
             "--tasks cora needs the Cora files of the graphdatascience package: install sheaf-homology[data]"
         )
-    cfg, scfg, hcfg = _settings(args)
+    cfg, scfg, hcfg, ccfg = _settings(args)
     config = run_config(args)
     timings = not args.smoke  # wall times differ between runs; the smoke grid must be bit-identical
     with RunFolder(
@@ -188,6 +191,7 @@ def reproduce(args: argparse.Namespace, argv: Sequence[str]) -> dict[str, Any]:
             seeds,
             progress=not args.no_progress,
             on_unit=lambda r: write(r, complete=False),
+            ccfg=ccfg,
         )
         doc = write(results, complete=True)
         _plot_accuracies(doc["metrics"], run.out / "accuracy.png")

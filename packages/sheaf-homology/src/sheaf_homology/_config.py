@@ -86,6 +86,17 @@ class StratifiedConfig:
 
 
 @dataclass(frozen=True)
+class ComplexConfig:
+    """Degree-matched complex task (see ``book_complexes``): complexes per split (train / validation / test),
+    spine points and inner points per page, page counts drawn per book."""
+
+    splits: tuple[int, int, int] = (6, 3, 6)
+    spine: int = 24
+    inner: int = 40
+    pages: tuple[int, ...] = (2, 3, 3, 4)
+
+
+@dataclass(frozen=True)
 class HeteroConfig:
     """Synthetic heterophilic graphs (see ``heterophilic_graph``)."""
 

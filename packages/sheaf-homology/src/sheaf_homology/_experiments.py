@@ -13,10 +13,19 @@ from torch import Tensor
 from tqdm import tqdm
 
 from ._complex import clique_complex
-from ._config import ExperimentConfig, HeteroConfig, StratifiedConfig
-from ._data import NodeData, edge_homophily, heterophilic_graph, load_cora, random_split, stratified_clouds
-from ._local_homology import local_homology_sheaf
-from ._models import build_model
+from ._config import ComplexConfig, ExperimentConfig, HeteroConfig, StratifiedConfig
+from ._data import (
+    NodeData,
+    book_complexes,
+    canonical_graph,
+    edge_homophily,
+    heterophilic_graph,
+    load_cora,
+    random_split,
+    stratified_clouds,
+)
+from ._local_homology import local_homology_dims, local_homology_sheaf
+from ._models import build_model, control_sheaves
 from ._persistent import PersistentLocalHomologySheaf
 from ._sheaf import Sheaf
 from ._train import train_node_classifier
@@ -31,20 +40,37 @@ class GraphSheaves:
     persistent: PersistentLocalHomologySheaf
     fixed_weights: Tensor | None
     build_seconds: dict[str, float]
+    controls: dict[str, Sheaf]
+    local: dict[str, Tensor]
+
+    def sheaf_for(self, model: str) -> Sheaf:
+        """The fixed sheaf a model reads: its control sheaf for ``const`` / ``rand``, else ``R (+) LH``."""
+        return self.controls.get(model, self.lhs)
 
 
-def prepare(data: NodeData, cfg: ExperimentConfig, weights_from: str = "features") -> GraphSheaves:
-    """Clique complex, local homology sheaf and persistent builder for ``data``.
+def prepare(
+    data: NodeData, cfg: ExperimentConfig, weights_from: str = "features", control_seed: int = 0
+) -> GraphSheaves:
+    """Clique complex, local homology sheaf, its controls and persistent builder for ``data``.
+
+    The graph is first made canonical (:func:`canonical_graph`: self-loops dropped, duplicates merged,
+    reverses added), so every model sees the same simple graph. ``control_seed`` seeds the random sheaf of
+    the ``rand`` control. ``local``: per-node inputs of the ``betti`` (``log1p`` of the local Betti numbers)
+    and ``degree`` (``log1p`` of the degree) baselines.
 
     ``weights_from="features"``: the pairing starts from input-feature distances and the model later weights
     the
     sheaf by distances of its learned embedding; ``"pos"``: the weights are the point distances (fixed).
     """
     t0 = time.perf_counter()
+    data = replace(data, edge_index=canonical_graph(data.edge_index, data.num_nodes))
     K = data.complex if data.complex is not None else clique_complex(data.edge_index, data.num_nodes, cfg.clique_dim)
     t1 = time.perf_counter()
     lhs = local_homology_sheaf(K, max_stalk_dim=cfg.lhs_dim)
     lhs = Sheaf.constant(lhs.edge_index, data.num_nodes).direct_sum(lhs)
+    controls = control_sheaves(lhs, control_seed)
+    betti = torch.as_tensor(local_homology_dims(K, 0), dtype=torch.float32).log1p()
+    deg = torch.bincount(data.edge_index[0], minlength=data.num_nodes).float()[:, None].log1p()
     t2 = time.perf_counter()
     e = torch.as_tensor(K.edges.T.copy()).reshape(2, -1)
     src = data.pos if weights_from == "pos" else data.x
@@ -59,6 +85,8 @@ def prepare(data: NodeData, cfg: ExperimentConfig, weights_from: str = "features
         builder,
         w if weights_from == "pos" else None,
         {"complex": t1 - t0, "lhs": t2 - t1, "persistent": t3 - t2},
+        {k: v for k, v in controls.items() if k != "lhs"},
+        {"betti": betti, "degree": deg},
     )
 
 
@@ -68,11 +96,16 @@ def run_model(
     """Train one model on one split; returns the scores of its best-validation epoch."""
     torch.manual_seed(seed)
     d = gs.data
-    model = build_model(name, d.x.shape[1], d.num_classes, cfg.model, cfg.lhs_dim)
+    local = gs.local.get(name)
+    nloc = 1 if local is None else local.shape[1]
+    model = build_model(name, d.x.shape[1], d.num_classes, cfg.model, cfg.lhs_dim, local_features=nloc)
     weights = gs.fixed_weights.float() if gs.fixed_weights is not None else None
+    sheaf = gs.sheaf_for(name)
 
     def forward(m: torch.nn.Module) -> Tensor:
-        return m(d.x, d.edge_index, sheaf=gs.lhs, persistent=gs.persistent, weights=weights)
+        if local is not None:
+            return m(d.x, d.edge_index, local=local)
+        return m(d.x, d.edge_index, sheaf=sheaf, persistent=gs.persistent, weights=weights)
 
     def refresh(epoch: int) -> None:
         if name == "lhs_persistent" and weights is None and cfg.persistent_refresh and epoch > 0:
@@ -109,8 +142,11 @@ Masks = tuple[Tensor, Tensor, Tensor]
 class _Graphs:
     """The graph, sheaves and split of one (task, seed), built on first use (Cora once, the others per seed)."""
 
-    def __init__(self, cfg: ExperimentConfig, scfg: StratifiedConfig, hcfg: HeteroConfig):
+    def __init__(
+        self, cfg: ExperimentConfig, scfg: StratifiedConfig, hcfg: HeteroConfig, ccfg: ComplexConfig | None = None
+    ):
         self.cfg, self.scfg, self.hcfg = cfg, scfg, hcfg
+        self.ccfg = ComplexConfig() if ccfg is None else ccfg
         self._cora: GraphSheaves | None = None
         self._last: tuple[tuple[str, int], tuple[GraphSheaves, Masks, ExperimentConfig, dict[str, Any]]] | None = None
 
@@ -134,7 +170,17 @@ class _Graphs:
             assert g is not None
             a, b = s.clouds[0], s.clouds[0] + s.clouds[1]
             masks = (g < a, (g >= a) & (g < b), g >= b)
-            built = (prepare(data, ecfg, "pos"), masks, ecfg, {"singular_fraction": float(data.y.float().mean())})
+            built = (prepare(data, ecfg, "pos", seed), masks, ecfg, {"singular_fraction": float(data.y.float().mean())})
+        elif task == "complex":
+            c = self.ccfg
+            data = book_complexes(c.splits, c.spine, c.inner, seed=3000 + seed, pages=c.pages)
+            ecfg = replace(cfg, train=replace(cfg.train, balanced=True))
+            g, lab = data.groups, data.labelled
+            assert g is not None and lab is not None
+            a, b = c.splits[0], c.splits[0] + c.splits[1]
+            masks = (lab & (g < a), lab & (g >= a) & (g < b), lab & (g >= b))
+            extras = {"labelled_test": int(masks[2].sum())}
+            built = (prepare(data, ecfg, "pos", seed), masks, ecfg, extras)
         else:
             h = next((h for h in self.hcfg.homophily if hetero_key(h) == task), None)
             if h is None:
@@ -142,7 +188,7 @@ class _Graphs:
             c = self.hcfg
             data = heterophilic_graph(c.nodes, c.classes, h, c.degree, c.feat_dim, c.feat_noise, seed=2000 + seed)
             extras = {"edge_homophily": edge_homophily(data)}
-            built = (prepare(data, cfg, "features"), random_split(data.num_nodes, seed), cfg, extras)
+            built = (prepare(data, cfg, "features", seed), random_split(data.num_nodes, seed), cfg, extras)
         self._last = ((task, seed), built)
         return built
 
@@ -161,6 +207,7 @@ def run_grid(
     *,
     progress: bool = True,
     on_unit: Callable[[Results], None] | None = None,
+    ccfg: ComplexConfig | None = None,
 ) -> Results:
     """Train every (task, model, seed) unit not yet finished in ``run``; returns every unit's result.
 
@@ -170,7 +217,7 @@ def run_grid(
     """
     keys = task_keys(tasks, hcfg)
     run.total_units = len(keys) * len(seeds) * len(models)
-    graphs = _Graphs(cfg, scfg, hcfg)
+    graphs = _Graphs(cfg, scfg, hcfg, ccfg)
     results: Results = {}
     bar = tqdm(total=run.total_units, desc="reproduce", disable=not progress)
     for task in keys:
@@ -223,7 +270,7 @@ def summarise(
         if task == "cora" and timings and by_seed:
             first = by_seed[min(by_seed)]["build_seconds"]
             metrics.update({f"build_seconds.cora.{k}": v for k, v in first.items()})
-        for extra in ("singular_fraction", "edge_homophily"):
+        for extra in ("singular_fraction", "edge_homophily", "labelled_test"):
             vals = {s: float(r[extra]) for s, r in sorted(by_seed.items()) if extra in r}
             if vals:
                 per_seed[f"{task}.{extra}"] = vals
