@@ -285,11 +285,13 @@ def _book(rng: np.random.Generator, pages: int, spine: int, inner: int) -> tuple
     return np.concatenate(tris), np.concatenate(pts), np.concatenate(labels), np.int64(off)
 
 
-def degree_matched(y: np.ndarray, deg: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """Boolean mask of a subset of the labelled nodes (``y >= 0``) with the same number of nodes of each class
-    at every degree (a random subset of the larger class is kept), so degree alone predicts nothing."""
+def degree_matched(
+    y: np.ndarray, deg: np.ndarray, rng: np.random.Generator, classes: tuple[int, ...] = (0, 1)
+) -> np.ndarray:
+    """Boolean mask of a subset of the labelled nodes (``y >= 0``) with the same number of nodes of each of
+    ``classes`` at every degree (a random subset of the larger class is kept), so degree alone predicts
+    nothing; a degree where some class is absent keeps no node."""
     keep = np.zeros(len(y), dtype=bool)
-    classes = np.unique(y[y >= 0])
     for d in np.unique(deg):
         groups = [np.nonzero((deg == d) & (y == c))[0] for c in classes]
         k = min(len(g) for g in groups)
@@ -308,7 +310,7 @@ def book_complexes(
     interior vertex or a spine vertex of a 2-page book is manifold (``H_2 = R``). The spine spacing is chosen so
     that the degrees of the two classes overlap almost completely (retriangulation by density), and the
     labelled nodes of each split (``splits``: the number of complexes of each, e.g. train / validation /
-    test) are then subsampled to the same number of singular and manifold vertices at every degree
+    test; the first book of each has ``max(pages)`` pages) are then subsampled to the same number of singular and manifold vertices at every degree
     (:func:`degree_matched`): degree alone is at chance. Free-boundary vertices stay in the
     complex unlabelled. Features ``[1, degree / mean degree]``; ``pos`` the 3D embedding (pages turned about
     the spine), used by the persistent sheaf; ``groups`` the complex; ``complex`` the union of the books.
@@ -316,8 +318,11 @@ def book_complexes(
     rng = np.random.default_rng(seed)
     tris, ps, ys, gs, degs = [], [], [], [], []
     off = 0
+    first = set(np.cumsum((0, *splits[:-1])).tolist())
     for c in range(sum(splits)):
-        t, p, lab, n = _book(rng, int(rng.choice(pages)), spine, inner)
+        # the first book of every split has the most pages, so that every split has singular vertices
+        k = max(pages) if c in first else int(rng.choice(pages))
+        t, p, lab, n = _book(rng, k, spine, inner)
         e = np.concatenate([t[:, [0, 1]], t[:, [1, 2]], t[:, [0, 2]]])
         e = np.unique(np.sort(e, axis=1), axis=0)
         degs.append(np.bincount(e.ravel(), minlength=n))

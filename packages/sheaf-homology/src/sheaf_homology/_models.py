@@ -163,7 +163,7 @@ class SheafNet(nn.Module):
         if sheaf is not None and sheaf.stalk_dim != self.D:
             raise ValueError(f"model built for stalk_dim {self.D}, sheaf has stalk_dim {sheaf.stalk_dim}")
         und = undirected_edges(edge_index, n) if self.kind.startswith("learned") else None
-        h = F.dropout(x, self.cfg.input_dropout, self.training)
+        h = F.dropout(x, self.cfg.input_dropout, self.training) if self.cfg.input_dropout else x
         h = self.lift(h).reshape(n, self.D, self.cfg.hidden)
         mask = None
         if sheaf is not None and sheaf.vertex_dims is not None and self.cfg.mask_padding:
@@ -172,7 +172,7 @@ class SheafNet(nn.Module):
             ar = torch.arange(self.D, device=h.device)
             mask = (ar[None, :] < sheaf.vertex_dims.to(h.device)[:, None]).to(h.dtype)[:, :, None]
             h = h * mask
-        if sheaf is not None:
+        if sheaf is not None and sheaf.maps.dtype != h.dtype:
             sheaf = Sheaf(
                 sheaf.edge_index, sheaf.maps.to(h.dtype), sheaf.num_nodes, sheaf.vertex_dims, sheaf.edge_dims
             )

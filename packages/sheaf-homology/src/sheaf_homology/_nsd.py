@@ -7,7 +7,7 @@ from torch import Tensor, nn
 from torch_geometric.nn import MessagePassing
 
 from ._sheaf import Sheaf, reverse_edge_ids
-from ._sheaf_conv import check_stalk_input, renorm_factors
+from ._sheaf_conv import check_stalk_input, renorm_factors, small_matmul
 
 
 class LearnedRestrictionMaps(nn.Module):
@@ -83,11 +83,11 @@ class SheafDiffusion(MessagePassing):
         ei, transport, self_block, _, _ = renorm_factors(sheaf)
         h = self.w2(self.w1 @ x)
         transport, self_block = transport.to(h.dtype), self_block.to(h.dtype)
-        lap = self_block @ h - self.propagate(ei, x=h, transport=transport)
+        lap = small_matmul(self_block, h) - self.propagate(ei, x=h, transport=transport)
         return (1 + torch.tanh(self.eps)) * x - torch.nn.functional.elu(lap)
 
     def message(self, x_j: Tensor, transport: Tensor) -> Tensor:
-        return transport @ x_j
+        return small_matmul(transport, x_j)
 
 
 def undirected_edges(edge_index: Tensor, num_nodes: int) -> Tensor:
