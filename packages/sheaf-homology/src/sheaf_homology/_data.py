@@ -310,9 +310,9 @@ def book_complexes(
     interior vertex or a spine vertex of a 2-page book is manifold (``H_2 = R``). The spine spacing is chosen so
     that the degrees of the two classes overlap almost completely (retriangulation by density), and the
     labelled nodes of each split (``splits``: the number of complexes of each, e.g. train / validation /
-    test; the first book of each has ``max(pages)`` pages) are then subsampled to the same number of singular and manifold vertices at every degree
-    (:func:`degree_matched`): degree alone is at chance. Free-boundary vertices stay in the
-    complex unlabelled. Features ``[1, degree / mean degree]``; ``pos`` the 3D embedding (pages turned about
+    test; the first book of each has ``max(pages)`` pages) are then subsampled to the same number of
+    singular and manifold vertices at every degree (:func:`degree_matched`): degree alone is at chance.
+    Free-boundary vertices stay in the complex unlabelled. Features ``[1, degree / mean degree]``; ``pos`` the 3D embedding (pages turned about
     the spine), used by the persistent sheaf; ``groups`` the complex; ``complex`` the union of the books.
     """
     rng = np.random.default_rng(seed)
