@@ -312,8 +312,9 @@ def book_complexes(
     labelled nodes of each split (``splits``: the number of complexes of each, e.g. train / validation /
     test; the first book of each has ``max(pages)`` pages) are then subsampled to the same number of
     singular and manifold vertices at every degree (:func:`degree_matched`): degree alone is at chance.
-    Free-boundary vertices stay in the complex unlabelled. Features ``[1, degree / mean degree]``; ``pos`` the 3D embedding (pages turned about
-    the spine), used by the persistent sheaf; ``groups`` the complex; ``complex`` the union of the books.
+    Free-boundary vertices stay in the complex unlabelled. Features ``[1, degree / mean degree]``; ``pos``
+    the 3D embedding (pages turned about the spine), used by the persistent sheaf; ``groups`` the complex;
+    ``complex`` the union of the books.
     """
     rng = np.random.default_rng(seed)
     tris, ps, ys, gs, degs = [], [], [], [], []
