@@ -9,7 +9,7 @@ from torch_geometric.nn import GATConv, GCNConv
 
 from ._config import ModelConfig
 from ._names import MODEL_NAMES
-from ._nsd import LearnedRestrictionMaps, SheafDiffusion, undirected_edges
+from ._nsd import NSD, LearnedRestrictionMaps, SheafDiffusion, undirected_edges
 from ._persistent import PersistentLocalHomologySheaf
 from ._sheaf import Sheaf
 from ._sheaf_attention import SheafAttention
@@ -231,10 +231,11 @@ def build_model(
         return GCN(in_channels, num_classes, cfg)
     if name == "gat":
         return GAT(in_channels, num_classes, cfg)
-    if name == "nsd":
-        return SheafNet(in_channels, num_classes, cfg.stalk_dim, "learned-diag", "diffusion", cfg)
-    if name == "nsd_orth":
-        return SheafNet(in_channels, num_classes, cfg.stalk_dim, "learned-orth", "diffusion", cfg)
+    if name in ("nsd", "nsd_orth", "nsd_gen"):
+        kind = {"nsd": "diag", "nsd_orth": "orth", "nsd_gen": "general"}[name]
+        return NSD(
+            in_channels, num_classes, cfg.stalk_dim, cfg.hidden, cfg.layers, kind, cfg.dropout, cfg.input_dropout
+        )
     if name in ("lhs", "const", "rand"):
         return SheafNet(in_channels, num_classes, d, "fixed", "conv", cfg)
     if name == "lhs_att":

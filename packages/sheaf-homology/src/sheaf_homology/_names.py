@@ -7,6 +7,7 @@ MODEL_NAMES: tuple[str, ...] = (
     "gat",
     "nsd",
     "nsd_orth",
+    "nsd_gen",
     "lhs",
     "lhs_att",
     "lhs_persistent",

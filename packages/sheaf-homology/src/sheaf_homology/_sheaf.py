@@ -212,7 +212,8 @@ class Sheaf:
             mode: ``"block"``: D is the block diagonal of L and ``D^{-1/2}`` its pseudo-inverse square root
                 (neural sheaf diffusion); ``"renorm"``: D is ``diag(L) + 1`` (what the layers use: defined for
                 empty stalks, differentiable, and equal to GCN's renormalised adjacency for the constant
-                sheaf).
+                sheaf); ``"augmented"``: ``(D + I)^{-1/2} L (D + I)^{-1/2}`` with D the block diagonal (Bodnar
+                et al.'s official normalisation; equal to ``"renorm"`` for diagonal or orthogonal maps).
         """
         delta = self.coboundary()
         lap = delta.T @ delta
@@ -224,6 +225,11 @@ class Sheaf:
             inv = torch.where(evals > 1e-10, evals.clamp(min=1e-10).rsqrt(), torch.zeros_like(evals))
             dis = (evecs * inv[:, None, :]) @ evecs.transpose(-1, -2)
             dis = torch.block_diag(*dis).to(lap.dtype)
+            return dis @ lap @ dis
+        if mode == "augmented":
+            blocks = self.degree_blocks()
+            evals, evecs = torch.linalg.eigh(blocks + torch.eye(self.stalk_dim, dtype=blocks.dtype))
+            dis = torch.block_diag(*((evecs * evals.rsqrt()[:, None, :]) @ evecs.transpose(-1, -2)))
             return dis @ lap @ dis
         if mode == "renorm":
             d = (torch.diagonal(lap) + 1).rsqrt()
