@@ -107,18 +107,28 @@ def run_model(
             return m(d.x, d.edge_index, local=local)
         return m(d.x, d.edge_index, sheaf=sheaf, persistent=gs.persistent, weights=weights)
 
+    stats: dict[str, float] = {}
+
     def refresh(epoch: int) -> None:
         if name == "lhs_persistent" and weights is None and cfg.persistent_refresh and epoch > 0:
             if epoch % cfg.persistent_refresh == 0:
+                p = gs.persistent
+                births = p._vbars[0].clone()
                 with torch.no_grad():
-                    gs.persistent.refresh(model.edge_weights(d.x, gs.persistent).double())  # type: ignore[operator]
+                    p.refresh(model.edge_weights(d.x, p).double())  # type: ignore[operator]
+                stats["refreshes"] = stats.get("refreshes", 0.0) + 1
+                # what the learned filtration does: vertices whose kept bars (birth simplices) changed
+                stats["stalk_changed"] = float((p._vbars[0] != births).any(dim=1).float().mean())
+                stats["stalk_dim_end"] = float(p.vertex_dims.float().mean())
 
     if name == "lhs_persistent" and weights is None:  # fresh pairing from the input features for every run
         e = torch.as_tensor(gs.persistent.K.edges.T.copy()).reshape(2, -1)
         gs.persistent.refresh((d.x[e[0]] - d.x[e[1]]).norm(dim=1).double())
+        stats["stalk_dim_start"] = float(gs.persistent.vertex_dims.float().mean())
     t = time.perf_counter()
     out = train_node_classifier(model, forward, d.y, masks, cfg.train, on_epoch=refresh)
     out["seconds"] = time.perf_counter() - t
+    out.update({f"persistent.{k}": v for k, v in stats.items()})
     return out
 
 
@@ -274,14 +284,22 @@ def summarise(
             vals = {s: float(r[extra]) for s, r in sorted(by_seed.items()) if extra in r}
             if vals:
                 per_seed[f"{task}.{extra}"] = vals
+        if "lhs_persistent" in models:
+            for stat in ("refreshes", "stalk_changed", "stalk_dim_start", "stalk_dim_end"):
+                unit = (task, "lhs_persistent")
+                pers = {s: results[(*unit, s)] for s in seeds if (*unit, s) in results}
+                vals = {s: float(r[f"persistent.{stat}"]) for s, r in pers.items() if f"persistent.{stat}" in r}
+                if vals:
+                    per_seed[f"{task}.persistent.{stat}"] = vals
     return metrics, per_seed
 
 
 def _beats(ours: float, base: float, margin: float = 0.01) -> str:
-    """Verdict of "ours beats base": reproduced above base + margin, partly within the margin, else not."""
+    """Verdict of "ours beats base": reproduced above base + margin, partly within the margin (above base -
+    0.01 for margins larger than a point), else not."""
     if ours > base + margin:
         return "reproduced"
-    return "partly" if ours >= base - margin else "not reproduced"
+    return "partly" if ours >= base - min(margin, 0.01) else "not reproduced"
 
 
 ENHANCES = '"enhancing graph convolution and attention modules" (abstract; no task or number published)'
@@ -312,7 +330,9 @@ def headline(
                     per_seed,
                     paper=ENHANCES,
                     verdict=_beats(metrics[ours], metrics[base]),
-                    note=f"{what}; GCN {pct(base)} %, lhs {pct(ours)} %; {epochs} epochs, no hyper-parameter search",
+                    note=f"{what}; GCN {pct(base)} %, lhs {pct(ours)} %"
+                    + (f", const control {pct(f'acc.{task}.const')} %" if f"acc.{task}.const" in metrics else "")
+                    + f"; {epochs} epochs, no hyper-parameter search",
                 )
             )
     ours, base = "acc.cora.lhs_persistent", "acc.cora.lhs"
@@ -330,17 +350,52 @@ def headline(
                 "(gradcheck); our reading of the persistent construction",
             )
         )
-    if "acc.cora.nsd" in metrics:
+    if "acc.complex.lhs" in metrics and all(f"acc.complex.{b}" in metrics for b in ("gcn", "nsd", "const")):
+        best = max(("gcn", "nsd", "const"), key=lambda b: metrics[f"acc.complex.{b}"])
+        extra = "".join(
+            f", {b} {pct(f'acc.complex.{b}')} %" for b in ("rand", "betti", "degree") if f"acc.complex.{b}" in metrics
+        )
         out.append(
             claim(
-                "Neural sheaf diffusion (Bodnar et al. 2022) on Cora",
-                "acc.cora.nsd",
+                "On the degree-matched complex task the local homology model beats GCN, NSD and the constant-sheaf "
+                "control by >= 5 points",
+                "acc.complex.lhs",
+                metrics,
+                per_seed,
+                paper=ENHANCES,
+                verdict=_beats(metrics["acc.complex.lhs"], metrics[f"acc.complex.{best}"], 0.05),
+                note=f"balanced accuracy, singular vs manifold vertices of open books, degree-matched labels; lhs "
+                f"{pct('acc.complex.lhs')} %, best of GCN / NSD / const: {best} {pct(f'acc.complex.{best}')} %"
+                f"{extra}; the issue's goal, not a number of the paper",
+            )
+        )
+    if "acc.complex.lhs" in metrics and "acc.complex.rand" in metrics:
+        out.append(
+            claim(
+                "The local homology restriction maps (not only its stalk dimensions) carry the signal: lhs beats the "
+                "random sheaf with the same stalks",
+                "acc.complex.lhs",
                 metrics,
                 per_seed,
                 paper=None,
-                verdict="n/a",
-                note=f"NSD {pct('acc.cora.nsd')} %; the published Cora figure (~87 %, Geom-GCN splits) is not verified "
-                "in PAPERS.md, so no comparison; our splits are seeded random 60/20/20",
+                verdict=_beats(metrics["acc.complex.lhs"], metrics["acc.complex.rand"]),
+                note=f"complex task: lhs {pct('acc.complex.lhs')} %, rand {pct('acc.complex.rand')} % (R (+) random "
+                "orthogonal maps between stalks of the local homology dimensions); partly = within 1 point",
+            )
+        )
+    if "acc.cora.nsd" in metrics:
+        m = metrics["acc.cora.nsd"]
+        out.append(
+            claim(
+                "Neural sheaf diffusion (Bodnar et al. 2022, diagonal maps) on Cora: about 87 %",
+                "acc.cora.nsd",
+                metrics,
+                per_seed,
+                paper=0.87,
+                verdict="reproduced" if abs(m - 0.87) <= 0.015 else "not reproduced",
+                note=f"NSD {pct('acc.cora.nsd')} %; ~87 % is the figure quoted in issue #18 (Geom-GCN 60/20/20 "
+                f"splits); ours are seeded random 60/20/20 splits, {epochs} epochs, the official code's default "
+                "hyper-parameters (its per-data-set Cora settings are not in the repository); goal: within 1.5 points",
             )
         )
     return out

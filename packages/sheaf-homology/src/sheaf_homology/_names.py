@@ -33,5 +33,8 @@ QUICK_MODELS: tuple[str, ...] = ("gcn", "nsd", "lhs", "lhs_persistent", "const",
 TASKS: tuple[str, ...] = ("cora", "stratified", "complex", "hetero")
 """The tasks of ``reproduce``."""
 
+QUICK_TASKS: tuple[str, ...] = ("cora", "stratified", "complex")
+"""The tasks of ``reproduce --quick`` (the heterophilic graphs only in the full run or with ``--tasks``)."""
+
 COMPLEXES: tuple[str, ...] = ("alpha", "knn")
 """How the stratified task builds its complex (see ``stratified_clouds``)."""
