@@ -97,13 +97,19 @@ def undirected_edges(edge_index: Tensor, num_nodes: int) -> Tensor:
     return edge_index[:, keep]
 
 
-def augmented_factors(sheaf: Sheaf, clamp: bool = False) -> tuple[Tensor, Tensor, Tensor]:
+def augmented_factors(
+    sheaf: Sheaf, clamp: bool = False, diagonal: bool = False, jitter: Tensor | None = None
+) -> tuple[Tensor, Tensor, Tensor]:
     """Directed edges and blocks of Bodnar et al.'s augmented normalised sheaf Laplacian.
 
     ``Delta = (D + I)^{-1/2} L (D + I)^{-1/2}`` with ``D`` the block diagonal of ``L`` (``D_v = sum_e F_{v<e}^T
     F_{v<e}``), the inverse square root taken blockwise (a symmetric eigen-decomposition). For diagonal or
     orthogonal maps ``D_v`` is diagonal, so this equals :func:`renorm_factors` (``diag(L) + 1``); for general
     maps the official implementation clamps the normalised blocks to ``[-1, 1]`` (``clamp=True``).
+    ``diagonal=True`` uses only the diagonal of ``D`` (exact for diagonal / orthogonal maps, and without the
+    eigen-decomposition, whose gradient is undefined at repeated eigenvalues); ``jitter`` (d,) is added to the
+    identity before the decomposition (the official code perturbs it by U(-0.001, 0.001) in training so that the
+    eigenvalues differ).
 
     Returns:
         ``edge_index`` (2, 2E) and ``off`` (2E, d, d) = ``(D_t + I)^{-1/2} F_t^T F_s (D_s + I)^{-1/2}`` (the
@@ -113,8 +119,14 @@ def augmented_factors(sheaf: Sheaf, clamp: bool = False) -> tuple[Tensor, Tensor
     n, d = sheaf.num_nodes, sheaf.stalk_dim
     blocks = md.transpose(-1, -2) @ md
     dblocks = torch.zeros(n, d, d, dtype=blocks.dtype).index_add(0, ei[1], blocks)
-    evals, evecs = torch.linalg.eigh(dblocks + torch.eye(d, dtype=blocks.dtype))
-    dis = (evecs * evals.rsqrt()[:, None, :]) @ evecs.transpose(-1, -2)
+    if diagonal:
+        dis = torch.diag_embed((torch.diagonal(dblocks, dim1=-2, dim2=-1) + 1).rsqrt())
+    else:
+        eye = torch.eye(d, dtype=blocks.dtype)
+        if jitter is not None:
+            eye = eye + torch.diag(jitter.to(blocks.dtype))
+        evals, evecs = torch.linalg.eigh(dblocks + eye)
+        dis = (evecs * evals.rsqrt()[:, None, :]) @ evecs.transpose(-1, -2)
     off = dis[ei[1]] @ (md.transpose(-1, -2) @ ms) @ dis[ei[0]]
     diag = dis @ dblocks @ dis
     if clamp:
@@ -214,7 +226,9 @@ class NSD(nn.Module):
 
     def step(self, x: Tensor, x0: Tensor, sheaf: Sheaf, layer: int) -> Tensor:
         """One diffusion step: ``(1 + tanh eps) X0 - elu(Delta (W1 (x) W2) X)``."""
-        ei, off, diag = augmented_factors(sheaf, clamp=self.kind == "general")
+        general = self.kind == "general"
+        jitter = torch.empty(self.d).uniform_(-1e-3, 1e-3) if general and self.training else None
+        ei, off, diag = augmented_factors(sheaf, clamp=general, diagonal=not general, jitter=jitter)
         h = self.right[layer](small_matmul(self.left[layer].to(x.dtype), x))
         off, diag = off.to(h.dtype), diag.to(h.dtype)
         lap = small_matmul(diag, h) - self.transport(h, ei, off)
