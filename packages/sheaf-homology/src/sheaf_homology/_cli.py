@@ -70,6 +70,14 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="N",
         help="local homology coordinates per stalk (default 3)",
     )
+    rp.add_argument(
+        "--search",
+        type=equi_runs.nonnegative_int,
+        default=0,
+        metavar="N",
+        help="random search: every model trains the same N drawn settings (lr, weight decay, dropout, width) "
+        "and keeps the best on validation; equal budget for all models (default 0: fixed defaults)",
+    )
     rp.add_argument("--smoke", action="store_true", help=argparse.SUPPRESS)
     bp = sub.add_parser("bench", help="construction / persistence cost vs number of simplices")
     equi_runs.add_run_options(
@@ -123,7 +131,10 @@ def run_config(args: argparse.Namespace) -> dict[str, Any]:
     """What every unit of a ``reproduce`` run depends on (recorded and checked by the run folder); the grid's
     axes (tasks, models, seeds) are left out so that a rerun may add to them."""
     cfg, scfg, hcfg, ccfg = _settings(args)
-    return {"experiment": asdict(cfg), "stratified": asdict(scfg), "hetero": asdict(hcfg), "complex": asdict(ccfg)}
+    config = {"experiment": asdict(cfg), "stratified": asdict(scfg), "hetero": asdict(hcfg), "complex": asdict(ccfg)}
+    if args.search:  # recorded only when used, so runs without a search keep their 0.2.0 config
+        config["search"] = {"candidates": args.search}
+    return config
 
 
 def _plot_accuracies(metrics: Mapping[str, Any], path: Any) -> None:
@@ -184,7 +195,7 @@ def reproduce(args: argparse.Namespace, argv: Sequence[str]) -> dict[str, Any]:
             metrics, per_seed = summarise(results, tasks, hcfg, models, seeds, timings=timings)
             metrics["quick"] = bool(args.quick)
             mean = {**equi_runs.aggregate(per_seed), **metrics}
-            head = headline(mean, per_seed, cfg.train.epochs) if complete else []
+            head = headline(mean, per_seed, cfg.train.epochs, args.search) if complete else []
             return run.write_metrics(
                 metrics, per_seed=per_seed, headline=head, seeds=seeds, version=__version__, complete=complete
             )
@@ -200,6 +211,7 @@ def reproduce(args: argparse.Namespace, argv: Sequence[str]) -> dict[str, Any]:
             progress=not args.no_progress,
             on_unit=lambda r: write(r, complete=False),
             ccfg=ccfg,
+            search=args.search,
         )
         doc = write(results, complete=True)
         _plot_accuracies(doc["metrics"], run.out / "accuracy.png")
