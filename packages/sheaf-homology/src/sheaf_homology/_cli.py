@@ -22,8 +22,9 @@ PROG = "sheaf-homology"
 PACKAGE = "sheaf-homology"
 DESCRIPTION = """Sheaf neural networks on the (persistent) local homology sheaf (Cesa & Behboodi, arXiv 2311.10156).
 
-  reproduce  train GCN, GAT, NSD and the local homology sheaf models on Cora, stratified point clouds and
-             synthetic heterophilic graphs; one unit per (task, model, seed), a rerun resumes
+  reproduce  train GCN, GAT, NSD, the local homology sheaf models and their controls on Cora, stratified
+             point clouds, degree-matched open books and synthetic heterophilic graphs; one unit per
+             (task, model, seed), a rerun resumes
   bench      cost of building the (persistent) local homology sheaf vs the number of simplices
 
 Lists are space-separated: --models gcn lhs --tasks cora hetero --seeds 0 1 2.
