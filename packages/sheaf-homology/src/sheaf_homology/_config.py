@@ -102,7 +102,7 @@ class HeteroConfig:
 
     nodes: int = 1000
     classes: int = 5
-    homophily: tuple[float, ...] = (0.1, 0.5, 0.9)
+    homophily: tuple[float, ...] = (0.1, 0.3, 0.5, 0.7, 0.9)
     degree: int = 6
     feat_dim: int = 16
     feat_noise: float = 3.0
