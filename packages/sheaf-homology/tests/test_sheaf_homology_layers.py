@@ -50,14 +50,32 @@ def test_sheaf_conv_matches_dense_laplacian():
     assert torch.allclose(y.reshape(-1, 2), ref, atol=1e-12)
 
 
-def test_uniform_attention_reduces_to_conv():
+def test_attention_is_gat_normalised_over_the_closed_neighbourhood():
+    # uniform attention: y = D~^{-1} (I + A_T) h, with A_T the renormalised transports and D~ = deg + 1
     S = _sheaf()
     att = SheafAttention(3, 2, stalk_dim=S.stalk_dim).double()
-    conv = SheafConv(3, 2).double()
-    conv.lin.weight.data.copy_(att.lin.weight.data)
     x = _x(S.stalk_dim, 3)
-    assert torch.allclose(att(x, S, uniform=True), conv(x, S), atol=1e-12)
-    assert not torch.allclose(att(x, S), conv(x, S), atol=1e-6)
+    h = att.lin(x)
+    n, dv = h.shape[:2]
+    lap = S.laplacian(normalized=True, mode="renorm")
+    dblock = torch.block_diag(*[lap[i * dv : (i + 1) * dv, i * dv : (i + 1) * dv] for i in range(n)])
+    adj = dblock - lap  # the transports T_uv off the diagonal, zero blocks on it
+    deg = torch.zeros(n, dtype=torch.float64).index_add(
+        0, S.edge_index.reshape(-1), torch.ones(2 * S.num_edges, dtype=torch.float64)
+    )
+    w = (1 / (deg + 1)).repeat_interleave(dv)[:, None]
+    ref = w * (h.reshape(-1, 2) + adj @ h.reshape(-1, 2))
+    assert torch.allclose(att(x, S, uniform=True).reshape(-1, 2), ref, atol=1e-12)
+    assert not torch.allclose(att(x, S), att(x, S, uniform=True), atol=1e-6)
+    # the constant sheaf on a graph where all transports are equal: learned attention is a convex combination
+    ring = torch.tensor([[0, 1, 2, 3], [1, 2, 3, 0]])
+    C = Sheaf.constant(ring, 4, dtype=torch.float64)
+    att1 = SheafAttention(3, 2, stalk_dim=1).double()
+    xc = torch.ones(4, 1, 3, dtype=torch.float64)  # equal features: every node's output is h scaled by
+    t = 1 / 3  # the common transport 1 / 3 (renormalised degree 2 + 1) for neighbours and 1 for itself
+    y = att1(xc, C)
+    hc = att1.lin(xc)
+    assert torch.allclose(y, hc * (1 / 3 + 2 / 3 * t), atol=1e-12)  # softmax of equal scores: 1/3 each
 
 
 @pytest.mark.parametrize("layer", ["conv", "attention", "diffusion"])

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from equi_runs import lazy_exports
 
-__version__ = "0.1.1"
+__version__ = "0.2.0"
 
 _WHERE = {
     "SimplicialComplex": "_complex",
@@ -18,6 +18,9 @@ _WHERE = {
     "clique_complex": "_complex",
     "rips_complex": "_complex",
     "NodeData": "_data",
+    "book_complexes": "_data",
+    "canonical_graph": "_data",
+    "degree_matched": "_data",
     "edge_homophily": "_data",
     "heterophilic_graph": "_data",
     "load_cora": "_data",
@@ -31,12 +34,16 @@ _WHERE = {
     "relative_star": "_local_homology",
     "GAT": "_models",
     "GCN": "_models",
+    "LocalMLP": "_models",
+    "control_sheaves": "_models",
     "ModelConfig": "_config",
     "SheafNet": "_models",
     "build_model": "_models",
     "MODEL_NAMES": "_names",
     "LearnedRestrictionMaps": "_nsd",
     "SheafDiffusion": "_nsd",
+    "NSD": "_nsd",
+    "augmented_factors": "_nsd",
     "PersistentLocalHomologySheaf": "_persistent",
     "link_diagram_gudhi": "_persistent",
     "reduce_boundary": "_persistent",
@@ -47,6 +54,9 @@ _WHERE = {
     "SheafAttention": "_sheaf_attention",
     "SheafConv": "_sheaf_conv",
     "TrainConfig": "_config",
+    "ComplexConfig": "_config",
+    "ExperimentConfig": "_config",
+    "prepare": "_experiments",
     "accuracy": "_train",
     "train_node_classifier": "_train",
 }
@@ -86,6 +96,14 @@ __getattr__, __dir__ = lazy_exports(__name__, _WHERE)
 
 __all__ = [
     "NodeData",
+    "book_complexes",
+    "canonical_graph",
+    "degree_matched",
+    "LocalMLP",
+    "control_sheaves",
+    "ComplexConfig",
+    "ExperimentConfig",
+    "prepare",
     "edge_homophily",
     "heterophilic_graph",
     "load_cora",
@@ -106,6 +124,8 @@ __all__ = [
     "SheafAttention",
     "SheafConv",
     "SheafDiffusion",
+    "NSD",
+    "augmented_factors",
     "PersistentLocalHomologySheaf",
     "link_diagram_gudhi",
     "reduce_boundary",

@@ -86,12 +86,23 @@ class StratifiedConfig:
 
 
 @dataclass(frozen=True)
+class ComplexConfig:
+    """Degree-matched complex task (see ``book_complexes``): complexes per split (train / validation / test),
+    spine points and inner points per page, page counts drawn per book."""
+
+    splits: tuple[int, int, int] = (6, 3, 6)
+    spine: int = 24
+    inner: int = 40
+    pages: tuple[int, ...] = (2, 3, 3, 4)
+
+
+@dataclass(frozen=True)
 class HeteroConfig:
     """Synthetic heterophilic graphs (see ``heterophilic_graph``)."""
 
     nodes: int = 1000
     classes: int = 5
-    homophily: tuple[float, ...] = (0.1, 0.5, 0.9)
+    homophily: tuple[float, ...] = (0.1, 0.3, 0.5, 0.7, 0.9)
     degree: int = 6
     feat_dim: int = 16
     feat_noise: float = 3.0

@@ -21,7 +21,8 @@ class NodeData:
         x: ``(N, C)`` float features; y: ``(N,)`` labels; edge_index: ``(2, 2E)`` symmetric, no self-loops;
         pos: optional ``(N, 3)`` point positions; groups: optional ``(N,)`` id of the connected piece (cloud);
         complex: optional simplicial complex whose 1-skeleton is ``edge_index`` (used instead of the clique
-        complex by the local homology models).
+        complex by the local homology models); labelled: optional ``(N,)`` bool, the nodes whose label counts
+        (the others are in the graph but in no train / validation / test mask).
     """
 
     x: Tensor
@@ -30,6 +31,7 @@ class NodeData:
     pos: Tensor | None = None
     groups: Tensor | None = None
     complex: SimplicialComplex | None = None
+    labelled: Tensor | None = None
 
     @property
     def num_nodes(self) -> int:
@@ -46,6 +48,25 @@ def symmetrize(edges: np.ndarray, num_nodes: int) -> Tensor:
     e = e[:, e[0] != e[1]]
     e = np.unique(np.sort(e, axis=0), axis=1)
     return torch.as_tensor(np.concatenate([e, e[::-1]], axis=1).copy())
+
+
+def canonical_graph(edge_index: object, num_nodes: int) -> Tensor:
+    """The graph every model of an experiment sees: ``(2, 2E)`` symmetric, no self-loops, no duplicates.
+
+    Convention for imperfect input graphs (documented, tested): self-loops are dropped (every layer adds its
+    own self term), duplicate edges are merged (a graph, not a multigraph: without this GCN / GAT / NSD
+    would weight a doubled edge twice while the complex-based sheaf models would not), a directed edge gets
+    its reverse, isolated nodes are kept (no messages; their local homology is ``H_0 = R``). Raises
+    ``ValueError`` for a wrong shape, non-integer ids or ids outside ``[0, num_nodes)``.
+    """
+    e = np.asarray(edge_index.cpu() if hasattr(edge_index, "cpu") else edge_index)  # type: ignore[union-attr]
+    if e.ndim != 2 or e.shape[0] != 2:
+        raise ValueError(f"edge_index must have shape (2, E), got {tuple(e.shape)}")
+    if e.size and not np.issubdtype(e.dtype, np.integer):
+        raise ValueError(f"edge_index must hold integer node ids, got dtype {e.dtype}")
+    if e.size and (e.min() < 0 or e.max() >= num_nodes):
+        raise ValueError(f"edge_index holds node ids in [{e.min()}, {e.max()}], expected ids in [0, {num_nodes})")
+    return symmetrize(e.astype(np.int64), num_nodes)
 
 
 def cora_dir() -> Path:
@@ -219,3 +240,114 @@ def edge_homophily(data: NodeData) -> float:
     """Fraction of edges joining nodes of the same class."""
     s, d = data.edge_index
     return float((data.y[s] == data.y[d]).float().mean())
+
+
+def _book(rng: np.random.Generator, pages: int, spine: int, inner: int) -> tuple[np.ndarray, ...]:
+    """One open book: ``pages`` triangulated half-discs glued along a common boundary path (the spine).
+
+    Each page is the Delaunay triangulation of the ``spine`` points on the convex curve
+    ``x = (y - 1/2)^2, y in [0, 1]`` (ends at y = 0 and 1) and ``inner`` uniform points to its right; the
+    spine points are hull vertices and consecutive ones hull edges of every page, so the pages share exactly
+    the spine path. Labels: spine vertices (ends excluded) are singular (1) when ``pages >= 3``, manifold
+    (0) when ``pages == 2`` (two pages make a disc); vertices off every hull are manifold (0); the other hull
+    vertices (free boundary, spine ends) are unlabelled (-1). Positions: page ``j`` is turned by ``2 pi j /
+    pages`` about the spine, the page coordinate ``x - (y - 1/2)^2`` as radius.
+
+    Returns:
+        triangles ``(T, 3)``, positions ``(n, 3)``, labels ``(n,)``, n.
+    """
+    from scipy.spatial import Delaunay
+
+    ys = np.sort(rng.uniform(0, 1, spine))
+    ys[0], ys[-1] = 0.0, 1.0
+    cx = (ys - 0.5) ** 2
+    pts = [np.stack([np.zeros(spine), ys, np.zeros(spine)], 1)]
+    inside = (np.arange(spine) > 0) & (np.arange(spine) < spine - 1)
+    labels = [np.where(inside, 1 if pages >= 3 else 0, -1)]
+    tris = []
+    off = spine
+    for j in range(pages):
+        yi = rng.uniform(0.02, 0.98, inner)
+        cu = (yi - 0.5) ** 2
+        xi = cu + 0.02 + rng.uniform(0, 1, inner) * (0.98 - cu)
+        tri = Delaunay(np.concatenate([np.stack([cx, ys], 1), np.stack([xi, yi], 1)]))
+        ids = np.concatenate([np.arange(spine), off + np.arange(inner)])
+        tris.append(ids[tri.simplices])
+        hull = np.zeros(spine + inner, dtype=bool)
+        hull[np.unique(tri.convex_hull)] = True
+        if not hull[:spine].all():
+            raise RuntimeError("a spine point is not a hull vertex of its page")  # cannot happen: convex curve
+        th = 2 * np.pi * j / pages
+        r = xi - cu
+        pts.append(np.stack([r * np.cos(th), yi, r * np.sin(th)], 1))
+        labels.append(np.where(hull[spine:], -1, 0))
+        off += inner
+    return np.concatenate(tris), np.concatenate(pts), np.concatenate(labels), np.int64(off)
+
+
+def degree_matched(
+    y: np.ndarray, deg: np.ndarray, rng: np.random.Generator, classes: tuple[int, ...] = (0, 1)
+) -> np.ndarray:
+    """Boolean mask of a subset of the labelled nodes (``y >= 0``) with the same number of nodes of each of
+    ``classes`` at every degree (a random subset of the larger class is kept), so degree alone predicts
+    nothing; a degree where some class is absent keeps no node."""
+    keep = np.zeros(len(y), dtype=bool)
+    for d in np.unique(deg):
+        groups = [np.nonzero((deg == d) & (y == c))[0] for c in classes]
+        k = min(len(g) for g in groups)
+        for g in groups:
+            keep[rng.choice(g, size=k, replace=False)] = True
+    return keep
+
+
+def book_complexes(
+    splits: tuple[int, ...], spine: int, inner: int, seed: int, pages: tuple[int, ...] = (2, 3, 3, 4)
+) -> NodeData:
+    """The degree-matched complex task: disjoint open books (given simplicial complexes), classify the stratum.
+
+    Each complex is an open book (:func:`_book`) with a page count drawn from ``pages``; a vertex on the
+    spine of a book of >= 3 pages is singular (its local homology ``H_2`` has dimension ``pages - 1``), an
+    interior vertex or a spine vertex of a 2-page book is manifold (``H_2 = R``). The spine spacing is chosen so
+    that the degrees of the two classes overlap almost completely (retriangulation by density), and the
+    labelled nodes of each split (``splits``: the number of complexes of each, e.g. train / validation /
+    test; the first book of each has ``max(pages)`` pages) are then subsampled to the same number of
+    singular and manifold vertices at every degree (:func:`degree_matched`): degree alone is at chance.
+    Free-boundary vertices stay in the complex unlabelled. Features ``[1, degree / mean degree]``; ``pos``
+    the 3D embedding (pages turned about the spine), used by the persistent sheaf; ``groups`` the complex;
+    ``complex`` the union of the books.
+    """
+    rng = np.random.default_rng(seed)
+    tris, ps, ys, gs, degs = [], [], [], [], []
+    off = 0
+    first = set(np.cumsum((0, *splits[:-1])).tolist())
+    for c in range(sum(splits)):
+        # the first book of every split has the most pages, so that every split has singular vertices
+        k = max(pages) if c in first else int(rng.choice(pages))
+        t, p, lab, n = _book(rng, k, spine, inner)
+        e = np.concatenate([t[:, [0, 1]], t[:, [1, 2]], t[:, [0, 2]]])
+        e = np.unique(np.sort(e, axis=1), axis=0)
+        degs.append(np.bincount(e.ravel(), minlength=n))
+        tris.append(t + off)
+        ps.append(p)
+        ys.append(lab)
+        gs.append(np.full(n, c))
+        off += int(n)
+    K = SimplicialComplex.from_simplices(np.concatenate(tris).tolist(), off)
+    ei = symmetrize(K.edges.T, off)
+    deg_t = torch.bincount(ei[0], minlength=off).float()
+    x = torch.stack([torch.ones(off), deg_t / deg_t.mean()], dim=1)
+    y, deg, group = np.concatenate(ys), np.concatenate(degs), np.concatenate(gs)
+    keep = np.zeros(off, dtype=bool)
+    bounds = np.cumsum((0, *splits))
+    for lo, hi in zip(bounds[:-1], bounds[1:], strict=True):
+        part = (group >= lo) & (group < hi)
+        keep[part] = degree_matched(y[part], deg[part], rng)
+    return NodeData(
+        x,
+        torch.as_tensor(np.maximum(y, 0)),
+        ei,
+        torch.as_tensor(np.concatenate(ps), dtype=torch.float32),
+        torch.as_tensor(group),
+        K,
+        torch.as_tensor(keep),
+    )

@@ -9,13 +9,32 @@ from torch_geometric.nn import GATConv, GCNConv
 
 from ._config import ModelConfig
 from ._names import MODEL_NAMES
-from ._nsd import LearnedRestrictionMaps, SheafDiffusion, undirected_edges
+from ._nsd import NSD, LearnedRestrictionMaps, SheafDiffusion, undirected_edges
 from ._persistent import PersistentLocalHomologySheaf
 from ._sheaf import Sheaf
 from ._sheaf_attention import SheafAttention
 from ._sheaf_conv import SheafConv
 
 _DEFAULT = ModelConfig()
+
+
+def control_sheaves(lhs: Sheaf, seed: int) -> dict[str, Sheaf]:
+    """The sheaves of ``lhs`` and its controls from ``lhs = R (+) LH`` (a constant block of size 1 first).
+
+    ``{"lhs": R (+) LH, "const": R (+) 0, "rand": R (+) random}``: the same edges and constant block; ``const``
+    zeroes the local homology block (empty stalks, zero maps), ``rand`` replaces it by random orthogonal maps
+    between stalks of the same dimensions (:meth:`Sheaf.random_orthogonal_like`, seeded by ``seed``).
+    """
+    if lhs.vertex_dims is None or lhs.edge_dims is None:
+        raise ValueError("control_sheaves needs a padded R (+) LH sheaf with vertex_dims and edge_dims")
+    n, d = lhs.num_nodes, lhs.stalk_dim
+    part = Sheaf(lhs.edge_index, lhs.maps[:, :, 1:, 1:], n, lhs.vertex_dims - 1, lhs.edge_dims - 1)
+    const = Sheaf.constant(lhs.edge_index, n, dtype=lhs.maps.dtype)
+    return {
+        "lhs": lhs,
+        "const": const.direct_sum(Sheaf.zero(lhs.edge_index, n, d - 1, dtype=lhs.maps.dtype)),
+        "rand": const.direct_sum(part.random_orthogonal_like(seed)),
+    }
 
 
 class _StackedConvs(nn.Module):
@@ -144,7 +163,7 @@ class SheafNet(nn.Module):
         if sheaf is not None and sheaf.stalk_dim != self.D:
             raise ValueError(f"model built for stalk_dim {self.D}, sheaf has stalk_dim {sheaf.stalk_dim}")
         und = undirected_edges(edge_index, n) if self.kind.startswith("learned") else None
-        h = F.dropout(x, self.cfg.input_dropout, self.training)
+        h = F.dropout(x, self.cfg.input_dropout, self.training) if self.cfg.input_dropout else x
         h = self.lift(h).reshape(n, self.D, self.cfg.hidden)
         mask = None
         if sheaf is not None and sheaf.vertex_dims is not None and self.cfg.mask_padding:
@@ -153,7 +172,7 @@ class SheafNet(nn.Module):
             ar = torch.arange(self.D, device=h.device)
             mask = (ar[None, :] < sheaf.vertex_dims.to(h.device)[:, None]).to(h.dtype)[:, :, None]
             h = h * mask
-        if sheaf is not None:
+        if sheaf is not None and sheaf.maps.dtype != h.dtype:
             sheaf = Sheaf(
                 sheaf.edge_index, sheaf.maps.to(h.dtype), sheaf.num_nodes, sheaf.vertex_dims, sheaf.edge_dims
             )
@@ -170,25 +189,59 @@ class SheafNet(nn.Module):
         return self.readout(h.reshape(n, -1))
 
 
-def build_model(name: str, in_channels: int, num_classes: int, cfg: ModelConfig, lhs_dim: int) -> nn.Module:
+class LocalMLP(nn.Module):
+    """A per-node MLP on hand-written local features (the ``betti`` / ``degree`` baselines): no messages.
+
+    ``features``: ``"betti"`` reads ``log(1 + b_k)`` of the Betti numbers of each vertex's local homology,
+    ``"degree"`` reads ``log(1 + degree)``; both are passed to forward (``local=``), ``x`` is ignored. Every
+    node is processed alone, so the model is trivially permutation equivariant.
+
+    Shapes:
+        local: ``(N, F)`` -> logits ``(N, num_classes)``.
+    """
+
+    def __init__(self, in_features: int, num_classes: int, cfg: ModelConfig = _DEFAULT) -> None:
+        super().__init__()
+        width = cfg.hidden * cfg.stalk_dim
+        self.net = nn.Sequential(
+            nn.Linear(in_features, width), nn.ELU(), nn.Dropout(cfg.dropout), nn.Linear(width, num_classes)
+        )
+
+    def forward(self, x: Tensor, edge_index: Tensor, local: Tensor | None = None, **_: object) -> Tensor:
+        if local is None:
+            raise ValueError("LocalMLP needs its per-node features in forward(..., local=)")
+        if local.shape[0] != x.shape[0]:
+            raise ValueError(f"local features must have {x.shape[0]} rows, got {local.shape[0]}")
+        return self.net(local.to(x.dtype))
+
+
+def build_model(
+    name: str, in_channels: int, num_classes: int, cfg: ModelConfig, lhs_dim: int, local_features: int = 1
+) -> nn.Module:
     """The model registered under ``name`` (see ``MODEL_NAMES``); ``lhs_dim`` is the local homology stalk cap.
 
     ``lhs`` / ``lhs_att`` / ``lhs_persistent`` use stalks ``R (+) LH`` (the constant sheaf plus ``lhs_dim``
-    local homology coordinates), so nodes with empty local homology still receive graph messages.
+    local homology coordinates), so nodes with empty local homology still receive graph messages. The
+    controls ``const`` and ``rand`` are the very same network as ``lhs`` (same stalk size ``1 + lhs_dim``,
+    width, depth, optimiser); only the sheaf passed to forward differs (see ``control_sheaves``).
+    ``betti`` / ``degree`` are :class:`LocalMLP` on ``local_features`` inputs.
     """
     d = 1 + lhs_dim
     if name == "gcn":
         return GCN(in_channels, num_classes, cfg)
     if name == "gat":
         return GAT(in_channels, num_classes, cfg)
-    if name == "nsd":
-        return SheafNet(in_channels, num_classes, cfg.stalk_dim, "learned-diag", "diffusion", cfg)
-    if name == "nsd_orth":
-        return SheafNet(in_channels, num_classes, cfg.stalk_dim, "learned-orth", "diffusion", cfg)
-    if name == "lhs":
+    if name in ("nsd", "nsd_orth", "nsd_gen"):
+        kind = {"nsd": "diag", "nsd_orth": "orth", "nsd_gen": "general"}[name]
+        return NSD(
+            in_channels, num_classes, cfg.stalk_dim, cfg.hidden, cfg.layers, kind, cfg.dropout, cfg.input_dropout
+        )
+    if name in ("lhs", "const", "rand"):
         return SheafNet(in_channels, num_classes, d, "fixed", "conv", cfg)
     if name == "lhs_att":
         return SheafNet(in_channels, num_classes, d, "fixed", "attention", cfg)
     if name == "lhs_persistent":
         return SheafNet(in_channels, num_classes, d, "persistent", "conv", cfg)
+    if name in ("betti", "degree"):
+        return LocalMLP(local_features, num_classes, cfg)
     raise ValueError(f"unknown model {name!r}; expected one of {MODEL_NAMES}")

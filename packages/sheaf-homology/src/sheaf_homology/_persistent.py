@@ -241,7 +241,10 @@ class PersistentLocalHomologySheaf:
             f.detach().cpu().double().numpy()
             for f in simplex_filtration(self.K, weights.detach(), self._faces)
         ]
-        cap = 2 * float(weights.detach().max()) if self.cap is None else float(self.cap)
+        if self.cap is not None:
+            cap = float(self.cap)
+        else:  # an edgeless complex has no weights: any positive cap will do (no bar is kept)
+            cap = 2 * float(weights.detach().max()) if weights.numel() else 1.0
         self._cap = cap
         # orient simplices by a label-free vertex order (smallest incident weight; labels only break ties)
         w1 = vals[1] if self.K.dim >= 1 else np.zeros(0)
@@ -315,8 +318,10 @@ class PersistentLocalHomologySheaf:
     def lifetimes(self, weights: Tensor) -> tuple[Tensor, Tensor]:
         """Differentiable bar weights ``rho = tanh(lifetime / scale)``: vertices (N, D), edges (E, D)."""
         f = torch.cat(simplex_filtration(self.K, weights, self._faces))
-        cap = 2 * weights.max() if self.cap is None else weights.new_tensor(self.cap)
-        scale = weights.median() if self.scale is None else weights.new_tensor(self.scale)
+        empty = weights.numel() == 0
+        one = weights.new_tensor(1.0)
+        cap = (one if empty else 2 * weights.max()) if self.cap is None else weights.new_tensor(self.cap)
+        scale = (one if empty else weights.median()) if self.scale is None else weights.new_tensor(self.scale)
 
         def _rho(table: tuple[Tensor, Tensor]) -> Tensor:
             birth, death = table

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import torch
 from torch import Tensor
 
@@ -95,6 +96,50 @@ class Sheaf:
         maps = torch.ones(ei.shape[1], 2, 1, 1, dtype=dtype)
         return Sheaf(ei, maps, num_nodes)
 
+    @staticmethod
+    def zero(edge_index: Tensor, num_nodes: int, stalk_dim: int, dtype: torch.dtype = torch.float32) -> Sheaf:
+        """The zero sheaf padded to ``stalk_dim``: empty stalks (``d_v = d_e = 0``), all maps zero.
+
+        ``Sheaf.constant(...).direct_sum(Sheaf.zero(...))`` is the constant-sheaf control: the stalk layout of
+        ``R (+) LH`` with the local homology part switched off.
+        """
+        ei = torch.as_tensor(edge_index, dtype=torch.long)
+        maps = torch.zeros(ei.shape[1], 2, stalk_dim, stalk_dim, dtype=dtype)
+        e = ei.shape[1]
+        return Sheaf(ei, maps, num_nodes, torch.zeros(num_nodes, dtype=torch.long), torch.zeros(e, dtype=torch.long))
+
+    def random_orthogonal_like(self, seed: int) -> Sheaf:
+        """A random sheaf with this sheaf's stalk dimensions and random orthogonal restriction maps.
+
+        Each map ``F_{v<e}: R^{d_v} -> R^{d_e}`` is a random partial isometry (orthonormal columns if ``d_e >=
+        d_v``, else orthonormal rows; Q of the QR decomposition of a Gaussian matrix, signs fixed by R's
+        diagonal, i.e. Haar-distributed), drawn from ``numpy.random.default_rng(seed)``; padding stays zero.
+        Used as the random-sheaf control: same stalks as the local homology sheaf, maps carrying no topology.
+        """
+        rng = np.random.default_rng(seed)
+        n, e = self.num_nodes, self.num_edges
+        vd = (torch.full((n,), self.stalk_dim) if self.vertex_dims is None else self.vertex_dims).tolist()
+        ed = (torch.full((e,), self.edge_stalk_dim) if self.edge_dims is None else self.edge_dims).tolist()
+        maps = np.zeros((e, 2, self.edge_stalk_dim, self.stalk_dim))
+        ends = self.edge_index.tolist()
+        for i in range(e):
+            de = int(ed[i])
+            for side in range(2):
+                dv = int(vd[ends[side][i]])
+                if de == 0 or dv == 0:
+                    continue
+                big, small = max(de, dv), min(de, dv)
+                q, r = np.linalg.qr(rng.standard_normal((big, small)))
+                q = q * np.where(np.diag(r) < 0, -1.0, 1.0)[None, :]
+                maps[i, side, :de, :dv] = q if de >= dv else q.T
+        return Sheaf(
+            self.edge_index,
+            torch.as_tensor(maps, dtype=self.maps.dtype),
+            n,
+            None if self.vertex_dims is None else self.vertex_dims.clone(),
+            None if self.edge_dims is None else self.edge_dims.clone(),
+        )
+
     def direct_sum(self, other: Sheaf) -> Sheaf:
         """Stalkwise direct sum ``F + G`` on the same edge list (block-diagonal restriction maps)."""
         if not torch.equal(self.edge_index, other.edge_index) or self.num_nodes != other.num_nodes:
@@ -167,7 +212,8 @@ class Sheaf:
             mode: ``"block"``: D is the block diagonal of L and ``D^{-1/2}`` its pseudo-inverse square root
                 (neural sheaf diffusion); ``"renorm"``: D is ``diag(L) + 1`` (what the layers use: defined for
                 empty stalks, differentiable, and equal to GCN's renormalised adjacency for the constant
-                sheaf).
+                sheaf); ``"augmented"``: ``(D + I)^{-1/2} L (D + I)^{-1/2}`` with D the block diagonal (Bodnar
+                et al.'s official normalisation; equal to ``"renorm"`` for diagonal or orthogonal maps).
         """
         delta = self.coboundary()
         lap = delta.T @ delta
@@ -179,6 +225,11 @@ class Sheaf:
             inv = torch.where(evals > 1e-10, evals.clamp(min=1e-10).rsqrt(), torch.zeros_like(evals))
             dis = (evecs * inv[:, None, :]) @ evecs.transpose(-1, -2)
             dis = torch.block_diag(*dis).to(lap.dtype)
+            return dis @ lap @ dis
+        if mode == "augmented":
+            blocks = self.degree_blocks()
+            evals, evecs = torch.linalg.eigh(blocks + torch.eye(self.stalk_dim, dtype=blocks.dtype))
+            dis = torch.block_diag(*((evecs * evals.rsqrt()[:, None, :]) @ evecs.transpose(-1, -2)))
             return dis @ lap @ dis
         if mode == "renorm":
             d = (torch.diagonal(lap) + 1).rsqrt()

@@ -9,7 +9,7 @@ from torch_geometric.nn import MessagePassing
 from torch_geometric.utils import softmax
 
 from ._sheaf import Sheaf
-from ._sheaf_conv import check_stalk_input, renorm_factors
+from ._sheaf_conv import check_stalk_input, renorm_factors, small_matmul
 
 
 class SheafAttention(MessagePassing):
@@ -19,14 +19,16 @@ class SheafAttention(MessagePassing):
     "Graph
     Attention Networks", ICLR 2018; Barbero et al., "Sheaf Attention Networks" (2022).
 
-    With ``h = x W`` (channels), scores ``s_{uv} = LeakyReLU(a_t . vec(h_v) + a_s . vec(h_u))`` and
-    ``alpha_{uv} = softmax_{u -> v}(s_{uv})``:
+    With ``h = x W`` (channels), scores ``s_{uv} = LeakyReLU(a_t . vec(h_v) + a_s . vec(h_u))`` for every
+    ``u`` in the closed neighbourhood ``N(v) + {v}`` and GAT's normalisation ``alpha_{uv} = softmax over u in
+    N(v) + {v}`` (the coefficients of a node sum to 1, as in GAT and in the sheaf attention of Barbero et
+    al., whose attention matrix multiplies the block adjacency with identity diagonal blocks):
 
-        ``y_v = h_v - S_v h_v + deg(v) sum_{u -> v} alpha_{uv} T_{uv} h_u``
+        ``y_v = alpha_{vv} h_v + sum_{u -> v} alpha_{uv} T_{uv} h_u``
 
-    with ``S_v`` and ``T_{uv}`` the renormalised sheaf-Laplacian blocks of :class:`SheafConv`. With uniform
-    attention (``alpha = 1 / deg``) it reduces exactly to :class:`SheafConv`. Several heads average their
-    outputs.
+    with ``T_{uv}`` the renormalised transport of :class:`SheafConv`. With uniform attention (``alpha = 1 /
+    (deg + 1)``) it is the mean of the node's own features and its neighbours' transported ones. (0.1
+    multiplied the messages by the degree instead; changed in 0.2.) Several heads average their outputs.
 
     Args:
         in_channels: C_in.
@@ -68,27 +70,30 @@ class SheafAttention(MessagePassing):
         )
 
     def forward(self, x: Tensor, sheaf: Sheaf, uniform: bool = False) -> Tensor:
-        """Args: uniform: replace the attention by ``1 / deg`` (for checks against SheafConv)."""
+        """Args: uniform: replace the attention by ``1 / (deg + 1)`` (for checks against a dense formula)."""
         check_stalk_input(x, sheaf, self.in_channels)
         if sheaf.stalk_dim != self.stalk_dim:
             raise ValueError(
                 f"layer built for stalk_dim {self.stalk_dim}, sheaf has stalk_dim {sheaf.stalk_dim}"
             )
         n, dv = x.shape[:2]
-        ei, transport, self_block, _, deg = renorm_factors(sheaf)
-        transport, self_block, deg = transport.to(x.dtype), self_block.to(x.dtype), deg.to(x.dtype)
+        ei, transport, _, _, deg = renorm_factors(sheaf)
+        transport, deg = transport.to(x.dtype), deg.to(x.dtype)
         h = self.lin(x).reshape(n, dv, self.heads, self.out_channels).permute(0, 2, 1, 3)  # (N, H, Dv, C)
         flat = h.reshape(n, self.heads, dv * self.out_channels)
         a_s = (flat * self.att_src).sum(-1)  # (N, H)
         a_d = (flat * self.att_dst).sum(-1)
+        loops = torch.arange(n, device=x.device)
+        src, dst = torch.cat([ei[0], loops]), torch.cat([ei[1], loops])  # closed neighbourhoods
         if uniform:
-            alpha = (1.0 / deg.clamp(min=1))[ei[1]][:, None].expand(-1, self.heads)
+            alpha_all = (1.0 / (deg + 1))[dst][:, None].expand(-1, self.heads)
         else:
-            score = F.leaky_relu(a_s[ei[0]] + a_d[ei[1]], self.negative_slope)
-            alpha = softmax(score, ei[1], num_nodes=n)  # (2E, H)
-        agg = self.propagate(ei, x=h, transport=transport, alpha=alpha)  # (N, H, Dv, C)
-        out = h - self_block[:, None] @ h + deg[:, None, None, None] * agg
+            score = F.leaky_relu(a_s[src] + a_d[dst], self.negative_slope)
+            alpha_all = softmax(score, dst, num_nodes=n)  # (2E + N, H), sums to 1 per node
+        m = ei.shape[1]
+        agg = self.propagate(ei, x=h, transport=transport, alpha=alpha_all[:m])  # (N, H, Dv, C)
+        out = alpha_all[m:][:, :, None, None] * h + agg
         return out.mean(dim=1)
 
     def message(self, x_j: Tensor, transport: Tensor, alpha: Tensor) -> Tensor:
-        return alpha[:, :, None, None] * (transport[:, None] @ x_j)
+        return alpha[:, :, None, None] * small_matmul(transport[:, None], x_j)
