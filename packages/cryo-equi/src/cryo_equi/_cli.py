@@ -74,7 +74,7 @@ def _parser() -> argparse.ArgumentParser:
         "(from 25 degrees off and from random starts) and the decoder trained with the true poses",
     )
     add_run_options(
-        g, quick="the data and decoder of reproduce --quick (24 px, 768 particles): about a minute", seeds=(0,)
+        g, quick="the data and decoder of reproduce --quick (24 px, 768 particles): a few minutes per seed", seeds=(0,)
     )
     g.add_argument(
         "--encoders",
