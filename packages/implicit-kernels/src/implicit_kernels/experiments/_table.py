@@ -73,7 +73,8 @@ def tables(path: Path) -> str:
     )
     out += ["", "| claim | paper | ours | verdict | note |", "|---|---|---|---|---|"]
     for c in doc["headline"]:
-        out.append(f"| {c['claim']} | {c['paper']} | {c['ours']:.4g} | {c['verdict']} | {c['note']} |")
+        paper = "not available" if c["paper"] is None else c["paper"]
+        out.append(f"| {c['claim']} | {paper} | {c['ours']:.4g} | {c['verdict']} | {c['note']} |")
     return "\n".join(out)
 
 
