@@ -33,6 +33,8 @@ def _run(argv):
         (["--models", "cnn", "cnn"], "--models names 'cnn' twice"),
         (["--probes", "slow"], "invalid choice: 'slow'"),
         (["--seeds", "-1"], "-1 is negative"),
+        (["--probe-symmetries", "C3"], "invalid choice: 'C3'"),
+        (["--models", "--probes"], "nothing to run"),
     ],
 )
 def test_bad_arguments_fail_before_torch(extra, message, tmp_path):

@@ -19,7 +19,7 @@ from equi_runs import (
     prepare_out,
 )
 
-from ._names import MODELS, PROBES, QUICK_MODELS
+from ._names import MODELS, PROBE_SYMMETRIES, PROBES, QUICK_MODELS
 
 DESCRIPTION = """\
 learned-equivariance: learning the degree of equivariance of steerable CNNs with a likelihood over the group
@@ -46,7 +46,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     r.add_argument(
         "--models",
-        nargs="+",
+        nargs="*",
         choices=MODELS,
         default=None,
         metavar="M",
@@ -60,6 +60,15 @@ def _parser() -> argparse.ArgumentParser:
         metavar="P",
         help="settings of the controlled likelihood experiment (default: paper no_kl fast; none: skip it); "
         f"choose from {' '.join(PROBES)}",
+    )
+    r.add_argument(
+        "--probe-symmetries",
+        nargs="+",
+        choices=PROBE_SYMMETRIES,
+        default=None,
+        metavar="S",
+        help="data symmetries of the probes (default: C1 C4 SO2; with --quick: C1 SO2); "
+        f"choose from {' '.join(PROBE_SYMMETRIES)}",
     )
     r.add_argument("--smoke", action="store_true", help=argparse.SUPPRESS)
     b = sub.add_parser(
@@ -85,6 +94,7 @@ def _reproduce(args: argparse.Namespace, argv: list[str]) -> int:
     check_unique(args.seeds, "--seeds")
     check_unique(args.models, "--models")
     check_unique(args.probes, "--probes")
+    check_unique(args.probe_symmetries, "--probe-symmetries")
     from .experiments._config import FULL, QUICK, SMOKE
 
     if args.smoke:
@@ -93,9 +103,15 @@ def _reproduce(args: argparse.Namespace, argv: list[str]) -> int:
         s = QUICK if args.quick else FULL
         models = list(QUICK_MODELS if args.quick else MODELS)
         seeds, probes = [0, 1, 2], ["paper", "no_kl", "fast"]
-    models = list(args.models) if args.models else models
+    models = list(args.models) if args.models is not None else models
+    if args.probe_symmetries:
+        from dataclasses import replace
+
+        s = replace(s, probe_symmetries=tuple(args.probe_symmetries))
     seeds = list(args.seeds) if args.seeds else seeds
     probes = list(args.probes) if args.probes is not None else probes
+    if not models and not probes:
+        raise RunError("nothing to run: give --models or --probes")
     _need_extras()
     with RunFolder(
         args.out,

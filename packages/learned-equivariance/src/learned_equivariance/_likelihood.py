@@ -100,7 +100,7 @@ class GroupLikelihood(nn.Module):
     Examples:
         >>> from equi_groups import SO2
         >>> lik = GroupLikelihood(SO2(), L=4)
-        >>> [round(float(v), 6) for v in lik()[:3]]
+        >>> [round(float(v), 6) for v in lik().detach()[:3]]
         [1.0, 0.0, 0.0]
     """
 

@@ -42,6 +42,14 @@ def plot_all(
     import matplotlib.pyplot as plt
     from equi_runs import save_figure
 
+    if models:
+        _bars(plt, save_figure, out, results, models, seeds)
+    _likelihood_figures(plt, save_figure, out, results, models, seeds, probes, syms)
+
+
+def _bars(
+    plt: object, save_figure: object, out: Path, results: dict, models: Sequence[str], seeds: Sequence[int]
+) -> None:
     fig, ax = plt.subplots(figsize=(5, 3))
     means, stds = [], []
     for m in models:
@@ -55,6 +63,17 @@ def plot_all(
     save_figure(fig, out / "test_error.png")
     plt.close(fig)
 
+
+def _likelihood_figures(
+    plt: object,
+    save_figure: object,
+    out: Path,
+    results: dict,
+    models: Sequence[str],
+    seeds: Sequence[int],
+    probes: Sequence[str],
+    syms: Sequence[str],
+) -> None:
     panels = [(f"{sym}, {pr}", results[("probe", sym, pr)]) for sym in syms for pr in probes]
     panels += [("mixed, learned", results[("mixed", m, seeds[0])]) for m in models if m == "learned"]
     if not panels:
