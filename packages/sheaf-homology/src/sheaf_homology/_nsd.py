@@ -158,7 +158,8 @@ class NSD(nn.Module):
 
     ``x -> dropout(input) -> Linear -> elu -> dropout -> X (N, d, C)``, ``X0 = X``; per layer ``t``: restriction
     maps ``F_{v<e} = act(W_t [x_v || x_u])`` (no bias; ``diag``: tanh, d values; ``orth``: ``exp(A - A^T)``
-    of a strictly lower triangular A from d(d-1)/2 values; ``general``: tanh, d x d) from ``dropout(X)``
+    of a strictly lower triangular A from d(d-1)/2 values, times a learned edge weight ``sigmoid(V [x_u || x_v])
+    sigmoid(V [x_v || x_u])`` as in the official bundle model; ``general``: tanh, d x d) from ``dropout(X)``
     (no dropout at the first layer), then ``X0 <- (1 + tanh eps_t) X0 - elu(Delta_t (W1_t (x) W2_t)
     dropout(X))``, ``X = X0``, with ``Delta_t`` the augmented normalised sheaf Laplacian
     (:func:`augmented_factors`), ``W1`` (d x d, initialised to I) mixing stalk coordinates and ``W2`` (C x C,
@@ -194,6 +195,10 @@ class NSD(nn.Module):
         n_out = {"diag": d, "orth": d * (d - 1) // 2, "general": d * d}[kind]
         self.lin1 = nn.Linear(in_channels, d * hidden)
         self.learners = nn.ModuleList(nn.Linear(2 * d * hidden, n_out, bias=False) for _ in range(layers))
+        # the official orthogonal ("bundle") model learns edge weights too (``--edge_weights``, on by default)
+        self.weighters = nn.ModuleList(
+            nn.Linear(2 * d * hidden, 1, bias=False) for _ in range(layers if kind == "orth" else 0)
+        )
         self.left = nn.ParameterList(nn.Parameter(torch.eye(d)) for _ in range(layers))
         self.right = nn.ModuleList(nn.Linear(hidden, hidden, bias=False) for _ in range(layers))
         for r in self.right:
@@ -218,7 +223,13 @@ class NSD(nn.Module):
             skew[:, self._tril[0], self._tril[1]] = z
             return torch.linalg.matrix_exp(skew - skew.transpose(-1, -2))
 
-        return torch.stack([_one(u, v), _one(v, u)], dim=1)
+        maps = torch.stack([_one(u, v), _one(v, u)], dim=1)
+        if self.kind == "orth":  # w_e = sigmoid(V [x_u || x_v]) sigmoid(V [x_v || x_u]) scales both maps of e
+            wl = self.weighters[layer]
+            w = torch.sigmoid(wl(torch.cat([flat[u], flat[v]], 1)))
+            w = w * torch.sigmoid(wl(torch.cat([flat[v], flat[u]], 1)))
+            maps = maps * w[:, :, None, None]
+        return maps
 
     def sheaf(self, x: Tensor, und: Tensor, layer: int) -> Sheaf:
         """The sheaf learned at ``layer`` from stalk features ``x (N, d, C)`` on undirected edges ``und``."""
