@@ -54,3 +54,41 @@ def test_claim_refuses_unknown_verdict_and_metric():
         claim("c", "m", {"m": 1.0}, verdict="yes")
     with pytest.raises(KeyError, match="nope"):
         claim("c", "nope", {"m": 1.0}, verdict="n/a")
+
+
+def _git_repo(tmp_path):
+    import subprocess
+
+    def git(*args):
+        subprocess.run(["git", *args], cwd=tmp_path, check=True, capture_output=True)
+
+    (tmp_path / "pkg").mkdir()
+    (tmp_path / "pkg" / "mod.py").write_text("x = 1\n")
+    (tmp_path / "results" / "quick").mkdir(parents=True)
+    (tmp_path / "results" / "quick" / "metrics.json").write_text("{}\n")
+    git("init", "-q")
+    git("add", ".")
+    git("-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "init")
+    return tmp_path
+
+
+def test_run_output_folder_does_not_make_the_checkout_dirty(tmp_path):
+    from equi_runs._provenance import code_version
+
+    root = _git_repo(tmp_path)
+    mod, out = root / "pkg" / "mod.py", root / "results" / "quick"
+    assert code_version(mod, exclude=out)["git_dirty"] is False
+    (out / "metrics.json").write_text('{"a": 1}\n')  # the run rewrites its own committed results
+    assert code_version(mod)["git_dirty"] is True
+    assert code_version(mod, exclude=out)["git_dirty"] is False
+    assert code_version(mod, exclude=tmp_path.parent)["git_dirty"] is True  # outside the checkout: no effect
+    mod.write_text("x = 2\n")  # a code change still counts
+    assert code_version(mod, exclude=out)["git_dirty"] is True
+
+
+def test_run_folder_records_a_clean_checkout_when_writing_into_committed_results(tmp_path):
+    root = _git_repo(tmp_path)
+    out = root / "results" / "quick"
+    (out / "metrics.json").unlink()  # --fresh deletes the committed metrics before the run writes new ones
+    run = RunFolder(out, package="equi-runs", module_file=root / "pkg" / "mod.py", config={"n": 1}, argv=["x"])
+    assert run.metrics({"a": 1.0}, version="0.1.0")["provenance"]["git_dirty"] is False

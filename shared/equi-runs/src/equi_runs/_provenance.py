@@ -69,14 +69,26 @@ def cpu_model() -> str:
     return platform.processor() or platform.machine()
 
 
-def code_version(module_file: str | Path) -> dict[str, Any]:
+def code_version(module_file: str | Path, exclude: str | Path | None = None) -> dict[str, Any]:
     """Git commit and dirty flag of the checkout holding ``module_file`` (None when installed from a wheel),
-    and the sha256 of that checkout's ``uv.lock`` when present."""
+    and the sha256 of that checkout's ``uv.lock`` when present.
+
+    ``exclude`` is a folder whose changes do not make the checkout dirty: a run's own output folder, so that
+    a run writing into a committed ``results/`` folder does not mark itself dirty.
+    """
     root = _find_checkout(Path(module_file).resolve().parent)
     if root is None:
         return {"git_commit": None, "git_dirty": None, "uv_lock_sha256": None}
     commit = _git(root, "rev-parse", "HEAD")
-    status = _git(root, "status", "--porcelain", "--untracked-files=no")
+    spec: list[str] = []
+    if exclude is not None:
+        try:
+            rel = Path(exclude).resolve().relative_to(root.resolve())
+        except ValueError:  # the folder is outside the checkout: nothing to exclude
+            rel = None
+        if rel is not None and rel.parts:
+            spec = ["--", ".", f":(exclude){rel.as_posix()}"]
+    status = _git(root, "status", "--porcelain", "--untracked-files=no", *spec)
     lock = root / "uv.lock"
     return {
         "git_commit": commit,
@@ -85,19 +97,22 @@ def code_version(module_file: str | Path) -> dict[str, Any]:
     }
 
 
-def provenance(package: str, module_file: str | Path, device: str | None = None) -> dict[str, Any]:
+def provenance(
+    package: str, module_file: str | Path, device: str | None = None, exclude: str | Path | None = None
+) -> dict[str, Any]:
     """Everything a reader needs to know where a number came from.
 
     Args:
         package: distribution name (``"e2cnn-core"``); its declared dependencies' versions are recorded.
         module_file: a file of the package (``__file__``), to find its git checkout.
         device: the device the run used (``"cpu"``, ``"cuda:0"``); None when not applicable.
+        exclude: the run's output folder, whose changes do not count as a dirty checkout.
 
     Torch is not imported here: its thread count is recorded only when the package already imported it.
     """
     torch = sys.modules.get("torch")
     info: dict[str, Any] = {
-        **code_version(module_file),
+        **code_version(module_file, exclude),
         "python": platform.python_version(),
         "versions": dependency_versions(package),
         "platform": platform.platform(),

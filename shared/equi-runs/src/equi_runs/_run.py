@@ -285,7 +285,7 @@ class RunFolder:
             "version": version,
             "command": [Path(self.argv[0]).name if self.argv else self.package, *self.argv[1:]],
             "config": self.config,
-            "provenance": provenance(self.package, self.module_file, self.device),
+            "provenance": provenance(self.package, self.module_file, self.device, exclude=self.out),
             "wall_seconds": sum(p["seconds"] for p in pieces),
             "wall_pieces": pieces,
             "complete": bool(complete),
