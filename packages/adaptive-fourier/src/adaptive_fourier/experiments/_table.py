@@ -11,16 +11,23 @@ from pathlib import Path
 
 from equi_runs import mean_std, read_json, validate_metrics
 
+from .._names import KINDS
+
 __all__ = ["bench_table", "tables"]
 
 COLS = {
     "2d": [("test error", "test_error", 3), ("model equiv. error", "equiv_error", 2),
            ("max layer equiv. error", "layer_equiv_error", 2), ("90-degree error", "rot90_error", 2),
            ("eps1", "eps1.2d", 2), ("eps2", "eps2.2d", 2), ("degenerate", "degenerate.2d", 2),
-           ("train s", "train_seconds.2d", 0)],
+           ("train s", "train_seconds.2d", 0), ("peak MiB", "peak_mib.2d", 0)],
+    "o2": [("test error", "test_error.o2", 3), ("model equiv. error", "equiv_error.o2", 2),
+           ("max layer equiv. error", "layer_equiv_error.o2", 2), ("90-degree/flip error", "rot90_error.o2", 2),
+           ("eps1", "eps1.o2", 2), ("eps2", "eps2.o2", 2), ("degenerate", "degenerate.o2", 2),
+           ("train s", "train_seconds.o2", 0), ("peak MiB", "peak_mib.o2", 0)],
     "3d": [("accuracy", "acc.so3", 3), ("model equiv. error", "equiv_error.so3", 2),
            ("max layer equiv. error", "layer_equiv_error.so3", 2), ("eps1", "eps1.so3", 2),
-           ("eps2", "eps2.so3", 2), ("degenerate", "degenerate.so3", 2), ("train s", "train_seconds.so3", 0)],
+           ("eps2", "eps2.so3", 2), ("degenerate", "degenerate.so3", 2), ("train s", "train_seconds.so3", 0),
+           ("peak MiB", "peak_mib.so3", 0)],
 }
 
 
@@ -40,13 +47,14 @@ def tables(path: Path) -> str:
     out = [f"`{shlex.join(doc['command'])}` (seeds {doc['seeds']}; {prov['cpu']}, {prov['torch_threads']} torch "
            f"thread(s); {doc['wall_seconds'] / 60:.1f} min wall over all resumed pieces; commit "
            f"{str(prov.get('git_commit'))[:10]})", ""]
-    for task, title in (("2d", "2D: rotated MNIST, SO(2) CNN"), ("3d", "3D: SO(3)-rotated procedural point clouds")):
+    for task, title in (("2d", "2D: rotated MNIST, SO(2) CNN"), ("o2", "2D: rotated MNIST, O(2) CNN"),
+                        ("3d", "3D: SO(3)-rotated procedural point clouds")):
         ns = m.get(f"ns.{task}")
         if not ns:
             continue
         out += [f"**{title}**", "", "| kind | N | " + " | ".join(c[0] for c in COLS[task]) + " |",
                 "|---|---|" + "---|" * len(COLS[task])]
-        for kind in ("fixed", "adaptive", "adaptive_ridge", "adaptive_perlayer", "adaptive_canonical"):
+        for kind in KINDS:
             for n in ns:
                 if f"{COLS[task][0][1]}.{kind}.N{n}" not in doc["per_seed"]:
                     continue
