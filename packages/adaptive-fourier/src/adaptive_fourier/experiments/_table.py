@@ -71,27 +71,37 @@ def tables(path: Path) -> str:
 
 def bench_table(path: Path) -> str:
     res = read_json(path, what="bench file")
+    def mib(r: dict, key: str, digits: int) -> str:
+        return f"{r[key] / 2**20:.{digits}f}" if key in r else "-"
+
+    def ms(r: dict, key: str) -> str:
+        return f"{r[key]:.2f}" if key in r else "-"
+
     out = [f"`adaptive-fourier bench` ({res['provenance']['cpu']}, {res['threads']} torch thread(s), median of "
-           f"{res['repeats']}); layer: forward + backward, ms; memory: bytes saved for backward", "",
-           "| layer | N | fixed ms | adaptive ms | adaptive / fixed | e2cnn-core ms | fixed MiB | adaptive MiB |",
-           "|---|---|---|---|---|---|---|---|"]
+           f"{res['repeats']}); layer: forward + backward, ms; saved: bytes autograd saves for backward; peak: "
+           "process peak memory above the baseline (a forked child's peak resident set)", "",
+           "| layer | N | fixed ms | adaptive ms | adaptive / fixed | e2cnn-core ms | escnn ms | fixed saved MiB | "
+           "adaptive saved MiB | fixed peak MiB | adaptive peak MiB |",
+           "|---|---|---|---|---|---|---|---|---|---|---|"]
     for name, rows in res["layers"].items():
         for n in res["ns"]:
             r = rows[f"N{n}"]
-            e2 = f"{r['e2cnn_core_ms']:.2f}" if "e2cnn_core_ms" in r else "-"
             out.append(f"| {name} | {n} | {r['fixed_ms']:.2f} | {r['adaptive_ms']:.2f} | "
-                       f"{r['adaptive_over_fixed_time']:.2f} | {e2} | {r['fixed_saved_bytes'] / 2**20:.2f} | "
-                       f"{r['adaptive_saved_bytes'] / 2**20:.2f} |")
+                       f"{r['adaptive_over_fixed_time']:.2f} | {ms(r, 'e2cnn_core_ms')} | {ms(r, 'escnn_ms')} | "
+                       f"{mib(r, 'fixed_saved_bytes', 2)} | {mib(r, 'adaptive_saved_bytes', 2)} | "
+                       f"{mib(r, 'fixed_peak_bytes', 1)} | {mib(r, 'adaptive_peak_bytes', 1)} |")
     out += ["", "| model | N | fixed inference ms | adaptive inference ms | ratio | fixed train step ms | "
-            "adaptive train step ms | fixed MiB | adaptive MiB | params fixed / adaptive |",
-            "|---|---|---|---|---|---|---|---|---|---|"]
+            "adaptive train step ms | fixed saved MiB | adaptive saved MiB | fixed peak MiB | adaptive peak MiB | "
+            "params fixed / adaptive |",
+            "|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for task, rows in res["models"].items():
         for n in res["ns"]:
             r = rows[f"N{n}"]
             out.append(f"| {task} | {n} | {r['fixed_inference_ms']:.1f} | {r['adaptive_inference_ms']:.1f} | "
                        f"{r['adaptive_over_fixed_inference']:.2f} | {r['fixed_train_step_ms']:.1f} | "
-                       f"{r['adaptive_train_step_ms']:.1f} | {r['fixed_saved_bytes'] / 2**20:.1f} | "
-                       f"{r['adaptive_saved_bytes'] / 2**20:.1f} | {r['fixed_params']} / {r['adaptive_params']} |")
+                       f"{r['adaptive_train_step_ms']:.1f} | {mib(r, 'fixed_saved_bytes', 1)} | "
+                       f"{mib(r, 'adaptive_saved_bytes', 1)} | {mib(r, 'fixed_peak_bytes', 1)} | "
+                       f"{mib(r, 'adaptive_peak_bytes', 1)} | {r['fixed_params']} / {r['adaptive_params']} |")
     return "\n".join(out)
 
 
