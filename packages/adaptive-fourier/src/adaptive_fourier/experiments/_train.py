@@ -62,7 +62,7 @@ def _train(model: torch.nn.Module, x: torch.Tensor, y: torch.Tensor, epochs: int
 
 
 @torch.no_grad()
-def _logits(model: torch.nn.Module, x: torch.Tensor, batch: int = 100, **kw: object) -> torch.Tensor:
+def _logits(model: torch.nn.Module, x: torch.Tensor, batch: int = 25, **kw: object) -> torch.Tensor:
     model.eval()
     return torch.cat([model(x[i:i + batch], **kw) for i in range(0, len(x), batch)])
 
