@@ -122,7 +122,8 @@ def _reproduce(args: argparse.Namespace, argv: list[str]) -> int:
         torch.set_num_threads(args.threads)
         from .experiments._reproduce import reproduce
 
-        doc = reproduce(run, grid=grid, kinds=kinds, seeds=seeds, config=cfg, progress=not args.no_progress)
+        doc = reproduce(run, grid=grid, kinds=kinds, seeds=seeds, config=cfg, progress=not args.no_progress,
+                        peak_memory=not args.smoke)  # the smoke grid's reruns must give identical metrics
     print(f"wrote {args.out / 'metrics.json'}")
     for c in doc["headline"]:
         print(f"  [{c['verdict']}] {c['claim']}: {c['ours']:.3g}")

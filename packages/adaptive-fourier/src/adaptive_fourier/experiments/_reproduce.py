@@ -108,8 +108,9 @@ def summary(grid: Mapping[str, Sequence[int]], kinds: Sequence[str], seeds: Sequ
 
 
 def reproduce(run: RunFolder, *, grid: Mapping[str, Sequence[int]], kinds: Sequence[str], seeds: Sequence[int],
-              config: Config, progress: bool = True) -> dict:
-    """Run every unit in ``run``, write metrics.json and the figures; return the document."""
+              config: Config, progress: bool = True, peak_memory: bool = True) -> dict:
+    """Run every unit in ``run``, write metrics.json and the figures; return the document (``peak_memory``: see
+    :func:`~adaptive_fourier.experiments._train.run_unit`)."""
     units = [(t, k, n, s) for s in seeds for t, ns in grid.items() for n in ns for k in kinds]
     run.total_units = len(units)
     results: dict[tuple, dict] = {}
@@ -118,7 +119,7 @@ def reproduce(run: RunFolder, *, grid: Mapping[str, Sequence[int]], kinds: Seque
         task, kind, n, seed = key
         unit = run.unit(task, kind, f"N{n}", f"seed{seed}")
         if not unit.done:
-            res = run_unit(task, kind, n, seed, config, progress=progress)
+            res = run_unit(task, kind, n, seed, config, progress=progress, peak_memory=peak_memory)
             unit.save(res, seconds=res["train_seconds"])
         results[key] = unit.load()
         bar.update(1)

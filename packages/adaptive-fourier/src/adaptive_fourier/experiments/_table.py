@@ -1,6 +1,7 @@
 """Markdown tables for the README, generated from committed ``metrics.json`` (and ``bench.json``) files.
 
-Usage: ``python -m adaptive_fourier.experiments._table results/quick/metrics.json [results/bench/bench.json]``.
+Usage: ``python -m adaptive_fourier.experiments._table results/quick/metrics.json [results/bench/bench.json]``;
+``... _table --compact A/metrics.json B/metrics.json ...``: one 2D table over several runs (the N-dependence study).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from equi_runs import mean_std, read_json, validate_metrics
 
 from .._names import KINDS
 
-__all__ = ["bench_table", "tables"]
+__all__ = ["bench_table", "compact_table", "tables"]
 
 COLS = {
     "2d": [("test error", "test_error", 3), ("model equiv. error", "equiv_error", 2),
@@ -69,6 +70,33 @@ def tables(path: Path) -> str:
     return "\n".join(out)
 
 
+def _settings(doc: dict) -> str:
+    t = doc["config"]["task2d"]
+    argv = doc["command"]
+    extra = [a for a in ("--generator", "--rows", "--epochs", "--seeds") if a in argv]
+    opts = " ".join(f"{a} {argv[argv.index(a) + 1]}" for a in extra)
+    return (f"{t['n_train']} digits, {t['epochs']} ep., {t.get('generator', 'image')} generator, "
+            f"{t.get('rows', 'normalise')} rows, {t['downsample']}" + (f" (`{opts}`)" if opts else ""))
+
+
+def compact_table(paths: list[Path]) -> str:
+    """SO(2) rows (test error, degenerate fraction, eps1, eps2) of several runs, one line per run, kind and N."""
+    out = ["| run | settings | kind | N | test error | degenerate | eps1 | eps2 |", "|---|---|---|---|---|---|---|---|"]
+    for path in paths:
+        doc = read_json(path)
+        validate_metrics(doc)
+        ns = doc["metrics"].get("ns.2d") or sorted({int(k.rsplit(".N", 1)[1]) for k in doc["per_seed"]
+                                                    if k.startswith("test_error.") and k.count(".") == 2})
+        for kind in KINDS:
+            for n in ns:
+                if f"test_error.{kind}.N{n}" not in doc["per_seed"]:
+                    continue
+                cells = [_fmt(doc, f"{key}.{kind}.N{n}", d) for key, d in
+                         (("test_error", 3), ("degenerate.2d", 2), ("eps1.2d", 2), ("eps2.2d", 2))]
+                out.append(f"| `{path.parent.name}` | {_settings(doc)} | {kind} | {n} | " + " | ".join(cells) + " |")
+    return "\n".join(out)
+
+
 def bench_table(path: Path) -> str:
     res = read_json(path, what="bench file")
     def mib(r: dict, key: str, digits: int) -> str:
@@ -106,6 +134,9 @@ def bench_table(path: Path) -> str:
 
 
 if __name__ == "__main__":
+    if sys.argv[1:2] == ["--compact"]:
+        print(compact_table([Path(a) for a in sys.argv[2:]]))
+        sys.exit(0)
     for p in map(Path, sys.argv[1:]):
         print(bench_table(p) if p.name == "bench.json" else tables(p))
         print()

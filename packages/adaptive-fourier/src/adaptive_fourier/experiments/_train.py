@@ -99,8 +99,11 @@ def _sampling_diagnostics(model: torch.nn.Module, x: torch.Tensor) -> dict:
     return {"eps1": float(eps1(rows).mean()), "eps2": float(eps2(rows).mean()), "degenerate": model.degenerate()}
 
 
-def run_unit(task: str, kind: str, n: int, seed: int, config: Config, progress: bool = True) -> dict:
-    """Train and measure one model; a JSON-able dict (deterministic given the arguments, timings aside)."""
+def run_unit(task: str, kind: str, n: int, seed: int, config: Config, progress: bool = True,
+             peak_memory: bool = True) -> dict:
+    """Train and measure one model; a JSON-able dict (deterministic given the arguments, timings and ``peak_mib``
+    aside). ``peak_memory``: measure a training step's process peak memory in a forked child (off for the smoke
+    grid, whose reruns must give identical metrics)."""
     torch.manual_seed(seed)
     planar = task in ("2d", "o2")
     if planar:
@@ -155,7 +158,7 @@ def run_unit(task: str, kind: str, n: int, seed: int, config: Config, progress: 
         if task == "o2":
             moved += [torch.flip(probe, (-1,)), torch.flip(probe, (-2,))]
         out["rot90_error"] = float(np.mean([_rel(_logits(model, m), base) for m in moved]))
-    peak = _step_peak_mib(model, xtr[:batch], ytr[:batch])
+    peak = _step_peak_mib(model, xtr[:batch], ytr[:batch]) if peak_memory else None
     if peak is not None:
         out["peak_mib"] = peak
     return out
