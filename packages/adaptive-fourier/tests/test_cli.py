@@ -18,7 +18,9 @@ def _run(argv):
 @pytest.mark.parametrize("extra, message", [(["--ns", "4", "4"], "--ns names 4 twice"),
                                             (["--tasks", "4d"], "invalid choice"),
                                             (["--ns", "0"], "not positive"),
-                                            (["--kinds", "fixed", "fixed"], "--kinds names 'fixed' twice")])
+                                            (["--kinds", "fixed", "fixed"], "--kinds names 'fixed' twice"),
+                                            (["--kinds", "adaptive_normpool"], "is a 2D model"),
+                                            (["--rows", "qr"], "invalid choice")])
 def test_bad_arguments_fail_before_torch(tmp_path, extra, message):
     p = _run(["reproduce", "--quick", "--out", str(tmp_path / "o"), *extra])
     assert p.returncode == 2 and message in p.stderr and "Traceback" not in p.stderr, p.stderr
@@ -54,4 +56,29 @@ def test_bench_small(tmp_path):
 
     res = bench(tmp_path, ns=[1, 8], repeats=1, progress=False)
     assert res["layers"]["so2"]["N8"]["e2cnn_core_ms"] > 0 and (tmp_path / "bench.png").exists()
+    if sys.platform.startswith("linux"):
+        assert res["models"]["2d"]["N8"]["adaptive_peak_bytes"] > 0
     assert res["layers"]["sphere"]["N8"]["adaptive_saved_bytes"] > res["layers"]["sphere"]["N1"]["adaptive_saved_bytes"]
+
+
+def test_summary_o2_claims():
+    ps = {f"test_error.o2.{k}.N{n}": {0: v} for k, n, v in
+          [("fixed", 1, 0.7), ("fixed", 64, 0.3), ("adaptive", 1, 0.6), ("adaptive", 64, 0.3)]}
+    ps.update({f"equiv_error.o2.{k}.N{n}": {0: v} for k, n, v in
+               [("fixed", 1, 0.5), ("fixed", 64, 1e-3), ("adaptive", 1, 1e-7), ("adaptive", 64, 2e-7)]})
+    metrics, head = summary({"o2": [1, 64]}, ["fixed", "adaptive"], [0], ps)
+    assert [c["verdict"] for c in head] == ["partly", "reproduced"] and "O(2)" in head[0]["claim"]
+    assert metrics["equiv_error.o2.adaptive.max"] == 2e-7
+
+
+def test_escnn_fourier_matches_shapes_when_importable():
+    from adaptive_fourier.experiments._bench import escnn_nn
+
+    esc = escnn_nn()
+    if esc is None:
+        pytest.skip("escnn is not importable here")
+    import torch
+
+    gsp, enn = esc
+    act = enn.FourierPointwise(gsp.rot2dOnR2(-1), 2, [(0,), (1,), (2,)], function="p_elu", type="regular", N=8)
+    assert act(enn.GeometricTensor(torch.randn(1, 10, 3, 3), act.in_type)).tensor.shape == (1, 10, 3, 3)

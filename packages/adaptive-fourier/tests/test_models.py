@@ -60,3 +60,65 @@ def test_3d_adaptive_model_invariant_for_random_rotations_fixed_is_not():
 
 def test_smoke_config_is_small():
     assert SMOKE.task2d.n_train <= 200 and SMOKE.task3d.epochs == 1
+
+
+O2_VARIANTS = [("adaptive", "image", "normalise"), ("adaptive", "features", "normalise"),
+               ("adaptive", "image", "orth"), ("adaptive_normpool", "image", "normalise")]
+
+
+@pytest.mark.parametrize("kind, generator, rows", O2_VARIANTS)
+def test_o2_model_exact_on_rotations_and_flips_and_conjugation(kind, generator, rows):
+    from dataclasses import replace
+
+    from e2cnn_core import flip_rot2d
+    from equi_groups import O2
+
+    cfg = replace(T2, group="o2", generator=generator, rows=rows, channels=(1, 2, 2))
+    torch.manual_seed(0)
+    net = Net2D(cfg, kind, 3).double().eval()
+    t0 = FieldType(flip_rot2d(-1), [trivial(O2())])
+    x = torch.randn(2, 1, 29, 29, dtype=torch.float64)
+    els = [O2().from_o2(f, k * math.pi / 2) for f in (0, 1) for k in range(4)]
+    assert_equivariant(net, t0, _Invariant(O2()), x=x, elements=els)
+    with torch.no_grad():  # every nonlinearity conjugated by random rotations and reflections: unchanged
+        y = net(x)
+        for g in O2().sample(4, 1):
+            rho = torch.as_tensor(net.space.rep(g), dtype=torch.float64)
+            assert (net(x, rot=rho) - y).abs().max().item() < 1e-10, (kind, g)
+
+
+def test_o2_fixed_grid_not_exact_for_random_reflections():
+    from dataclasses import replace
+
+    from equi_groups import O2
+
+    torch.manual_seed(0)
+    net = Net2D(replace(T2, group="o2", channels=(1, 2, 2)), "fixed", 3).double().eval()
+    x = torch.randn(2, 1, 29, 29, dtype=torch.float64)
+    g = O2().from_o2(1, 0.3)
+    rho = torch.as_tensor(net.space.rep(g), dtype=torch.float64)
+    with torch.no_grad():
+        assert (net(x, rot=rho) - net(x)).abs().max().item() > 1e-6
+
+
+def test_features_generator_sees_more_than_the_image_generator():
+    """A blank border: the image generator's 5x5 windows there are blank (degenerate rows), the features
+    generator reads a wider neighbourhood and degenerates on fewer pixels."""
+    from dataclasses import replace
+
+    torch.manual_seed(0)
+    x = torch.zeros(4, 1, 29, 29)
+    x[:, :, 11:18, 11:18] = torch.rand(4, 1, 7, 7)
+    fracs = {}
+    for gen in ("image", "features"):
+        torch.manual_seed(0)
+        net = Net2D(replace(T2, generator=gen), "adaptive", 2).eval()
+        with torch.no_grad():
+            net.sampling(x)
+        fracs[gen] = net.degenerate()
+    assert fracs["features"] < fracs["image"]
+
+
+def test_normpool_is_2d_only():
+    with pytest.raises(ValueError, match="2D model"):
+        Net3D(T3, "adaptive_normpool", 1)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from equi_runs import lazy_exports
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 _WHERE = {
     "FourierSpace": "_space",
@@ -23,6 +23,7 @@ _WHERE = {
     "AdaptiveFourierPointwise": "_adaptive",
     "ADAPTIVE_BACKPROJECTIONS": "_adaptive",
     "normalise_rows": "_adaptive",
+    "orthogonalise_rows": "_adaptive",
     "AdaptiveConv": "_generators",
     "AdaptiveMLP": "_generators",
     "SamplingDownsample": "_generators",

@@ -1,5 +1,6 @@
-"""``adaptive-fourier bench``: time (median of repeats) and activation memory (bytes saved for backward) of one
-nonlinear layer and of whole models, fixed grid vs adaptive vs e2cnn-core's Fourier nonlinearity, against N."""
+"""``adaptive-fourier bench``: time (median of repeats), activation memory (bytes saved for backward) and process
+peak memory (a forked child's peak resident set, :mod:`._memory`) of one nonlinear layer and of whole models,
+fixed grid vs adaptive vs e2cnn-core's and escnn's Fourier nonlinearity (SO(2), where escnn imports), against N."""
 
 from __future__ import annotations
 
@@ -21,9 +22,32 @@ from .._adaptive import AdaptiveFourierPointwise, normalise_rows  # noqa: E402
 from .._fixed import FourierPointwise  # noqa: E402
 from .._space import FourierSpace  # noqa: E402
 from ._config import QUICK  # noqa: E402
+from ._memory import peak_rss_bytes  # noqa: E402
 from ._models import Net2D, Net3D  # noqa: E402
 
-__all__ = ["bench", "saved_bytes"]
+__all__ = ["bench", "escnn_nn", "saved_bytes"]
+
+
+def escnn_nn() -> tuple | None:
+    """``(escnn.gspaces, escnn.nn)`` when escnn is importable, else None.
+
+    escnn imports pymanopt, which imports TensorFlow when it is installed, and TensorFlow's LLVM clashes with
+    torch's in one process (an abort, not an exception): TensorFlow is hidden from that import.
+    """
+    import sys
+
+    hide = "tensorflow" not in sys.modules
+    if hide:
+        sys.modules["tensorflow"] = None  # type: ignore[assignment]  # makes `import tensorflow` an ImportError
+    try:
+        from escnn import gspaces
+        from escnn import nn as enn
+    except Exception:  # noqa: BLE001 - a missing or broken install (numpy 2 + lie-learn) raises various errors
+        return None
+    finally:
+        if hide:
+            del sys.modules["tensorflow"]
+    return gspaces, enn
 
 
 def saved_bytes(fn: Callable[[], torch.Tensor]) -> int:
@@ -68,11 +92,22 @@ def _layer_rows(space: FourierSpace, shape: tuple[int, ...], ns: Sequence[int], 
 
             e2 = E2(rot2d(-1), c, space.max_frequency, N=n)
             runs["e2cnn_core"] = lambda e2=e2: e2(x).sum().backward()
+            esc = escnn_nn()
+            if esc is not None:
+                gsp, enn = esc
+                act = enn.FourierPointwise(gsp.rot2dOnR2(-1), c, [(k,) for k in range(space.max_frequency + 1)],
+                                           function="p_elu", type="regular", N=n)
+                runs["escnn"] = lambda act=act, enn=enn: act(enn.GeometricTensor(x, act.in_type)).tensor.sum(
+                ).backward()
         row = {}
         for name, fn in runs.items():
             row[f"{name}_ms"] = _median_ms(fn, repeats)
         row["fixed_saved_bytes"] = saved_bytes(lambda fixed=fixed: fixed(x))
         row["adaptive_saved_bytes"] = saved_bytes(lambda adapt=adapt, a=a: adapt(x, a))
+        for name in ("fixed", "adaptive"):
+            peak = peak_rss_bytes(runs[name])
+            if peak is not None:
+                row[f"{name}_peak_bytes"] = peak
         row["adaptive_over_fixed_time"] = row["adaptive_ms"] / row["fixed_ms"]
         rows[f"N{n}"] = row
         bar.update(1)
@@ -93,6 +128,9 @@ def _model_rows(ns: Sequence[int], repeats: int, bar: tqdm) -> dict:
                 net.train()
                 row[f"{kind}_train_step_ms"] = _median_ms(lambda net=net, x=x: net(x).sum().backward(), repeats)
                 row[f"{kind}_saved_bytes"] = saved_bytes(lambda net=net, x=x: net(x))
+                peak = peak_rss_bytes(lambda net=net, x=x: net(x).sum().backward())
+                if peak is not None:
+                    row[f"{kind}_peak_bytes"] = peak
                 net.eval()
                 with torch.no_grad():
                     row[f"{kind}_inference_ms"] = _median_ms(lambda net=net, x=x: net(x), repeats)
@@ -118,9 +156,9 @@ def bench(out: Path, ns: Sequence[int], repeats: int = 5, progress: bool = True)
            "model_batch": 16, "layers": layers, "models": models,
            "provenance": provenance("adaptive-fourier", __file__)}
     write_json_atomic(res, out / "bench.json")
-    fig, axes = plt.subplots(1, 3, figsize=(13, 3.5))
+    fig, axes = plt.subplots(1, 4, figsize=(17, 3.5))
     for ax, (name, rows) in zip(axes[:2], layers.items(), strict=True):
-        for key in ("fixed_ms", "adaptive_ms", "e2cnn_core_ms"):
+        for key in ("fixed_ms", "adaptive_ms", "e2cnn_core_ms", "escnn_ms"):
             pts = [(n, rows[f"N{n}"][key]) for n in ns if key in rows[f"N{n}"]]
             if pts:
                 ax.plot(*zip(*pts, strict=True), "o-", label=key[:-3])
@@ -131,6 +169,14 @@ def bench(out: Path, ns: Sequence[int], repeats: int = 5, progress: bool = True)
             axes[2].plot(ns, [rows[f"N{n}"][f"{kind}_inference_ms"] for n in ns], "o-", label=f"{task} {kind}")
     axes[2].set(xscale="log", yscale="log", xlabel="N", ylabel="ms per batch of 16", title="model inference")
     axes[2].legend(fontsize=8)
+    for task, rows in models.items():
+        for kind in ("fixed", "adaptive"):
+            key = f"{kind}_peak_bytes"
+            pts = [(n, rows[f"N{n}"][key] / 2**20) for n in ns if key in rows[f"N{n}"]]
+            if pts:
+                axes[3].plot(*zip(*pts, strict=True), "o-", label=f"{task} {kind}")
+    axes[3].set(xscale="log", xlabel="N", ylabel="MiB", title="train step: process peak memory")
+    axes[3].legend(fontsize=8)
     fig.tight_layout()
     save_figure(fig, out / "bench.png")
     plt.close(fig)

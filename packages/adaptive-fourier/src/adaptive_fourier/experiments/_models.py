@@ -14,8 +14,8 @@ import math
 
 import torch
 import torch.nn.functional as F
-from e2cnn_core import FieldType, IIDBatchNorm2d, R2Conv, rot2d
-from equi_groups import SO2, SO3, spherical_harmonics_upto, trivial
+from e2cnn_core import FieldType, IIDBatchNorm2d, NormNonLinearity, R2Conv, flip_rot2d, rot2d
+from equi_groups import O2, SO2, SO3, spherical_harmonics_upto, trivial
 from torch import nn
 
 from .._adaptive import AdaptiveFourierPointwise
@@ -31,8 +31,9 @@ __all__ = ["KINDS", "Net2D", "Net3D", "invariants"]
 #: ``fixed``: the fixed grid (pinv); ``adaptive``: the paper's adaptive sampling (A^T / N), one generator shared by
 #: all layers. Ours: ``adaptive_ridge`` (a per-point ridge solve instead of A^T / N), ``adaptive_perlayer`` (one
 #: generator per nonlinearity, reading that layer's input), ``adaptive_canonical`` (a fixed grid turned into an
-#: equivariantly predicted frame, :mod:`adaptive_fourier._canonical`)
-KINDS = ("fixed", "adaptive", "adaptive_ridge", "adaptive_perlayer", "adaptive_canonical")
+#: equivariantly predicted frame, :mod:`adaptive_fourier._canonical`). ``adaptive_normpool`` is the paper's
+#: "Adaptive Norm + Pooling" (2D only): a norm nonlinearity in the first block, ``A`` generated from its output.
+KINDS = ("fixed", "adaptive", "adaptive_normpool", "adaptive_ridge", "adaptive_perlayer", "adaptive_canonical")
 
 
 def _fiber(rot: torch.Tensor, h: torch.Tensor, f: int) -> torch.Tensor:
@@ -51,19 +52,22 @@ def invariants(space: FourierSpace, h: torch.Tensor) -> torch.Tensor:
 class _Act(nn.Module):
     """One nonlinearity, fixed or adaptive, with the conjugation and per-layer error of the module docstring."""
 
-    def __init__(self, space: FourierSpace, channels: int, kind: str, N: int, grid: str) -> None:
+    def __init__(self, space: FourierSpace, channels: int, kind: str, N: int, grid: str, orth: bool = False,
+                 field_type: FieldType | None = None) -> None:
         super().__init__()
         self.space, self.kind = space, kind
         if kind == "fixed":
             self.act = FourierPointwise(space, channels, N=N, grid=grid, back="pinv")
+        elif kind == "norm":  # the first block of adaptive_normpool
+            self.act = NormNonLinearity(field_type, "n_relu")
         elif kind in KINDS:
             back = "ridge" if kind == "adaptive_ridge" else "mean"
-            self.act = AdaptiveFourierPointwise(space, channels, N, back=back)
+            self.act = AdaptiveFourierPointwise(space, channels, N, back=back, orthogonalise=orth)
         else:
             raise ValueError(f"kind must be one of {KINDS}, got {kind!r}")
 
     def _call(self, h: torch.Tensor, a: torch.Tensor | None) -> torch.Tensor:
-        return self.act(h) if self.kind == "fixed" else self.act(h, a)
+        return self.act(h) if self.kind in ("fixed", "norm") else self.act(h, a)
 
     def forward(self, h: torch.Tensor, a: torch.Tensor | None, rot: torch.Tensor | None = None,
                 layer_errors: list | None = None) -> torch.Tensor:
@@ -81,11 +85,14 @@ class _Act(nn.Module):
 
 
 class Net2D(nn.Module):
-    """SO(2)-steerable CNN for 29x29 images: three blocks of (5x5 ``R2Conv``, ``IIDBatchNorm2d``, Fourier
+    """SO(2)- or O(2)-steerable CNN for 29x29 images: three blocks of (5x5 ``R2Conv``, ``IIDBatchNorm2d``, Fourier
     nonlinearity), with 3x3 average pooling of stride 2 after the first two convolutions, before their
     nonlinearities (29 -> 15 -> 8), invariants (trivial parts and block norms) averaged over the plane, a
-    two-layer MLP. Adaptive: ``A`` from the input image by :class:`AdaptiveConv` (5x5, stride 2: 15 pixels),
+    two-layer MLP. Adaptive: ``A`` from the input image by :class:`AdaptiveConv` (5x5, stride 2: 15 pixels; with
+    ``cfg.generator == "features"`` from the first block's pooled convolution output instead, 5x5, stride 1),
     brought to 8 pixels by :class:`SamplingDownsample` (``cfg.downsample``), shared by all three nonlinearities.
+    ``adaptive_normpool`` (the paper's "Adaptive Norm + Pooling"): the first nonlinearity is a norm nonlinearity and
+    ``A`` is generated from its output (5x5, stride 2: 8 pixels) for the two later ones.
 
     Shapes:
         ``x: (B, 1, 29, 29) -> (B, 10)``.
@@ -93,47 +100,82 @@ class Net2D(nn.Module):
 
     def __init__(self, cfg: Task2D, kind: str, N: int, downsample: str | None = None) -> None:
         super().__init__()
-        gs = rot2d(-1)
-        self.space = sp = FourierSpace(SO2(), cfg.max_frequency)
+        if cfg.group not in ("so2", "o2"):
+            raise ValueError(f"group must be so2 or o2, got {cfg.group!r}")
+        if cfg.generator not in ("image", "features"):
+            raise ValueError(f"generator must be image or features, got {cfg.generator!r}")
+        if cfg.rows not in ("normalise", "orth"):
+            raise ValueError(f"rows must be normalise or orth, got {cfg.rows!r}")
+        group = O2() if cfg.group == "o2" else SO2()
+        gs = flip_rot2d(-1) if cfg.group == "o2" else rot2d(-1)
+        self.group = group
+        self.space = sp = FourierSpace(group, cfg.max_frequency)
         self.kind, self.N = kind, N
-        t0 = FieldType(gs, [trivial(SO2())])
+        t0 = FieldType(gs, [trivial(group)])
         types = [FieldType(gs, [sp.rep] * c) for c in cfg.channels]
         self.in_type = t0
         self.convs = nn.ModuleList(R2Conv(a, b, 5, padding=2) for a, b in zip([t0, *types[:-1]], types, strict=True))
         self.norms = nn.ModuleList(IIDBatchNorm2d(t) for t in types)
-        self.acts = nn.ModuleList(_Act(sp, c, kind, N, cfg.grid) for c in cfg.channels)
+        orth = cfg.rows == "orth"
+        kinds = [kind] * len(types)
+        if kind == "adaptive_normpool":
+            kinds[0] = "norm"
+        self.acts = nn.ModuleList(_Act(sp, c, k, N, cfg.grid, orth, t)
+                                  for c, k, t in zip(cfg.channels, kinds, types, strict=True))
+        #: where A comes from: None (fixed), "image", "features" (first block, before its nonlinearity),
+        #: "norm" (after the first block's norm nonlinearity), "perlayer"
+        self.source: str | None = None
         if kind == "adaptive_canonical":
             self.gen = CanonicalConv(t0, sp, N, 5, 2, stride=2)
+            self.source = "image"
         elif kind == "adaptive_perlayer":
             self.gens = nn.ModuleList(AdaptiveConv(t, sp, N, 3, 1) for t in types)
+            self.source = "perlayer"
+        elif kind == "adaptive_normpool":
+            self.gen = AdaptiveConv(types[0], sp, N, 5, 2, stride=2)
+            self.source = "norm"
         elif kind != "fixed":
-            self.gen = AdaptiveConv(t0, sp, N, 5, 2, stride=2)
+            if cfg.generator == "features":
+                self.gen = AdaptiveConv(types[0], sp, N, 5, 2)
+            else:
+                self.gen = AdaptiveConv(t0, sp, N, 5, 2, stride=2)
+            self.source = cfg.generator
             method = downsample or cfg.downsample
             self.downs = nn.ModuleList([SamplingDownsample(gs, sp, N, method)])
         nb = len(sp.blocks)
         self.head = nn.Sequential(nn.Linear(cfg.channels[-1] * nb, 32), nn.ELU(), nn.Linear(32, 10))
 
+    def _first(self, x: torch.Tensor) -> torch.Tensor:
+        return F.avg_pool2d(self.norms[0](self.convs[0](x)), 3, 2, 1, count_include_pad=False)
+
     def forward(self, x: torch.Tensor, rot: torch.Tensor | None = None, layer_errors: list | None = None
                 ) -> torch.Tensor:
-        a = self.gen(x) if self.kind not in ("fixed", "adaptive_perlayer") else None
+        a = self.gen(x) if self.source == "image" else None
         h = x
         last = len(self.convs) - 1
         for k, (conv, norm, act) in enumerate(zip(self.convs, self.norms, self.acts, strict=True)):
             h = norm(conv(h))
             if k < last:
                 h = F.avg_pool2d(h, 3, 2, 1, count_include_pad=False)
-                if a is not None and k > 0 and self.kind != "adaptive_perlayer":
+                if a is not None and k > 0 and self.source in ("image", "features"):
                     a = self.gen.downsample(a) if self.kind == "adaptive_canonical" else self.downs[0](a)
-            if self.kind == "adaptive_perlayer":
+            if k == 0 and self.source == "features":
+                a = self.gen(h)
+            if self.source == "perlayer":
                 a = self.gens[k](h)
             h = act(h, a, rot, layer_errors)
+            if k == 0 and self.source == "norm":
+                a = self.gen(h)
         return self.head(invariants(self.space, h).mean((-1, -2)))
 
     def sampling(self, x: torch.Tensor) -> torch.Tensor:
-        """``A`` of the first nonlinearity (adaptive kinds)."""
-        if self.kind == "adaptive_perlayer":
-            h = F.avg_pool2d(self.norms[0](self.convs[0](x)), 3, 2, 1, count_include_pad=False)
-            return self.gens[0](h)
+        """``A`` of the first adaptive nonlinearity (adaptive kinds)."""
+        if self.source == "perlayer":
+            return self.gens[0](self._first(x))
+        if self.source == "features":
+            return self.gen(self._first(x))
+        if self.source == "norm":
+            return self.gen(self.acts[0].act(self._first(x)))
         return self.gen(x)
 
     def degenerate(self) -> float:
@@ -160,6 +202,8 @@ class Net3D(nn.Module):
 
     def __init__(self, cfg: Task3D, kind: str, N: int, n_classes: int = 10) -> None:
         super().__init__()
+        if kind == "adaptive_normpool":
+            raise ValueError("adaptive_normpool is a 2D model (a norm nonlinearity before an Adaptive Conv)")
         self.space = sp = FourierSpace(SO3(), cfg.max_frequency, sphere=True)
         self.kind, self.N, c = kind, N, cfg.channels
         k = 8

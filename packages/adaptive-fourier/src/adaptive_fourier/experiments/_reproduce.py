@@ -19,10 +19,16 @@ __all__ = ["reproduce", "summary"]
 KEYS = {
     "2d": {"test_error": "test_error", "equiv_error": "equiv_error", "layer_max": "layer_equiv_error",
            "rot90_error": "rot90_error", "eps1": "eps1.2d", "eps2": "eps2.2d", "degenerate": "degenerate.2d",
-           "train_seconds": "train_seconds.2d", "infer_ms_per_sample": "infer_ms.2d", "params": "params.2d"},
+           "train_seconds": "train_seconds.2d", "infer_ms_per_sample": "infer_ms.2d", "params": "params.2d",
+           "peak_mib": "peak_mib.2d"},
+    "o2": {"test_error": "test_error.o2", "equiv_error": "equiv_error.o2", "layer_max": "layer_equiv_error.o2",
+           "rot90_error": "rot90_error.o2", "eps1": "eps1.o2", "eps2": "eps2.o2", "degenerate": "degenerate.o2",
+           "train_seconds": "train_seconds.o2", "infer_ms_per_sample": "infer_ms.o2", "params": "params.o2",
+           "peak_mib": "peak_mib.o2"},
     "3d": {"accuracy": "acc.so3", "equiv_error": "equiv_error.so3", "layer_max": "layer_equiv_error.so3",
            "eps1": "eps1.so3", "eps2": "eps2.so3", "degenerate": "degenerate.so3",
-           "train_seconds": "train_seconds.so3", "infer_ms_per_sample": "infer_ms.so3", "params": "params.so3"},
+           "train_seconds": "train_seconds.so3", "infer_ms_per_sample": "infer_ms.so3", "params": "params.so3",
+           "peak_mib": "peak_mib.so3"},
 }
 PAPER_3D_ACC = 0.885  # Fig. 4, Adaptive MLP at N = 1 (read off the figure, 0.883-0.890)
 PAPER_FIXED_EQUIV_N1 = 0.22  # Fig. 8, Base-Fourier at N = 1
@@ -46,11 +52,12 @@ def summary(grid: Mapping[str, Sequence[int]], kinds: Sequence[str], seeds: Sequ
     metrics: dict = {f"ns.{t}": list(ns) for t, ns in grid.items()}
     both = {"fixed", "adaptive"} <= set(kinds)
     head: list[dict] = []
-    for task, err_key, better in (("2d", "test_error", min), ("3d", "acc.so3", max)):
+    for task, err_key, better in (("2d", "test_error", min), ("o2", "test_error.o2", min), ("3d", "acc.so3", max)):
         ns = list(grid.get(task, ()))
         if not ns:
             continue
-        eq = "equiv_error" if task == "2d" else "equiv_error.so3"
+        eq = {"2d": "equiv_error", "o2": "equiv_error.o2", "3d": "equiv_error.so3"}[task]
+        what = {"2d": "2D", "o2": "2D O(2)", "3d": "SO(3)"}[task]
         for kind in kinds:
             vals = [mean[f"{err_key}.{kind}.N{n}"] for n in ns]
             best = better(vals)
@@ -63,11 +70,11 @@ def summary(grid: Mapping[str, Sequence[int]], kinds: Sequence[str], seeds: Sequ
         lo, hi = ns[0], ns[-1]
         a1, f1, fh = (mean[f"{err_key}.adaptive.N{lo}"], mean[f"{err_key}.fixed.N{lo}"],
                       mean[f"{err_key}.fixed.N{hi}"])
-        if task == "2d":
+        if task != "3d":
             verdict = "reproduced" if a1 <= fh + 0.02 else "partly" if a1 < f1 else "not reproduced"
             head.append(claim(
-                f"Adaptive sampling with N = {lo} is as accurate as the fixed grid with N = {hi} (2D, rotated MNIST "
-                "test error)", f"{err_key}.adaptive.N{lo}", mean, per_seed, paper=None, verdict=verdict,
+                f"Adaptive sampling with N = {lo} is as accurate as the fixed grid with N = {hi} ({what}, "
+                "rotated MNIST test error)", f"{err_key}.adaptive.N{lo}", mean, per_seed, paper=None, verdict=verdict,
                 note=f"test error adaptive N={lo} {a1:.3f} vs fixed N={lo} {f1:.3f} and N={hi} {fh:.3f} "
                      "(within 0.02 counts as reproduced); the paper has no 2D experiment; SO(2) CNN, mnist-rot "
                      "from 5,000 real digits, CPU scale"))
@@ -82,12 +89,12 @@ def summary(grid: Mapping[str, Sequence[int]], kinds: Sequence[str], seeds: Sequ
         adapt = metrics[f"{eq}.adaptive.max"]
         fixed = [mean[f"{eq}.fixed.N{n}"] for n in ns]
         head.append(claim(
-            f"The adaptive layer is exactly equivariant for every N ({'2D model' if task == '2d' else 'SO(3) model'}"
-            ", random rotations; largest error over N)", f"{eq}.adaptive.max", metrics, paper=PAPER_ADAPTIVE_EQUIV
-            if task == "3d" else None,
+            f"The adaptive layer is exactly equivariant for every N ({what} model, random "
+            f"{'rotations' if task != 'o2' else 'rotations and reflections'}; largest error over N)",
+            f"{eq}.adaptive.max", metrics, paper=PAPER_ADAPTIVE_EQUIV if task == "3d" else None,
             verdict="reproduced" if adapt < 1e-5 else "not reproduced",
             note=f"float32; fixed grid: {', '.join(f'N={n} {v:.2g}' for n, v in zip(ns, fixed, strict=True))}"
-                 + (" (2D: nonlinearities conjugated by a random rotation, see README)" if task == "2d" else
+                 + (" (2D: nonlinearities conjugated by a random group element, see README)" if task != "3d" else
                     " (the clouds themselves rotated: exact)")))
         if task == "3d":
             falls = fixed[-1] < 0.5 * fixed[0]
@@ -101,8 +108,9 @@ def summary(grid: Mapping[str, Sequence[int]], kinds: Sequence[str], seeds: Sequ
 
 
 def reproduce(run: RunFolder, *, grid: Mapping[str, Sequence[int]], kinds: Sequence[str], seeds: Sequence[int],
-              config: Config, progress: bool = True) -> dict:
-    """Run every unit in ``run``, write metrics.json and the figures; return the document."""
+              config: Config, progress: bool = True, peak_memory: bool = True) -> dict:
+    """Run every unit in ``run``, write metrics.json and the figures; return the document (``peak_memory``: see
+    :func:`~adaptive_fourier.experiments._train.run_unit`)."""
     units = [(t, k, n, s) for s in seeds for t, ns in grid.items() for n in ns for k in kinds]
     run.total_units = len(units)
     results: dict[tuple, dict] = {}
@@ -111,7 +119,7 @@ def reproduce(run: RunFolder, *, grid: Mapping[str, Sequence[int]], kinds: Seque
         task, kind, n, seed = key
         unit = run.unit(task, kind, f"N{n}", f"seed{seed}")
         if not unit.done:
-            res = run_unit(task, kind, n, seed, config, progress=progress)
+            res = run_unit(task, kind, n, seed, config, progress=progress, peak_memory=peak_memory)
             unit.save(res, seconds=res["train_seconds"])
         results[key] = unit.load()
         bar.update(1)

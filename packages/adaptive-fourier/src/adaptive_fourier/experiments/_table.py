@@ -1,6 +1,7 @@
 """Markdown tables for the README, generated from committed ``metrics.json`` (and ``bench.json``) files.
 
-Usage: ``python -m adaptive_fourier.experiments._table results/quick/metrics.json [results/bench/bench.json]``.
+Usage: ``python -m adaptive_fourier.experiments._table results/quick/metrics.json [results/bench/bench.json]``;
+``... _table --compact A/metrics.json B/metrics.json ...``: one 2D table over several runs (the N-dependence study).
 """
 
 from __future__ import annotations
@@ -11,16 +12,23 @@ from pathlib import Path
 
 from equi_runs import mean_std, read_json, validate_metrics
 
-__all__ = ["bench_table", "tables"]
+from .._names import KINDS
+
+__all__ = ["bench_table", "compact_table", "tables"]
 
 COLS = {
     "2d": [("test error", "test_error", 3), ("model equiv. error", "equiv_error", 2),
            ("max layer equiv. error", "layer_equiv_error", 2), ("90-degree error", "rot90_error", 2),
            ("eps1", "eps1.2d", 2), ("eps2", "eps2.2d", 2), ("degenerate", "degenerate.2d", 2),
-           ("train s", "train_seconds.2d", 0)],
+           ("train s", "train_seconds.2d", 0), ("peak MiB", "peak_mib.2d", 0)],
+    "o2": [("test error", "test_error.o2", 3), ("model equiv. error", "equiv_error.o2", 2),
+           ("max layer equiv. error", "layer_equiv_error.o2", 2), ("90-degree/flip error", "rot90_error.o2", 2),
+           ("eps1", "eps1.o2", 2), ("eps2", "eps2.o2", 2), ("degenerate", "degenerate.o2", 2),
+           ("train s", "train_seconds.o2", 0), ("peak MiB", "peak_mib.o2", 0)],
     "3d": [("accuracy", "acc.so3", 3), ("model equiv. error", "equiv_error.so3", 2),
            ("max layer equiv. error", "layer_equiv_error.so3", 2), ("eps1", "eps1.so3", 2),
-           ("eps2", "eps2.so3", 2), ("degenerate", "degenerate.so3", 2), ("train s", "train_seconds.so3", 0)],
+           ("eps2", "eps2.so3", 2), ("degenerate", "degenerate.so3", 2), ("train s", "train_seconds.so3", 0),
+           ("peak MiB", "peak_mib.so3", 0)],
 }
 
 
@@ -40,13 +48,14 @@ def tables(path: Path) -> str:
     out = [f"`{shlex.join(doc['command'])}` (seeds {doc['seeds']}; {prov['cpu']}, {prov['torch_threads']} torch "
            f"thread(s); {doc['wall_seconds'] / 60:.1f} min wall over all resumed pieces; commit "
            f"{str(prov.get('git_commit'))[:10]})", ""]
-    for task, title in (("2d", "2D: rotated MNIST, SO(2) CNN"), ("3d", "3D: SO(3)-rotated procedural point clouds")):
+    for task, title in (("2d", "2D: rotated MNIST, SO(2) CNN"), ("o2", "2D: rotated MNIST, O(2) CNN"),
+                        ("3d", "3D: SO(3)-rotated procedural point clouds")):
         ns = m.get(f"ns.{task}")
         if not ns:
             continue
         out += [f"**{title}**", "", "| kind | N | " + " | ".join(c[0] for c in COLS[task]) + " |",
                 "|---|---|" + "---|" * len(COLS[task])]
-        for kind in ("fixed", "adaptive", "adaptive_ridge", "adaptive_perlayer", "adaptive_canonical"):
+        for kind in KINDS:
             for n in ns:
                 if f"{COLS[task][0][1]}.{kind}.N{n}" not in doc["per_seed"]:
                     continue
@@ -61,33 +70,73 @@ def tables(path: Path) -> str:
     return "\n".join(out)
 
 
+def _settings(doc: dict) -> str:
+    t = doc["config"]["task2d"]
+    argv = doc["command"]
+    extra = [a for a in ("--generator", "--rows", "--epochs", "--seeds") if a in argv]
+    opts = " ".join(f"{a} {argv[argv.index(a) + 1]}" for a in extra)
+    return (f"{t['n_train']} digits, {t['epochs']} ep., {t.get('generator', 'image')} generator, "
+            f"{t.get('rows', 'normalise')} rows, {t['downsample']}" + (f" (`{opts}`)" if opts else ""))
+
+
+def compact_table(paths: list[Path]) -> str:
+    """SO(2) rows (test error, degenerate fraction, eps1, eps2) of several runs, one line per run, kind and N."""
+    out = ["| run | settings | kind | N | test error | degenerate | eps1 | eps2 |", "|---|---|---|---|---|---|---|---|"]
+    for path in paths:
+        doc = read_json(path)
+        validate_metrics(doc)
+        ns = doc["metrics"].get("ns.2d") or sorted({int(k.rsplit(".N", 1)[1]) for k in doc["per_seed"]
+                                                    if k.startswith("test_error.") and k.count(".") == 2})
+        for kind in KINDS:
+            for n in ns:
+                if f"test_error.{kind}.N{n}" not in doc["per_seed"]:
+                    continue
+                cells = [_fmt(doc, f"{key}.{kind}.N{n}", d) for key, d in
+                         (("test_error", 3), ("degenerate.2d", 2), ("eps1.2d", 2), ("eps2.2d", 2))]
+                out.append(f"| `{path.parent.name}` | {_settings(doc)} | {kind} | {n} | " + " | ".join(cells) + " |")
+    return "\n".join(out)
+
+
 def bench_table(path: Path) -> str:
     res = read_json(path, what="bench file")
+    def mib(r: dict, key: str, digits: int) -> str:
+        return f"{r[key] / 2**20:.{digits}f}" if key in r else "-"
+
+    def ms(r: dict, key: str) -> str:
+        return f"{r[key]:.2f}" if key in r else "-"
+
     out = [f"`adaptive-fourier bench` ({res['provenance']['cpu']}, {res['threads']} torch thread(s), median of "
-           f"{res['repeats']}); layer: forward + backward, ms; memory: bytes saved for backward", "",
-           "| layer | N | fixed ms | adaptive ms | adaptive / fixed | e2cnn-core ms | fixed MiB | adaptive MiB |",
-           "|---|---|---|---|---|---|---|---|"]
+           f"{res['repeats']}); layer: forward + backward, ms; saved: bytes autograd saves for backward; peak: "
+           "process peak memory above the baseline (a forked child's peak resident set)", "",
+           "| layer | N | fixed ms | adaptive ms | adaptive / fixed | e2cnn-core ms | escnn ms | fixed saved MiB | "
+           "adaptive saved MiB | fixed peak MiB | adaptive peak MiB |",
+           "|---|---|---|---|---|---|---|---|---|---|---|"]
     for name, rows in res["layers"].items():
         for n in res["ns"]:
             r = rows[f"N{n}"]
-            e2 = f"{r['e2cnn_core_ms']:.2f}" if "e2cnn_core_ms" in r else "-"
             out.append(f"| {name} | {n} | {r['fixed_ms']:.2f} | {r['adaptive_ms']:.2f} | "
-                       f"{r['adaptive_over_fixed_time']:.2f} | {e2} | {r['fixed_saved_bytes'] / 2**20:.2f} | "
-                       f"{r['adaptive_saved_bytes'] / 2**20:.2f} |")
+                       f"{r['adaptive_over_fixed_time']:.2f} | {ms(r, 'e2cnn_core_ms')} | {ms(r, 'escnn_ms')} | "
+                       f"{mib(r, 'fixed_saved_bytes', 2)} | {mib(r, 'adaptive_saved_bytes', 2)} | "
+                       f"{mib(r, 'fixed_peak_bytes', 1)} | {mib(r, 'adaptive_peak_bytes', 1)} |")
     out += ["", "| model | N | fixed inference ms | adaptive inference ms | ratio | fixed train step ms | "
-            "adaptive train step ms | fixed MiB | adaptive MiB | params fixed / adaptive |",
-            "|---|---|---|---|---|---|---|---|---|---|"]
+            "adaptive train step ms | fixed saved MiB | adaptive saved MiB | fixed peak MiB | adaptive peak MiB | "
+            "params fixed / adaptive |",
+            "|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for task, rows in res["models"].items():
         for n in res["ns"]:
             r = rows[f"N{n}"]
             out.append(f"| {task} | {n} | {r['fixed_inference_ms']:.1f} | {r['adaptive_inference_ms']:.1f} | "
                        f"{r['adaptive_over_fixed_inference']:.2f} | {r['fixed_train_step_ms']:.1f} | "
-                       f"{r['adaptive_train_step_ms']:.1f} | {r['fixed_saved_bytes'] / 2**20:.1f} | "
-                       f"{r['adaptive_saved_bytes'] / 2**20:.1f} | {r['fixed_params']} / {r['adaptive_params']} |")
+                       f"{r['adaptive_train_step_ms']:.1f} | {mib(r, 'fixed_saved_bytes', 1)} | "
+                       f"{mib(r, 'adaptive_saved_bytes', 1)} | {mib(r, 'fixed_peak_bytes', 1)} | "
+                       f"{mib(r, 'adaptive_peak_bytes', 1)} | {r['fixed_params']} / {r['adaptive_params']} |")
     return "\n".join(out)
 
 
 if __name__ == "__main__":
+    if sys.argv[1:2] == ["--compact"]:
+        print(compact_table([Path(a) for a in sys.argv[2:]]))
+        sys.exit(0)
     for p in map(Path, sys.argv[1:]):
         print(bench_table(p) if p.name == "bench.json" else tables(p))
         print()

@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import math
 import time
+from dataclasses import replace
 from functools import cache
 
 import numpy as np
 import torch
 import torch.nn.functional as F
-from equi_groups import SO2, SO3
+from equi_groups import SO3
 from tqdm import tqdm
 
 from .._diagnostics import eps1, eps2
 from ._config import Config, Task2D, Task3D
+from ._memory import peak_rss_bytes
 from ._models import Net2D, Net3D
 from ._shapes import make_shapes
 
@@ -60,9 +62,24 @@ def _train(model: torch.nn.Module, x: torch.Tensor, y: torch.Tensor, epochs: int
 
 
 @torch.no_grad()
-def _logits(model: torch.nn.Module, x: torch.Tensor, batch: int = 100, **kw: object) -> torch.Tensor:
+def _logits(model: torch.nn.Module, x: torch.Tensor, batch: int = 25, **kw: object) -> torch.Tensor:
     model.eval()
     return torch.cat([model(x[i:i + batch], **kw) for i in range(0, len(x), batch)])
+
+
+def _step_peak_mib(model: torch.nn.Module, x: torch.Tensor, y: torch.Tensor) -> float | None:
+    """Process peak memory (MiB above what is already held) of one training step's forward + backward on ``x``;
+    None where it cannot be measured (not Linux). Run last: the step updates batch-norm statistics."""
+    model.train()
+
+    def step() -> None:
+        model.zero_grad(set_to_none=True)
+        F.cross_entropy(model(x), y).backward()
+
+    step()  # warm-up in the parent
+    peak = peak_rss_bytes(step)
+    model.zero_grad(set_to_none=True)
+    return None if peak is None else peak / 2**20
 
 
 def _rel(a: torch.Tensor, b: torch.Tensor) -> float:
@@ -82,15 +99,21 @@ def _sampling_diagnostics(model: torch.nn.Module, x: torch.Tensor) -> dict:
     return {"eps1": float(eps1(rows).mean()), "eps2": float(eps2(rows).mean()), "degenerate": model.degenerate()}
 
 
-def run_unit(task: str, kind: str, n: int, seed: int, config: Config, progress: bool = True) -> dict:
-    """Train and measure one model; a JSON-able dict (deterministic given the arguments, timings aside)."""
+def run_unit(task: str, kind: str, n: int, seed: int, config: Config, progress: bool = True,
+             peak_memory: bool = True) -> dict:
+    """Train and measure one model; a JSON-able dict (deterministic given the arguments, timings and ``peak_mib``
+    aside). ``peak_memory``: measure a training step's process peak memory in a forked child (off for the smoke
+    grid, whose reruns must give identical metrics)."""
     torch.manual_seed(seed)
-    if task == "2d":
+    planar = task in ("2d", "o2")
+    if planar:
         cfg2 = config.task2d
-        xtr, ytr, xte, yte = data_2d(cfg2, seed)
+        if task == "o2":
+            cfg2 = replace(cfg2, group="o2", channels=cfg2.o2_channels)
+        xtr, ytr, xte, yte = data_2d(config.task2d, seed)  # the same digits for both groups
         model: torch.nn.Module = Net2D(cfg2, kind, n)
         epochs, batch, lr = cfg2.epochs, cfg2.batch_size, cfg2.lr
-        group = SO2()
+        group = model.group
     else:
         cfg3 = config.task3d
         xtr, ytr, xte, yte = data_3d(cfg3, seed)
@@ -111,7 +134,7 @@ def run_unit(task: str, kind: str, n: int, seed: int, config: Config, progress: 
     model_err, layer_err = [], []
     for g in rots:
         rho = torch.as_tensor(np.asarray(sp.rep(g)), dtype=torch.float32)
-        if task == "2d":
+        if planar:
             model_err.append(_rel(_logits(model, probe, rot=rho), base))
         else:  # point clouds: rotate the input itself (exact)
             r = torch.as_tensor(np.asarray(SO3().to_o3(g)[1]), dtype=torch.float32)
@@ -130,7 +153,12 @@ def run_unit(task: str, kind: str, n: int, seed: int, config: Config, progress: 
         "train_seconds": train_s, "infer_ms_per_sample": infer_ms,
         **_sampling_diagnostics(model, probe),
     }
-    if task == "2d":  # the whole model on exact 90-degree rotations of the images
-        out["rot90_error"] = float(np.mean([_rel(_logits(model, torch.rot90(probe, k, (-2, -1))), base)
-                                            for k in (1, 2, 3)]))
+    if planar:  # the whole model on exact 90-degree rotations (and, for O(2), axis flips) of the images
+        moved = [torch.rot90(probe, k, (-2, -1)) for k in (1, 2, 3)]
+        if task == "o2":
+            moved += [torch.flip(probe, (-1,)), torch.flip(probe, (-2,))]
+        out["rot90_error"] = float(np.mean([_rel(_logits(model, m), base) for m in moved]))
+    peak = _step_peak_mib(model, xtr[:batch], ytr[:batch]) if peak_memory else None
+    if peak is not None:
+        out["peak_mib"] = peak
     return out
