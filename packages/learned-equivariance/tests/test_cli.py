@@ -35,6 +35,10 @@ def _run(argv):
         (["--seeds", "-1"], "-1 is negative"),
         (["--probe-symmetries", "C3"], "invalid choice: 'C3'"),
         (["--models", "--probes"], "nothing to run"),
+        (["--symmetries", "C5"], "invalid choice: 'C5'"),
+        (["--probe-seeds", "-1"], "-1 is negative"),
+        (["--symmetries", "C1", "C1"], "--symmetries names 'C1' twice"),
+        (["--study"], "--study and --quick are two different runs"),
     ],
 )
 def test_bad_arguments_fail_before_torch(extra, message, tmp_path):
@@ -57,3 +61,8 @@ def test_smoke_run_writes_valid_metrics_and_resumes(tmp_path):
     again = _run(["reproduce", "--smoke", "--no-progress", "--out", str(out)])
     assert again.returncode == 0
     assert json.loads((out / "metrics.json").read_text())["metrics"] == doc["metrics"]
+    from learned_equivariance.experiments._table import matrix, tables
+
+    text = tables(out / "metrics.json")
+    assert "| mixed double MNIST, learned | test error (%) |" in text and "C1 data, learned, paper" in text
+    assert matrix(out / "metrics.json").splitlines()[0] == "| data | cnn | learned | rpp |"

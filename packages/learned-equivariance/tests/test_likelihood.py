@@ -103,3 +103,12 @@ def test_bad_group_is_refused():
 
     with pytest.raises(ValueError, match="C_N, D_N, SO2 or O2"):
         GroupLikelihood(SO3(), 2)
+
+
+@pytest.mark.parametrize("group", [CyclicGroup(8), SO2(), O2()])
+def test_density_at_matches_density_on_the_grid(group):
+    torch.manual_seed(1)
+    lik = GroupLikelihood(group, L=3)
+    with torch.no_grad():
+        lik.fts_in.normal_()
+    assert torch.allclose(lik.density_at(list(lik.grid_elements)), lik.density(), rtol=1e-5, atol=1e-6)

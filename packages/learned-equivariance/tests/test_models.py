@@ -1,3 +1,5 @@
+import math
+
 import pytest
 import torch
 from e2cnn_core import FieldType
@@ -37,18 +39,23 @@ class _Features(torch.nn.Module):
         return self.model.features(x)
 
 
-@pytest.mark.parametrize("group", ["C4", "D4"])
+@pytest.mark.parametrize("group", ["C4", "D4", "SO2", "O2"])
 def test_learned_model_at_uniform_init_is_as_equivariant_as_the_steerable_one(group):
-    """Backbone features (after group pooling) of both models: invariant fields, exact on 90-degree rotations and
-    flips (same error level as e2cnn-core's model: float32 round-off)."""
+    """Backbone features (invariant fields) of both models: exact on 90-degree rotations and flips (same error
+    level as e2cnn-core's model: float32 round-off; SO(2)/O(2): the Fourier ELU's grid holds the 90-degree
+    rotations)."""
     torch.manual_seed(0)
     gs = gspace_of(group)
-    cfg = ModelConfig(group=group, fields=(1, 1, 1, 1), L=2)
+    cfg = ModelConfig(group=group, fields=(1, 1, 1, 4), L=2, field_band=2, fourier_grid=8)
     x = torch.randn(2, 1, 21, 21)
+    G = gs.group
+    # the pixel grid's exact elements: rotations by multiples of 90 degrees (and the flips)
+    flips = (0, 1) if group in ("D4", "O2") else (0,)
+    elements = [G.from_o2(f, k * math.pi / 2) for f in flips for k in range(4)]
     errs = {}
     for kind in ("equivariant", "learned", "learned_shared"):
         net = _Features(build_model(kind, cfg).eval(), gs)
-        errs[kind] = max(assert_equivariant(net, x=x, atol=1e-5).values())
+        errs[kind] = max(assert_equivariant(net, x=x, elements=elements, atol=1e-5).values())
     assert errs["learned"] < 1e-5 and errs["equivariant"] < 1e-5
 
 
@@ -78,3 +85,29 @@ def test_likelihood_stats_hand_computed():
     delta[0] = 8
     st = likelihood_stats(delta, subgroup_mask("C8", "C1", grid))
     assert st["tv_to_target"] == pytest.approx(0.0) and st["mass_identity"] == pytest.approx(1.0)
+
+
+@pytest.mark.parametrize("group", ["C8", "SO2"])
+def test_learned_model_has_the_cnn_architecture_and_the_same_head_width(group):
+    """Every model ends in ``fields[-1]`` invariant features; the learned model's exported convolutions have the
+    CNN's shapes (a likelihood at the identity makes it a CNN), the steerable CNN's channels."""
+    cfg = ModelConfig(group=group, fields=(1, 2, 1, 5), L=2, field_band=2, fourier_grid=8)
+    shapes = {}
+    for kind in ("cnn", "equivariant", "learned", "rpp"):
+        model = build_model(kind, cfg)
+        assert model.head.in_features == 2 * 5
+        plain = model.eval().export()
+        shapes[kind] = [tuple(m.weight.shape) for m in plain.modules() if type(m) is torch.nn.Conv2d and m.groups == 1]
+    convs = [s for s in shapes["learned"] if s[-1] > 1]
+    assert convs == [s for s in shapes["cnn"] if s[-1] > 1]
+    assert convs == [s for s in shapes["equivariant"] if s[-1] > 1] == [s for s in shapes["rpp"] if s[-1] > 1]
+
+
+def test_eval_grid_holds_the_c8_and_d8_angles():
+    from equi_groups import O2, SO2, CyclicGroup
+    from learned_equivariance.experiments._train import eval_grid
+
+    assert len(eval_grid(CyclicGroup(4))) == 4
+    g = eval_grid(SO2())
+    assert len(g) == 8 and g[0] == (0, 0.0)
+    assert len(eval_grid(O2())) == 16 and {f for f, _ in eval_grid(O2())} == {0, 1}

@@ -15,18 +15,22 @@ from equi_runs import (
     check_unique,
     cli_main,
     make_parser,
+    nonnegative_int,
     positive_int,
     prepare_out,
 )
 
-from ._names import MODELS, PROBE_SYMMETRIES, PROBES, QUICK_MODELS
+from ._names import MODELS, PROBE_SYMMETRIES, PROBES, QUICK_MODELS, STUDY_SYMMETRIES, SYMMETRIES
 
 DESCRIPTION = """\
 learned-equivariance: learning the degree of equivariance of steerable CNNs with a likelihood over the group
 (Veefkind & Cesa, ICML 2024), on double MNIST built from real MNIST digits.
 
-  learned-equivariance reproduce --quick --out DIR   mixed data: cnn, equivariant, learned, rpp x 3 seeds;
-                                                      likelihood probes on C1 / SO2 data (a few minutes)
+  learned-equivariance reproduce --quick --out DIR   mixed data: cnn, SO(2)-equivariant, learned (layer-wise,
+                                                      shared), rpp x 3 seeds; likelihood probes on C1 / C4 / SO2
+                                                      data (a few minutes)
+  learned-equivariance reproduce --study --out DIR   data symmetries C1 C4 SO2 O2 mixed x the five models x 3
+                                                      seeds, probes over seeds (about 20 CPU minutes)
   learned-equivariance reproduce --out DIR           the authors' data protocol (100 train images per class,
                                                       50 epochs; hours on a CPU)
   learned-equivariance bench --out DIR               training-step cost vs e2cnn-core's R2Conv, eval after export
@@ -58,7 +62,7 @@ def _parser() -> argparse.ArgumentParser:
         choices=PROBES,
         default=None,
         metavar="P",
-        help="settings of the controlled likelihood experiment (default: paper no_kl fast; none: skip it); "
+        help="settings of the controlled likelihood experiment (default: paper fast; none: skip it); "
         f"choose from {' '.join(PROBES)}",
     )
     r.add_argument(
@@ -67,8 +71,30 @@ def _parser() -> argparse.ArgumentParser:
         choices=PROBE_SYMMETRIES,
         default=None,
         metavar="S",
-        help="data symmetries of the probes (default: C1 C4 SO2; with --quick: C1 SO2); "
-        f"choose from {' '.join(PROBE_SYMMETRIES)}",
+        help=f"data symmetries of the probes (default: C1 C4 SO2); choose from {' '.join(PROBE_SYMMETRIES)}",
+    )
+    r.add_argument(
+        "--symmetries",
+        nargs="+",
+        choices=SYMMETRIES,
+        default=None,
+        metavar="S",
+        help=f"data symmetries the models train on (default: mixed; with --study: {' '.join(STUDY_SYMMETRIES)}); "
+        f"choose from {' '.join(SYMMETRIES)}",
+    )
+    r.add_argument(
+        "--probe-seeds",
+        nargs="+",
+        type=nonnegative_int,
+        default=None,
+        metavar="N",
+        help="seeds of the probes (default: the first of --seeds; with --study: all of them)",
+    )
+    r.add_argument(
+        "--study",
+        action="store_true",
+        help="the per-symmetry study: 1,000 training images, 8 epochs, every data symmetry, model and seed, "
+        "probes (fast settings) over seeds",
     )
     r.add_argument("--smoke", action="store_true", help=argparse.SUPPRESS)
     b = sub.add_parser(
@@ -95,14 +121,25 @@ def _reproduce(args: argparse.Namespace, argv: list[str]) -> int:
     check_unique(args.models, "--models")
     check_unique(args.probes, "--probes")
     check_unique(args.probe_symmetries, "--probe-symmetries")
-    from .experiments._config import FULL, QUICK, SMOKE
+    check_unique(args.symmetries, "--symmetries")
+    check_unique(args.probe_seeds, "--probe-seeds")
+    if args.study and args.quick:
+        raise RunError("--study and --quick are two different runs: give one")
+    from .experiments._config import FULL, QUICK, SMOKE, STUDY
 
+    symmetries: list[str] = ["mixed"]
+    probe_seeds: list[int] | None = None
     if args.smoke:
         s, models, seeds, probes = SMOKE, ["cnn", "learned", "rpp"], [0], ["paper"]
+    elif args.study:
+        s, models, seeds, probes = STUDY, list(MODELS), [0, 1, 2], ["paper", "fast"]
+        symmetries, probe_seeds = list(STUDY_SYMMETRIES), [0, 1, 2]
     else:
         s = QUICK if args.quick else FULL
         models = list(QUICK_MODELS if args.quick else MODELS)
-        seeds, probes = [0, 1, 2], ["paper", "no_kl", "fast"]
+        seeds, probes = [0, 1, 2], ["paper", "fast"]
+    symmetries = list(args.symmetries) if args.symmetries else symmetries
+    probe_seeds = list(args.probe_seeds) if args.probe_seeds else probe_seeds
     models = list(args.models) if args.models is not None else models
     if args.probe_symmetries:
         from dataclasses import replace
@@ -127,7 +164,17 @@ def _reproduce(args: argparse.Namespace, argv: list[str]) -> int:
         torch.set_num_threads(args.threads)
         from .experiments._reproduce import reproduce
 
-        doc = reproduce(run, s, models, seeds, probes, progress=not args.no_progress, timings=not args.smoke)
+        doc = reproduce(
+            run,
+            s,
+            models,
+            seeds,
+            probes,
+            symmetries=symmetries,
+            probe_seeds=probe_seeds,
+            progress=not args.no_progress,
+            timings=not args.smoke,
+        )
     print(f"wrote {args.out / 'metrics.json'}")
     for c in doc["headline"]:
         print(f"  [{c['verdict']}] {c['claim']}: {c['ours']:.3g}")

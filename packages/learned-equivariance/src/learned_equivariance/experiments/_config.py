@@ -23,11 +23,15 @@ class DataConfig:
 
 @dataclass(frozen=True)
 class ModelConfig:
-    """Group ``C<N>``/``D<N>`` of the steerable models, fields per layer, likelihood band limit."""
+    """Group ``C<N>``, ``D<N>``, ``SO2`` or ``O2`` of the steerable models; fields per layer (the last: invariant
+    features per half image); likelihood band limit ``L``; band limit of SO(2)/O(2) fields and the rotations of
+    their Fourier-ELU grid."""
 
     group: str = "C8"
-    fields: tuple[int, ...] = (4, 6, 6, 8)
+    fields: tuple[int, ...] = (4, 6, 6, 64)
     L: int = 4
+    field_band: int = 3
+    fourier_grid: int = 16
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -60,12 +64,20 @@ PROBE_SETTINGS: dict[str, dict[str, float]] = {
 
 @dataclass(frozen=True)
 class Settings:
-    """Data, model, training, and the data symmetries of the likelihood probes."""
+    """Data, model, training, the data symmetries of the likelihood probes, and the model used on data with
+    reflections (``flip_model``, e.g. O(2) fields instead of SO(2); ``None``: ``model`` everywhere)."""
 
     data: DataConfig = field(default_factory=DataConfig)
     model: ModelConfig = field(default_factory=ModelConfig)
     train: TrainConfig = field(default_factory=TrainConfig)
     probe_symmetries: tuple[str, ...] = ("C1", "C4", "SO2")
+    flip_model: ModelConfig | None = None
+
+    def model_for(self, symmetry: str) -> ModelConfig:
+        """The model configuration for data of ``symmetry`` (``flip_model`` for D_N / O(2) data)."""
+        if self.flip_model is not None and symmetry[0] in "DO":
+            return self.flip_model
+        return self.model
 
     def config(self) -> dict:
         return {
@@ -73,22 +85,36 @@ class Settings:
             "model": self.model.as_dict(),
             "train": self.train.as_dict(),
             "probe_symmetries": list(self.probe_symmetries),
+            "flip_model": None if self.flip_model is None else self.flip_model.as_dict(),
         }
 
 
+#: SO(2) fields [4, 6, 6] (band limit 3: 28, 42, 42 channels) and 64 invariant features per half image
+SO2_MODEL = ModelConfig(group="SO2", fields=(4, 6, 6, 64))
+#: O(2) fields of the same channel count (band limit 3: 14 channels per field)
+O2_MODEL = ModelConfig(group="O2", fields=(2, 3, 3, 64))
 #: the authors' data protocol (100/20/50 per class, 28 px digits, 50 epochs, Adam 5e-4, batch 256)
-FULL = Settings(DataConfig(n_train=100, n_val=20, n_test=50, size=28), ModelConfig(), TrainConfig())
+FULL = Settings(DataConfig(n_train=100, n_val=20, n_test=50, size=28), SO2_MODEL, TrainConfig(), flip_model=O2_MODEL)
 #: CPU scale: 2,000 training images of 14 px digits, 10 epochs, Adam 3e-3, batch 64
 QUICK = Settings(
     DataConfig(n_train=20, n_val=5, n_test=10, size=14),
-    ModelConfig(fields=(4, 6, 6, 8)),
+    SO2_MODEL,
     TrainConfig(epochs=10, batch=64, lr=3e-3),
-    probe_symmetries=("C1", "SO2"),
+    probe_symmetries=("C1", "C4", "SO2"),
+    flip_model=O2_MODEL,
+)
+#: the study (``--study``): every data symmetry x model x seed; 1,000 training images, the quick run's 313 steps
+STUDY = Settings(
+    DataConfig(n_train=10, n_val=5, n_test=10, size=14),
+    SO2_MODEL,
+    TrainConfig(epochs=10, batch=32, lr=3e-3),
+    probe_symmetries=("C1", "C4", "SO2"),
+    flip_model=O2_MODEL,
 )
 #: seconds per unit, for the resume test
 SMOKE = Settings(
     DataConfig(n_train=1, n_val=1, n_test=1, size=14),
-    ModelConfig(fields=(1, 1, 1, 1), L=2),
+    ModelConfig(group="SO2", fields=(1, 1, 1, 2), L=2, field_band=1, fourier_grid=4),
     TrainConfig(epochs=1, batch=50, lr=1e-3),
     probe_symmetries=("C1",),
 )

@@ -1,10 +1,19 @@
-"""The study's networks: plain CNN, C_N/D_N steerable CNN, learned-degree CNN (layer-wise or shared), RPP.
+"""The study's networks: plain CNN, steerable CNN (C_N, D_N, SO(2), O(2)), learned-degree CNN (layer-wise or
+shared), RPP.
 
 One backbone for all (the authors' SteerableCNN at CPU scale): convolutions with kernels 7, 5, 3, 3, batch norm
-and ReLU, anti-aliased average pooling (sigma 0.66, stride 2) after the first two blocks, then group pooling
-(max over each regular field), average pooling over the left and the right half of the image (tens and units
-digit) and a linear layer to 100 classes. The equivariant models use regular fields of C_N (or D_N); the CNN has
-the same number of channels (same cost per layer, more free parameters).
+and a nonlinearity, anti-aliased average pooling (sigma 0.66, stride 2) after the first two blocks, average
+pooling over the left and the right half of the image (tens and units digit) and a linear layer to 100 classes.
+
+Fields: regular fields of C_N/D_N with ReLU (pointwise), or, for SO(2)/O(2), band-limited regular fields (irreps up
+to ``field_band``; dimension ``2 L + 1`` for SO(2), ``4 L + 2`` for O(2)) with the Fourier ELU on a grid of
+``fourier_grid`` rotations (the authors' optional nonlinearity; exactly equivariant on that grid) and IID batch
+norm. The last convolution maps to ``fields[-1]`` invariant (trivial) fields, so every model feeds the head with
+the same number of features, and the CNN has ``fields[i] * dim`` channels in the first three layers and
+``fields[-1]`` in the last: the learned model with a likelihood at the identity has the CNN's architecture, with a
+uniform likelihood the steerable CNN's. (Up to 0.1.0 the steerable models ended in group pooling of
+``fields[-1]`` regular fields: 8 invariant features per half image against the CNN's 64, a bottleneck that cost
+them about 45 points of test error on C1 data; see the README.)
 """
 
 from __future__ import annotations
@@ -18,10 +27,20 @@ KERNELS = (7, 5, 3, 3)
 
 
 def gspace_of(name: str) -> object:
+    """``C<N>``, ``D<N>``, ``SO2`` or ``O2`` -> the e2cnn-core gspace."""
     from e2cnn_core import flip_rot2d, rot2d
 
+    if name in ("SO2", "O2"):
+        return rot2d(-1) if name == "SO2" else flip_rot2d(-1)
     n = int(name[1:])
     return flip_rot2d(n) if name.startswith("D") else rot2d(n)
+
+
+def field_rep(group: object, band: int) -> object:
+    """The hidden fields' representation: regular for C_N/D_N, band-limited regular (irreps <= ``band``) else."""
+    from equi_groups import band_limited_regular, regular
+
+    return regular(group) if group.is_finite else band_limited_regular(group, band)
 
 
 class Net(nn.Module):
@@ -78,13 +97,14 @@ def build_model(kind: str, cfg: ModelConfig) -> Net:
     """``kind`` in ``cnn``, ``equivariant``, ``learned``, ``learned_shared``, ``rpp``."""
     from e2cnn_core import (
         FieldType,
-        GroupPooling,
+        FourierELU,
+        IIDBatchNorm2d,
         InnerBatchNorm,
         PointwiseAvgPoolAntialiased2d,
         R2Conv,
         ReLU,
     )
-    from equi_groups import regular, trivial
+    from equi_groups import trivial
 
     from .._learnable_conv import LearnableR2Conv
     from .._likelihood import GroupLikelihood
@@ -92,15 +112,17 @@ def build_model(kind: str, cfg: ModelConfig) -> Net:
 
     gs = gspace_of(cfg.group)
     G = gs.group
-    order = G.order()
+    rep = field_rep(G, cfg.field_band)
+    last = len(KERNELS) - 1
     if kind == "cnn":
         layers: list[nn.Module] = []
         c_in = 1
         for i, (k, f) in enumerate(zip(KERNELS, cfg.fields, strict=True)):
-            layers.append(_PlainBlock(c_in, f * order, k))
+            c_out = f if i == last else f * rep.dim
+            layers.append(_PlainBlock(c_in, c_out, k))
             if i < 2:
-                layers.append(nn.AvgPool2d(2, 2) if False else _blur_pool(f * order))
-            c_in = f * order
+                layers.append(_blur_pool(c_out))
+            c_in = c_out
         return Net(layers, c_in)
     if kind not in ("equivariant", "learned", "learned_shared", "rpp"):
         raise ValueError(f"unknown model {kind!r}")
@@ -108,18 +130,21 @@ def build_model(kind: str, cfg: ModelConfig) -> Net:
     t_in = FieldType(gs, [trivial(G)])
     layers = []
     for i, (k, f) in enumerate(zip(KERNELS, cfg.fields, strict=True)):
-        t_out = FieldType(gs, [regular(G)] * f)
+        t_out = FieldType(gs, [trivial(G) if i == last else rep] * f)
         if kind == "equivariant":
             conv: nn.Module = R2Conv(t_in, t_out, k, padding=k // 2)
         elif kind == "rpp":
             conv = RPPConv(t_in, t_out, k, padding=k // 2)
         else:
             conv = LearnableR2Conv(t_in, t_out, k, padding=k // 2, likelihood=shared, L=cfg.L)
-        layers += [conv, InnerBatchNorm(t_out), ReLU(t_out)]
+        if i == last or G.is_finite:
+            layers += [conv, InnerBatchNorm(t_out), ReLU(t_out)]
+        else:
+            act = FourierELU(gs, f, cfg.field_band, N=cfg.fourier_grid)
+            layers += [conv, IIDBatchNorm2d(t_out), act]
         if i < 2:
             layers.append(PointwiseAvgPoolAntialiased2d(t_out, sigma=0.66, stride=2))
         t_in = t_out
-    layers.append(GroupPooling(t_in))
     return Net(layers, len(t_in.reps))
 
 

@@ -1,5 +1,10 @@
-"""``learned-equivariance reproduce``: CNN, steerable, learned-degree and RPP on mixed-symmetry double MNIST, and
-the controlled likelihood experiment (learned model on data of known symmetry, paper settings vs variants)."""
+"""``learned-equivariance reproduce``: the models (CNN, steerable, learned-degree layer-wise and shared, RPP) on
+double MNIST of each data symmetry, and the controlled likelihood experiment (the learned model on data of known
+symmetry under the paper's settings and variants, over seeds).
+
+Units: ``(symmetry, model, seed)`` for every data symmetry, model and seed; ``(probe, symmetry, setting, seed)``
+for the probes. A ``paper`` probe on a symmetry that the model grid already trains ``learned`` on is that unit.
+"""
 
 from __future__ import annotations
 
@@ -8,34 +13,63 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
-from equi_runs import RunFolder, claim, mean_std
+from equi_runs import RunFolder, claim
 
 from ._config import PROBE_SETTINGS, Settings
 
+#: the symmetries a likelihood is scored against (the likelihood "identifies" the one it is closest to)
+TARGETS = ("C1", "C4", "SO2", "O2")
+
 
 def _layer_stats(res: dict, group: str, symmetry: str) -> dict[str, float]:
-    """Mean over layers of :func:`likelihood_stats`."""
+    """Mean over layers of :func:`likelihood_stats` against ``symmetry``'s subgroup, plus the distance to every
+    target symmetry (``tv.<target>``) and which one is nearest (``identified``: 1 if it is ``symmetry``)."""
     from ._train import likelihood_stats, subgroup_mask
 
     grid = [tuple(e) for e in res["grid"]]
-    mask = subgroup_mask(group, symmetry, grid)
-    per = [likelihood_stats(np.asarray(d), mask) for d in res["densities"]]
-    return {k: float(np.mean([p[k] for p in per])) for k in per[0]}
+    flips = any(f for f, _ in grid)
+    targets = [t for t in TARGETS if flips or t != "O2"]
+    out: dict[str, float] = {}
+    if symmetry in TARGETS or symmetry[0] in "CD":
+        mask = subgroup_mask(group, symmetry, grid)
+        per = [likelihood_stats(np.asarray(d), mask) for d in res["densities"]]
+        out = {k: float(np.mean([p[k] for p in per])) for k in per[0]}
+    else:  # mixed: no target subgroup; the mass at the identity only
+        mask = subgroup_mask(group, "C1", grid)
+        out["mass_identity"] = float(
+            np.mean([likelihood_stats(np.asarray(d), mask)["mass_identity"] for d in res["densities"]])
+        )
+    tvs = {}
+    for t in targets:
+        m = subgroup_mask(group, t, grid)
+        tvs[t] = float(np.mean([likelihood_stats(np.asarray(d), m)["tv_to_target"] for d in res["densities"]]))
+        out[f"tv.{t}"] = tvs[t]
+    if symmetry in targets:
+        out["identified"] = float(min(tvs, key=tvs.get) == symmetry)
+    return out
 
 
-def _compact(res: dict) -> dict:
-    """What a unit stores (histories are small: a few numbers per epoch)."""
-    return res
+def _key(sym: str, name: str) -> str:
+    """Metric prefix: the mixed setting keeps the 0.1.0 keys (``test_error.cnn``); others ``test_error.C4.cnn``."""
+    return name if sym == "mixed" else f"{sym}.{name}"
 
 
 def headline(
-    m: dict, per_seed: dict, models: Sequence[str], probes: Sequence[str], syms: Sequence[str], scale: str
+    m: dict,
+    per_seed: dict,
+    models: Sequence[str],
+    syms: Sequence[str],
+    probes: Sequence[str],
+    probe_syms: Sequence[str],
+    scale: str,
+    eq_name: str,
 ) -> list:
     out = []
-    if {"cnn", "equivariant", "learned"} <= set(models):
+    if "mixed" in syms and {"cnn", "equivariant", "learned"} <= set(models):
         ours, cnn, eq = m["test_error.learned"], m["test_error.cnn"], m["test_error.equivariant"]
         best = min(cnn, eq)
         verdict = "reproduced" if ours <= best else "partly" if ours <= max(cnn, eq) else "not reproduced"
+        shared = f", shared likelihood {m['test_error.learned_shared']:.1f}" if "learned_shared" in models else ""
         out.append(
             claim(
                 "On mixed-symmetry double MNIST the learned-degree CNN is at least as good as the better of the CNN "
@@ -45,16 +79,11 @@ def headline(
                 per_seed,
                 paper=None,
                 verdict=verdict,
-                note=f"learned {ours:.1f} vs CNN {cnn:.1f}, C8-equivariant {eq:.1f}"
-                + (
-                    f", shared likelihood {m['test_error.learned_shared']:.1f}"
-                    if "test_error.learned_shared" in m
-                    else ""
-                )
-                + f"; {scale}; the paper's table is not available offline",
+                note=f"learned {ours:.1f} vs CNN {cnn:.1f}, {eq_name}-equivariant {eq:.1f}{shared}; {scale}; "
+                "the paper's table is not available offline",
             )
         )
-    if {"learned", "rpp"} <= set(models):
+    if "mixed" in syms and {"learned", "rpp"} <= set(models):
         ours, rpp = m["test_error.learned"], m["test_error.rpp"]
         out.append(
             claim(
@@ -67,44 +96,41 @@ def headline(
                 note=f"learned {ours:.1f} vs RPP {rpp:.1f}; {scale}",
             )
         )
-    if "paper" in probes and {"C1", "SO2"} <= set(syms):
-        c1, so2 = m["likelihood.C1.paper.tv_to_target"], m["likelihood.SO2.paper.tv_to_target"]
-        good = c1 < 0.5 and so2 < 0.2
-        fast_good = (
-            "fast" in probes
-            and m["likelihood.C1.fast.tv_to_target"] < 0.5
-            and m["likelihood.SO2.fast.tv_to_target"] < 0.2
-        )
-        verdict = "reproduced" if good else "partly" if fast_good else "not reproduced"
-        fast = (
-            f"; with a 20x likelihood learning rate: C1 {m['likelihood.C1.fast.tv_to_target']:.2f} (identity mass "
-            f"{m['likelihood.C1.fast.mass_identity']:.3f}), SO2 {m['likelihood.SO2.fast.tv_to_target']:.2f}"
-            if "fast" in probes
-            else ""
-        )
-        if "no_kl" in probes:
-            fast += (
-                f"; without the KL terms: C1 {m['likelihood.C1.no_kl.tv_to_target']:.2f} (identity mass "
-                f"{m['likelihood.C1.no_kl.mass_identity']:.3f}), SO2 {m['likelihood.SO2.no_kl.tv_to_target']:.2f}"
-            )
-        if "C4" in syms:
-            fast += (
-                f"; C4 data (paper settings): likelihood mass on C4 {m['likelihood.C4.paper.mass_target']:.3f} "
-                f"(uniform 0.5), distance {m['likelihood.C4.paper.tv_to_target']:.2f}"
-            )
+    if "likelihood_fit" in m:
+        fits = {s: m[f"likelihood.{s}.paper.tv_to_target"] for s in probe_syms}
+        ident = {
+            s: m[f"likelihood.{s}.paper.identified"] for s in probe_syms if f"likelihood.{s}.paper.identified" in m
+        }
+        good = all(v < 0.5 for v in fits.values()) and all(v == 1.0 for v in ident.values())
+        partly = sum(ident.values()) >= 2 or any(v < 0.5 for k, v in fits.items() if k != "SO2")
+        verdict = "reproduced" if good else "partly" if partly else "not reproduced"
+        parts = [
+            f"{s} data {fits[s]:.2f} (identity mass {m[f'likelihood.{s}.paper.mass_identity']:.3f}"
+            + (f", nearest target right in {ident[s]:.0%} of seeds" if s in ident else "")
+            + ")"
+            for s in probe_syms
+        ]
+        extra = ""
+        for pr in probes:
+            if pr != "paper":
+                extra += f"; {pr} settings: " + ", ".join(
+                    f"{s} {m[f'likelihood.{s}.{pr}.tv_to_target']:.2f} "
+                    f"(identity {m[f'likelihood.{s}.{pr}.mass_identity']:.3f})"
+                    for s in probe_syms
+                )
         out.append(
             claim(
                 "The learnt likelihoods reflect the data's degree of equivariance (likelihood-fit distance: total "
-                "variation to the uniform distribution on the data's symmetry group, mean over layers and data sets; "
-                "0 = exact)",
+                "variation to the uniform distribution on the data's symmetry group, mean over layers, data sets "
+                "and seeds; 0 = exact)",
                 "likelihood_fit",
                 m,
                 per_seed,
                 paper=None,
                 verdict=verdict,
-                note=f"paper settings: C1 data {c1:.2f} (identity mass {m['likelihood.C1.paper.mass_identity']:.3f}, "
-                f"uniform {1 / m['group_order']:.3f}), SO2 data {so2:.2f}{fast}; Adam moves a coefficient by at most "
-                f"~lr per step: {m['adam_bound.paper']:.2f} in logit units over the run (paper settings); {scale}",
+                note=f"paper settings: {', '.join(parts)}; uniform scores C1 {1 - 1 / m['grid_size']:.3f}, "
+                f"C4 {1 - 4 / m['grid_size']:.3f}, SO2 0{extra}; Adam moves a coefficient by at most ~lr per step: "
+                f"{m['adam_bound.paper']:.2f} in logit units over the run; {scale}",
             )
         )
     return out
@@ -117,23 +143,33 @@ def reproduce(
     seeds: Sequence[int],
     probes: Sequence[str],
     *,
+    symmetries: Sequence[str] = ("mixed",),
+    probe_seeds: Sequence[int] | None = None,
     progress: bool = True,
     figures: bool = True,
     timings: bool = True,
 ) -> dict:
-    """Run the grid (mixed data: model x seed; probes: symmetry x setting, first seed) and write metrics."""
+    """Run the grid (symmetry x model x seed; probes: symmetry x setting x probe seed) and write metrics."""
     from dataclasses import replace
 
     from tqdm import tqdm
 
     from .. import __version__
     from ._data import load_digits
-    from ._models import gspace_of
-    from ._train import train_unit
+    from ._train import eval_grid, train_unit
 
-    syms = list(s.probe_symmetries) if probes else []
-    units = [("mixed", m, seed) for m in models for seed in seeds]
-    units += [("probe", sym, pr) for sym in syms for pr in probes]
+    probe_syms = list(s.probe_symmetries) if probes else []
+    probe_seeds = list(probe_seeds) if probe_seeds is not None else list(seeds[:1])
+    units: list[tuple] = [("data", sym, m, seed) for sym in symmetries for m in models for seed in seeds]
+    alias: dict[tuple, tuple] = {}
+    for sym in probe_syms:
+        for pr in probes:
+            for seed in probe_seeds:
+                u = ("probe", sym, pr, seed)
+                if pr == "paper" and ("data", sym, "learned", seed) in units:
+                    alias[u] = ("data", sym, "learned", seed)
+                else:
+                    units.append(u)
     run.total_units = len(units)
     digits = load_digits()
     per_seed: dict[str, dict[int, float]] = {}
@@ -141,58 +177,62 @@ def reproduce(
     results: dict[tuple, dict] = {}
     bar = tqdm(total=len(units) * s.train.epochs, disable=not progress, desc="epochs")
     for u in units:
-        unit = run.unit(*u[:2], (f"seed{u[2]}" if u[0] == "mixed" else u[2]))
+        kind, sym, name, seed = u
+        unit = run.unit(*([sym, name] if kind == "data" else ["probe", sym, name]), f"seed{seed}")
+        mcfg = s.model_for(sym)
         if not unit.done:
             t0 = time.perf_counter()
-            if u[0] == "mixed":
-                res, _ = train_unit(
-                    u[1], replace(s.data, symmetry="mixed"), s.model, s.train, u[2], digits=digits, progress=bar.update
-                )
+            data = replace(s.data, symmetry=sym)
+            if kind == "data":
+                res, _ = train_unit(name, data, mcfg, s.train, seed, digits=digits, progress=bar.update)
             else:
-                opts = dict(PROBE_SETTINGS[u[2]])
+                opts = dict(PROBE_SETTINGS[name])
                 factor = opts.pop("lik_lr_factor", 1.0)
                 res, _ = train_unit(
-                    "learned",
-                    replace(s.data, symmetry=u[1]),
-                    s.model,
-                    replace(s.train, **opts),
-                    seeds[0],
-                    factor,
-                    digits=digits,
-                    progress=bar.update,
+                    "learned", data, mcfg, replace(s.train, **opts), seed, factor, digits=digits, progress=bar.update
                 )
-            unit.save(_compact(res), seconds=time.perf_counter() - t0)
+            unit.save(res, seconds=time.perf_counter() - t0)
         else:
             bar.update(s.train.epochs)
         r = unit.load()
         results[u] = r
-        if u[0] == "mixed":
-            per_seed.setdefault(f"test_error.{u[1]}", {})[u[2]] = r["test_error"]
+        if kind == "data":
+            per_seed.setdefault(f"test_error.{_key(sym, name)}", {})[seed] = r["test_error"]
             if timings:
-                per_seed.setdefault(f"seconds_per_epoch.{u[1]}", {})[u[2]] = r["seconds_per_epoch"]
-            if "densities" in r:
-                st = _layer_stats(r, s.model.group, "C1")
-                per_seed.setdefault(f"likelihood.mixed.{u[1]}.mass_identity", {})[u[2]] = st["mass_identity"]
-        else:
-            for k, v in _layer_stats(r, s.model.group, u[1]).items():
-                metrics[f"likelihood.{u[1]}.{u[2]}.{k}"] = v
+                per_seed.setdefault(f"seconds_per_epoch.{_key(sym, name)}", {})[seed] = r["seconds_per_epoch"]
+        if "densities" in r:
+            label = f"{sym}.{name}" if kind == "data" else f"{sym}.{name}"
+            for k, v in _layer_stats(r, mcfg.group, sym).items():
+                per_seed.setdefault(f"likelihood.{label}.{k}", {})[seed] = v
+    for u, target in alias.items():
+        results[u] = results[target]
+        for k, v in _layer_stats(results[target], s.model_for(u[1]).group, u[1]).items():
+            per_seed.setdefault(f"likelihood.{u[1]}.paper.{k}", {})[u[3]] = v
     bar.close()
-    group_order = gspace_of(s.model.group).group.order()
-    metrics["group_order"] = group_order
+    # the common measuring grid (8 rotations per coset for SO(2)/O(2); the group for C_N/D_N)
+    from ._models import gspace_of
+
+    metrics["grid_size"] = len(eval_grid(gspace_of(s.model.group).group))
     steps = s.train.epochs * -(-100 * s.data.n_train // s.train.batch)
     for pr in probes:
         factor = PROBE_SETTINGS[pr].get("lik_lr_factor", 1.0)
         metrics[f"adam_bound.{pr}"] = (s.train.lik_lr or s.train.lr) * factor * steps
-        fits = [metrics[f"likelihood.{sym}.{pr}.tv_to_target"] for sym in syms]
-        metrics["likelihood_fit" if pr == "paper" else f"likelihood_fit.{pr}"] = float(np.mean(fits))
-    flat = {**{k: mean_std(v.values())[0] for k, v in per_seed.items()}, **metrics}
+        fits = [float(np.mean(list(per_seed[f"likelihood.{sym}.{pr}.tv_to_target"].values()))) for sym in probe_syms]
+        if fits:
+            metrics["likelihood_fit" if pr == "paper" else f"likelihood_fit.{pr}"] = float(np.mean(fits))
+    for sym in symmetries:
+        for name in ("learned", "learned_shared"):
+            key = f"likelihood.{sym}.{name}.tv_to_target"
+            if key in per_seed:
+                metrics[f"likelihood_fit.{sym}.{name}"] = float(np.mean(list(per_seed[key].values())))
+    flat = {**{k: float(np.mean(list(v.values()))) for k, v in per_seed.items()}, **metrics}
     scale = (
         f"{100 * s.data.n_train} train images ({s.data.size} px digits), {s.train.epochs} epochs, "
-        f"{s.model.group} regular fields {list(s.model.fields)}, {len(seeds)} seeds, CPU"
+        f"{s.model.group} fields {list(s.model.fields)}, {len(seeds)} seeds, CPU"
     )
-    head = headline(flat, per_seed, models, probes, syms, scale)
+    head = headline(flat, per_seed, models, symmetries, probes, probe_syms, scale, s.model.group)
     if figures:
         from ._plots import plot_all
 
-        plot_all(run.out, results, s, models, seeds, probes, syms)
+        plot_all(run.out, results, s, models, seeds, probes, probe_syms, symmetries, probe_seeds)
     return run.write_metrics(metrics, per_seed=per_seed, headline=head, seeds=list(seeds), version=__version__)

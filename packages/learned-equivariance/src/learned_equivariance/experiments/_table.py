@@ -1,6 +1,6 @@
 """Markdown tables for the README, generated from a committed ``metrics.json``.
 
-Usage: ``python -m learned_equivariance.experiments._table results/quick/metrics.json``.
+Usage: ``python -m learned_equivariance.experiments._table results/quick/metrics.json [results/study/metrics.json]``.
 """
 
 from __future__ import annotations
@@ -10,6 +10,10 @@ import sys
 from pathlib import Path
 
 from equi_runs import mean_std, read_json, validate_metrics
+
+MODEL_ORDER = ("cnn", "equivariant", "learned", "learned_shared", "rpp")
+SYM_ORDER = ("mixed", "C1", "C4", "SO2", "O2")
+SETTING_ORDER = ("learned", "learned_shared", "paper", "no_kl", "fast")
 
 
 def _ours(doc: dict, key: str, digits: int = 1) -> str:
@@ -21,43 +25,77 @@ def _ours(doc: dict, key: str, digits: int = 1) -> str:
     return f"{m:.{digits}f} +- {s:.{digits}f} ({len(vals)})" if s is not None else f"{m:.{digits}f} (1)"
 
 
+def _split(key: str) -> tuple[str, str]:
+    """``test_error.cnn`` -> ``(mixed, cnn)``; ``test_error.C4.cnn`` -> ``(C4, cnn)``."""
+    parts = key.split(".")
+    return ("mixed", parts[1]) if len(parts) == 2 else (parts[1], parts[2])
+
+
+def _order(seq: tuple, name: str) -> int:
+    return seq.index(name) if name in seq else len(seq)
+
+
 def tables(path: Path) -> str:
     doc = read_json(path)
     validate_metrics(doc)
-    m = doc["metrics"]
+    m, ps = doc["metrics"], doc["per_seed"]
     prov = doc["provenance"]
     cmd = f"`{shlex.join(doc['command']).replace(' --out ' + doc['command'][-1], ' --out DIR')}`"
+    cfg = doc["config"]
     out = [
-        f"{cmd}: seeds {doc['seeds']}; {prov['cpu']}, {prov['torch_threads']} torch thread(s); "
-        f"{doc['wall_seconds'] / 60:.1f} min wall; commit {str(prov.get('git_commit'))[:10]}",
+        f"{cmd}: seeds {doc['seeds']}; {100 * cfg['data']['n_train']} training images, {cfg['train']['epochs']} "
+        f"epochs, {cfg['model']['group']} fields {cfg['model']['fields']}; {prov['cpu']}, {prov['torch_threads']} "
+        f"torch thread(s); {doc['wall_seconds'] / 60:.1f} min wall; commit {str(prov.get('git_commit'))[:10]}",
         "",
         "| experiment | metric | paper | ours (mean +- std, seeds) | command |",
         "|---|---|---|---|---|",
     ]
-    for key in sorted(k for k in doc["per_seed"] if k.startswith("test_error.")):
-        out.append(
-            f"| mixed double MNIST, {key.split('.', 1)[1]} | test error (%) | not available | "
-            f"{_ours(doc, key)} | {cmd} |"
-        )
-    probes = sorted({k.split(".")[2] for k in m if k.startswith("likelihood.") and k.count(".") == 3})
-    syms = sorted({k.split(".")[1] for k in m if k.startswith("likelihood.") and k.count(".") == 3} - {"mixed"})
-    for sym in syms:
-        for pr in probes:
-            key = f"likelihood.{sym}.{pr}"
-            if f"{key}.tv_to_target" not in m:
-                continue
+    errs = sorted(
+        (k for k in ps if k.startswith("test_error.")),
+        key=lambda k: (_order(SYM_ORDER, _split(k)[0]), _order(MODEL_ORDER, _split(k)[1])),
+    )
+    for key in errs:
+        sym, model = _split(key)
+        out.append(f"| {sym} double MNIST, {model} | test error (%) | not available | {_ours(doc, key)} | {cmd} |")
+    lik = sorted(
+        {tuple(k.split(".")[1:3]) for k in ps if k.startswith("likelihood.") and k.endswith(".mass_identity")},
+        key=lambda t: (_order(SYM_ORDER, t[0]), _order(SETTING_ORDER, t[1])),
+    )
+    for sym, name in lik:
+        key = f"likelihood.{sym}.{name}"
+        who = f"learned, {name} settings" if name in ("paper", "no_kl", "fast") else name
+        ident = ps.get(f"{key}.identified")
+        if f"{key}.tv_to_target" in ps:
+            nearest = f" / {sum(ident.values()):.0f} of {len(ident)}" if ident else ""
             out.append(
-                f"| {sym} data, learned, {pr} settings | likelihood fit (TV to uniform on {sym}) / mass at identity | "
-                f"not available | {m[f'{key}.tv_to_target']:.3f} / {m[f'{key}.mass_identity']:.3f} (1) | {cmd} |"
+                f"| {sym} data, {who} | likelihood fit (TV to uniform on {sym}) / mass at identity / seeds whose "
+                f"nearest target is {sym} | not available | {_ours(doc, key + '.tv_to_target', 3)} / "
+                f"{_ours(doc, key + '.mass_identity', 3)}{nearest} | {cmd} |"
             )
-    for key in sorted(k for k in doc["per_seed"] if k.startswith("likelihood.mixed.")):
-        out.append(
-            f"| mixed data, {key.split('.')[2]} | likelihood mass at identity (uniform "
-            f"{1 / m['group_order']:.3f}) | not available | {_ours(doc, key, 3)} | {cmd} |"
-        )
+        else:
+            out.append(
+                f"| {sym} data, {who} | likelihood mass at identity (uniform {1 / m['grid_size']:.3f}) | "
+                f"not available | {_ours(doc, key + '.mass_identity', 3)} | {cmd} |"
+            )
     out += ["", "| claim | ours | verdict | note |", "|---|---|---|---|"]
     for c in doc["headline"]:
         out.append(f"| {c['claim']} | {c['ours']:.3g} | {c['verdict']} | {c['note']} |")
+    return "\n".join(out)
+
+
+def matrix(path: Path) -> str:
+    """Test error (%) as a data symmetry x model matrix (mean +- std over seeds)."""
+    doc = read_json(path)
+    ps = doc["per_seed"]
+    cells: dict[tuple[str, str], str] = {}
+    for key in ps:
+        if key.startswith("test_error."):
+            cells[_split(key)] = _ours(doc, key)
+    syms = sorted({s for s, _ in cells}, key=lambda s: _order(SYM_ORDER, s))
+    models = sorted({mo for _, mo in cells}, key=lambda mo: _order(MODEL_ORDER, mo))
+    out = ["| data | " + " | ".join(models) + " |", "|---" * (len(models) + 1) + "|"]
+    for s in syms:
+        out.append(f"| {s} | " + " | ".join(cells.get((s, mo), "") for mo in models) + " |")
     return "\n".join(out)
 
 

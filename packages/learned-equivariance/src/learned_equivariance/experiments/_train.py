@@ -13,7 +13,25 @@ from ._config import PROBE_SETTINGS, DataConfig, ModelConfig, TrainConfig
 from ._data import make_split
 from ._models import build_model
 
-__all__ = ["PROBE_SETTINGS", "TrainConfig", "likelihood_stats", "subgroup_mask", "train_unit"]
+__all__ = ["PROBE_SETTINGS", "TrainConfig", "eval_grid", "likelihood_stats", "subgroup_mask", "train_unit"]
+
+#: rotations per coset of the common grid on which SO(2)/O(2) likelihoods are measured (C_8 / D_8 angles)
+EVAL_ROTATIONS = 8
+#: rotations per coset of the plotted SO(2)/O(2) likelihood curves
+CURVE_ROTATIONS = 72
+
+
+def eval_grid(group: object, rotations: int = EVAL_ROTATIONS) -> list[tuple[int, float]]:
+    """Where a likelihood over ``group`` is measured, as ``(f, t)``: every element of C_N/D_N; for SO(2)/O(2)
+    ``rotations`` equispaced rotations per coset (the identity first)."""
+    import math
+
+    if group.is_finite:
+        return [tuple(group.to_o2(g)) for g in group.elements()]
+    from equi_groups import O2
+
+    cosets = 2 if isinstance(group, O2) else 1
+    return [(c, 2 * math.pi * i / rotations) for c in range(cosets) for i in range(rotations)]
 
 
 def subgroup_mask(group_name: str, symmetry: str, grid: list[tuple[int, float]]) -> np.ndarray:
@@ -85,6 +103,10 @@ def train_unit(
     gen = torch.Generator().manual_seed(seed)
     best = (float("inf"), None, 0)
     history: dict[str, list] = {"val_error": [], "densities": []}
+    grid = eval_grid(liks[0].group) if liks else []
+    curve = (grid if liks[0].group.is_finite else eval_grid(liks[0].group, CURVE_ROTATIONS)) if liks else []
+    if liks:
+        history["curves"] = []
     t0 = time.perf_counter()
     from .._likelihood import likelihood_regularisers
 
@@ -107,7 +129,9 @@ def train_unit(
         history["val_error"].append(val)
 
         with torch.no_grad():
-            history["densities"].append([lk.density().tolist() for lk in liks])
+            history["densities"].append([lk.density_at(grid).tolist() for lk in liks])
+            if liks:
+                history["curves"].append([[round(v, 4) for v in lk.density_at(curve).tolist()] for lk in liks])
         if val < best[0]:
             best = (val, {k: v.detach().clone() for k, v in model.state_dict().items()}, epoch)
         if progress is not None:
@@ -126,8 +150,9 @@ def train_unit(
         "n_parameters": sum(p.numel() for p in model.parameters()),
     }
     if liks:
-        grid = [list(e) for e in liks[0].grid_elements]
-        with torch.no_grad():
-            result["densities"] = [lk.density().tolist() for lk in liks]  # at the best validation epoch
-        result["grid"] = grid
+        with torch.no_grad():  # at the best validation epoch
+            result["densities"] = [lk.density_at(grid).tolist() for lk in liks]
+            result["curves"] = [lk.density_at(curve).tolist() for lk in liks]
+        result["grid"] = [list(e) for e in grid]
+        result["curve_grid"] = [list(e) for e in curve]
     return result, model
