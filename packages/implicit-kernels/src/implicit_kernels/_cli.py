@@ -65,7 +65,8 @@ def _parser() -> argparse.ArgumentParser:
         choices=TARGETS,
         default=None,
         metavar="T",
-        help=f"QM9 targets (default: homo mu; --quick: mu); choose from {' '.join(TARGETS)}",
+        help=f"QM9 targets of the qm9 and ablation suites (default: homo mu; --quick qm9: mu); choose from "
+        f"{' '.join(TARGETS)}",
     )
     r.add_argument(
         "--suites",
@@ -110,7 +111,8 @@ def _reproduce(args: argparse.Namespace, argv: list[str]) -> int:
     models = list(args.models) if args.models else models
     seeds = list(args.seeds) if args.seeds else seeds
     if args.targets:
-        cfg = replace(cfg, qm9=replace(cfg.qm9, targets=tuple(args.targets)))
+        targets = tuple(args.targets)
+        cfg = replace(cfg, qm9=replace(cfg.qm9, targets=targets), ablation=replace(cfg.ablation, targets=targets))
     _need_extras()
     with RunFolder(
         args.out,
