@@ -46,8 +46,9 @@ class MNISTConfig:
 class NBodyConfig:
     """The charged N-body task (:mod:`implicit_kernels.experiments._nbody`)."""
 
-    n_train: int = 500
-    n_test: int = 500
+    models: tuple[str, ...] = ("implicit", "mlp")  # + "analytic" (the full run)
+    n_train: int = 400
+    n_test: int = 300
     particles: int = 5
     steps: int = 1000  # integration steps of 0.001 between the input state and the target positions
     layers: int = 3
@@ -55,7 +56,7 @@ class NBodyConfig:
     vectors: int = 4
     channels: int = 4  # implicit kernel MLP copies per irrep
     rings: int = 6  # analytic basis rings
-    epochs: int = 30
+    epochs: int = 20
     batch: int = 50
     lr: float = 3e-3
 
@@ -98,7 +99,18 @@ QUICK = Config()
 SMOKE = Config(
     QM9Config(targets=("homo",), n_read=400, n_train=48, n_test=32, epochs=1, layers=1),
     MNISTConfig(n_train=64, n_test=32, epochs=1, widths=(2, 2, 2), channels=2),
-    NBodyConfig(n_train=20, n_test=10, steps=50, layers=1, scalars=4, vectors=2, channels=2, epochs=1, batch=10),
+    NBodyConfig(
+        models=("implicit", "analytic", "mlp"),
+        n_train=20,
+        n_test=10,
+        steps=50,
+        layers=1,
+        scalars=4,
+        vectors=2,
+        channels=2,
+        epochs=1,
+        batch=10,
+    ),
     ShapeConfig(
         groups=("SO2",),
         n_train_per_class=2,
@@ -127,7 +139,7 @@ FULL = Config(
         epochs=30,
     ),
     MNISTConfig(n_train=4000, n_test=1000, epochs=15),
-    NBodyConfig(n_train=3000, n_test=2000, epochs=200),
+    NBodyConfig(models=("implicit", "analytic", "mlp"), n_train=3000, n_test=2000, epochs=200),
     ShapeConfig(
         groups=("M", "Inv", "SO2", "SO2xInv", "SO2xF", "SO2xM", "SO3", "O3"),
         n_train_per_class=400,

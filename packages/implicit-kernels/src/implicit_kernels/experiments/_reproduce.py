@@ -251,7 +251,7 @@ def reproduce(
     if "mnist" in suites:
         n_units += len(mnist_models) * len(seeds)
     if "nbody" in suites:
-        n_units += 3 * len(seeds)
+        n_units += len(cfg.nbody.models) * len(seeds)
     if "shapes" in suites:
         n_units += 2 * len(cfg.shapes.groups) * len(seeds)
     run.total_units = n_units + 1
@@ -281,9 +281,9 @@ def reproduce(
                     per_seed.setdefault(f"mnist_train_seconds.{model}", {})[seed] = r["train_seconds"]
                 bar.update()
     if "nbody" in suites:
-        from ._nbody import NBODY_MODELS, train_nbody
+        from ._nbody import train_nbody
 
-        for model in NBODY_MODELS:
+        for model in cfg.nbody.models:
             for seed in seeds:
                 unit = run.unit("nbody", model, f"seed{seed}")
                 if not unit.done:
