@@ -102,7 +102,7 @@ def _reproduce(args: argparse.Namespace, argv: list[str]) -> int:
     check_unique(args.targets, "--targets")
     check_unique(args.suites, "--suites")
     if args.smoke:
-        cfg, models, seeds, suites = SMOKE, ["analytic", "implicit", "implicit_bond"], [0], list(SUITES)
+        cfg, models, seeds, suites = SMOKE, ["analytic", "implicit", "implicit_bond"], [0], ["qm9", "mnist", "nbody"]
     elif args.quick:
         cfg, models, seeds, suites = QUICK, list(QUICK_QM9_MODELS), [0, 1], ["qm9", "mnist"]
     else:

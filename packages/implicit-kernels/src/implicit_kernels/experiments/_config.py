@@ -70,6 +70,7 @@ class ShapeConfig:
     n_test_per_class: int = 25
     points: int = 24
     knn: int = 6
+    radius: float = 1.0  # relative positions are divided by it (clouds have max radius 1)
     scalars: int = 8
     vectors: int = 2
     channels: int = 4

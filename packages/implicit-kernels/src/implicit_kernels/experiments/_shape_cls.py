@@ -62,6 +62,7 @@ class ShapeNet(nn.Module):
         vectors: int = 2,
         channels: int = 4,
         rings: int = 4,
+        radius: float = 1.0,
     ) -> None:
         super().__init__()
         if model not in SHAPE_MODELS:
@@ -74,9 +75,9 @@ class ShapeNet(nn.Module):
         self.convs = nn.ModuleList()
         for a, b in reps:
             if model == "analytic":
-                self.convs.append(AnalyticPointConv(group, a, b, radius=0.5, rings=rings, aggr="mean"))
+                self.convs.append(AnalyticPointConv(group, a, b, radius=radius, rings=rings, aggr="mean"))
             else:
-                self.convs.append(ImplicitPointConv(group, a, b, radius=0.5, channels=channels, aggr="mean"))
+                self.convs.append(ImplicitPointConv(group, a, b, radius=radius, channels=channels, aggr="mean"))
         self.fc = nn.Linear(scalars, n_classes)
 
     def forward(self, pos: torch.Tensor, edge_index: torch.Tensor, n_clouds: int) -> torch.Tensor:
@@ -98,7 +99,7 @@ def train_shapes(group_name: str, model: str, seed: int, cfg: ShapeConfig, progr
     xte, yte = make_shapes(cfg.n_test_per_class, cfg.points, seed=10_000 + seed, group=group)
     xtr_t, ytr_t, xte_t, yte_t = map(torch.as_tensor, (xtr, ytr, xte, yte))
     torch.manual_seed(seed)
-    net = ShapeNet(group, model, len(SHAPES), cfg.scalars, cfg.vectors, cfg.channels, cfg.rings)
+    net = ShapeNet(group, model, len(SHAPES), cfg.scalars, cfg.vectors, cfg.channels, cfg.rings, cfg.radius)
     opt = torch.optim.Adam(net.parameters(), lr=cfg.lr)
     steps = cfg.epochs * int(np.ceil(len(xtr) / cfg.batch))
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: 0.5 * (1 + np.cos(np.pi * min(s, steps) / steps)))
