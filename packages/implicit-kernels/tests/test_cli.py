@@ -62,12 +62,25 @@ def test_smoke_run_is_valid_and_resumes(tmp_path):
         "qm9_mae.homo.analytic",
         "mnist_rot_error.implicit",
         "mnist_rot_error.analytic",
+        "mnist_rot_error.analytic_wide",
+        "nbody_mse.implicit",
+        "nbody_mse.mlp",
+        "nbody_mse.linear",
     } <= set(doc["metrics"])
     assert doc["metrics"]["equivariance.point_conv_o3_float64"] < 1e-10
     stamps = {p: p.stat().st_mtime_ns for p in (out / "units").glob("*/result.json")}
     assert main(["reproduce", "--smoke", "--no-progress", "--out", str(out)]) == 0
     assert stamps == {p: p.stat().st_mtime_ns for p in (out / "units").glob("*/result.json")}
-    assert (out / "qm9_homo_mae.png").exists() and (out / "mnist_rot_error.png").exists()
+    for png in ("qm9_homo_mae", "mnist_rot_error", "nbody_mse"):
+        assert (out / f"{png}.png").exists(), png
+    # the other suites (not in the default smoke grid)
+    other = tmp_path / "other"
+    assert main(["reproduce", "--smoke", "--suites", "ablation", "shapes", "--no-progress", "--out", str(other)]) == 0
+    doc = json.loads((other / "metrics.json").read_text())
+    validate_metrics(doc)
+    keys = {"ablation_mae.homo.implicit_atom", "shapes_acc.SO2.implicit", "shapes_acc.SO2.analytic", "shapes_delta.SO2"}
+    assert keys <= set(doc["metrics"])
+    assert (other / "ablation_homo_mae.png").exists() and (other / "shapes_accuracy.png").exists()
 
 
 @pytest.mark.slow

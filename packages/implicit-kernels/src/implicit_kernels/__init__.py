@@ -3,15 +3,16 @@
 After Zhdanov, Hoffmann, Cesa, *Implicit Convolutional Kernels for Steerable CNNs* (NeurIPS 2023, arXiv
 2212.06096). The library: the implicit kernel (a G-equivariant MLP of the relative position and of invariant
 attributes), a grid convolution that drops in for e2cnn-core's ``R2Conv``, a torch-geometric point convolution
-for 2D and 3D groups, and the analytic-basis point convolution it is compared with. The experiments (QM9,
-rotated MNIST, command line) live in :mod:`implicit_kernels.experiments`.
+for 2D and 3D groups, the analytic-basis point convolution it is compared with, a seeded procedural shape set and
+a ModelNet OFF reader, and the charged N-body simulator. The experiments (QM9, rotated MNIST, N-body, shapes by
+subgroup, command line) live in :mod:`implicit_kernels.experiments`.
 """
 
 from __future__ import annotations
 
 from equi_runs import lazy_exports
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 __all__ = [
     "AnalyticKernel",
@@ -23,6 +24,12 @@ __all__ = [
     "PointType",
     "check_graph",
     "grid_points",
+    "load_modelnet",
+    "make_shapes",
+    "read_off",
+    "sample_mesh",
+    "simulate_charged",
+    "write_off",
 ]
 
 _WHERE = {
@@ -35,6 +42,12 @@ _WHERE = {
     "ImplicitR2Conv": "_r2conv",
     "PointType": "_point_conv",
     "grid_points": "_r2conv",
+    "load_modelnet": "_shapes",
+    "make_shapes": "_shapes",
+    "read_off": "_shapes",
+    "sample_mesh": "_shapes",
+    "simulate_charged": "experiments._nbody",
+    "write_off": "_shapes",
 }
 
 # PEP 562: the names (and torch) load on first use, so that the command line checks its arguments first

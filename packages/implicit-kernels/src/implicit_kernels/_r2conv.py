@@ -45,7 +45,7 @@ class ImplicitR2Conv(nn.Module):
         in_type, out_type: e2cnn-core field types of one gspace (any mix of representations).
         kernel_size, padding, stride, dilation: as in ``torch.nn.Conv2d``.
         bias: a learnable bias on the trivial irreps of the output fields.
-        channels, layers, order, sigma: the kernel MLP's settings (:class:`ImplicitKernel`).
+        channels, layers, order, sigma, radial: the kernel MLP's settings (:class:`ImplicitKernel`).
 
     Shapes:
         input ``(B, in_type.size, H, W)`` -> output ``(B, out_type.size, H', W')``.
@@ -74,6 +74,7 @@ class ImplicitR2Conv(nn.Module):
         layers: int = 2,
         order: int | None = None,
         sigma: float = 0.5,
+        radial: int = 4,
     ) -> None:
         super().__init__()
         if in_type.gspace != out_type.gspace:
@@ -86,7 +87,14 @@ class ImplicitR2Conv(nn.Module):
         self.kernel_size, self.dilation = kernel_size, dilation
         self.padding, self.stride = _pair(padding, "padding"), _pair(stride, "stride")
         self.kernel = ImplicitKernel(
-            in_type.group, in_type.reps, out_type.reps, channels=channels, layers=layers, order=order, sigma=sigma
+            in_type.group,
+            in_type.reps,
+            out_type.reps,
+            channels=channels,
+            layers=layers,
+            order=order,
+            sigma=sigma,
+            radial=radial,
         )
         self.register_buffer("points", torch.as_tensor(grid_points(kernel_size), dtype=torch.float64), persistent=False)
         # He-like start: Var(out) = 2 Var(in) for a unit-variance input

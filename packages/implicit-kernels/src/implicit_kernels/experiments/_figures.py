@@ -47,3 +47,56 @@ def plot_all(
         )
         fig.tight_layout()
         save_figure(fig, out / "mnist_rot_error.png")
+
+
+def plot_extra(out: Path, per_seed: dict, cfg, suites: Sequence[str]) -> None:
+    """Figures of the ablation, N-body and shape suites (those that ran)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    if "ablation" in suites:
+        for t in cfg.ablation.targets:
+            names = [
+                m
+                for m in ("analytic", "implicit", "implicit_bond", "implicit_atom", "mean_predictor")
+                if f"ablation_mae.{t}.{m}" in per_seed
+            ]
+            fig, ax = plt.subplots(figsize=(6, 3.5))
+            _bars(
+                ax,
+                names,
+                [list(per_seed[f"ablation_mae.{t}.{m}"].values()) for m in names],
+                f"test MAE ({t})",
+                f"QM9 {t} kernel ablation, {cfg.ablation.n_train} molecules (dots: seeds)",
+            )
+            fig.tight_layout()
+            save_figure(fig, out / f"ablation_{t}_mae.png")
+    if "nbody" in suites:
+        names = [m for m in ("implicit", "analytic", "mlp", "linear") if f"nbody_mse.{m}" in per_seed]
+        fig, ax = plt.subplots(figsize=(5, 3.5))
+        _bars(
+            ax,
+            names,
+            [list(per_seed[f"nbody_mse.{m}"].values()) for m in names],
+            "test position MSE",
+            "charged N-body, 5 particles, 1000 steps",
+        )
+        fig.tight_layout()
+        save_figure(fig, out / "nbody_mse.png")
+    if "shapes" in suites:
+        groups = [g for g in cfg.shapes.groups if f"shapes_acc.{g}.implicit" in per_seed]
+        fig, ax = plt.subplots(figsize=(1.2 * len(groups) + 2.5, 3.5))
+        for k, (model, color) in enumerate((("analytic", "tab:gray"), ("implicit", "tab:blue"))):
+            vals = [list(per_seed.get(f"shapes_acc.{g}.{model}", {}).values()) or [np.nan] for g in groups]
+            xs = np.arange(len(groups)) + (k - 0.5) * 0.38
+            ax.bar(xs, [np.mean(v) for v in vals], width=0.36, color=color, label=model)
+            for x, v in zip(xs, vals, strict=True):
+                ax.plot([x] * len(v), v, "k.", ms=4)
+        ax.set_xticks(range(len(groups)), groups)
+        ax.set_ylabel("test accuracy (%)")
+        ax.set_title("procedural shapes transformed by G (dots: seeds)", fontsize=10)
+        ax.legend(fontsize=8)
+        fig.tight_layout()
+        save_figure(fig, out / "shapes_accuracy.png")

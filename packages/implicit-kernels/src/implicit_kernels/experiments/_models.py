@@ -14,7 +14,7 @@ from .._r2conv import ImplicitR2Conv
 from ._data import BOND_CLASSES, ELEMENTS
 
 QM9_MODELS = ("analytic", "implicit", "implicit_bond", "implicit_atom", "mlp")
-MNIST_MODELS = ("implicit", "analytic")
+MNIST_MODELS = ("implicit", "analytic", "analytic_wide")
 
 
 class Gate(nn.Module):
@@ -102,21 +102,36 @@ class QM9Net(nn.Module):
 
 class MNISTNet(nn.Module):
     """C8-equivariant CNN: three steerable convolutions (``implicit``: :class:`ImplicitR2Conv`; ``analytic``:
-    e2cnn-core's ``R2Conv``) on regular fields with ReLU and pooling, group max pooling, a linear classifier."""
+    e2cnn-core's ``R2Conv``; ``analytic_wide``: ``R2Conv`` with ``wide`` times the fields) on regular fields with
+    ReLU and pooling, group max pooling, a linear classifier."""
 
     def __init__(
-        self, model: str, widths: tuple[int, int, int] = (4, 8, 8), n: int = 8, channels: int = 2, layers: int = 1
+        self,
+        model: str,
+        widths: tuple[int, int, int] = (4, 8, 8),
+        n: int = 8,
+        channels: int = 2,
+        layers: int = 1,
+        sigma: float = 0.5,
+        radial: int = 4,
+        wide: float = 1.75,
     ) -> None:
         super().__init__()
         if model not in MNIST_MODELS:
             raise ValueError(f"model must be one of {', '.join(MNIST_MODELS)}, got {model!r}")
+        if model == "analytic_wide":  # R2Conv widened to about the implicit network's parameter count
+            widths = tuple(round(w * wide) for w in widths)
         gs = rot2d(n)
         G = gs.group
         types = [FieldType(gs, [trivial(G)])] + [FieldType(gs, [regular(G)] * w) for w in widths]
         self.convs = nn.ModuleList()
         for a, b, k in zip(types[:-1], types[1:], (7, 5, 5), strict=True):
             if model == "implicit":
-                self.convs.append(ImplicitR2Conv(a, b, k, padding=k // 2, channels=channels, layers=layers))
+                self.convs.append(
+                    ImplicitR2Conv(
+                        a, b, k, padding=k // 2, channels=channels, layers=layers, sigma=sigma, radial=radial
+                    )
+                )
             else:
                 self.convs.append(R2Conv(a, b, k, padding=k // 2))
         self.n, self.width = n, widths[-1]

@@ -40,25 +40,47 @@ def tables(path: Path) -> str:
         "| experiment | metric | paper | ours (mean +- std, seeds) | params | command |",
         "|---|---|---|---|---|---|",
     ]
-    targets = doc["config"]["qm9"]["targets"]
-    for t in targets:
-        unit = UNITS.get(t, "meV")
-        for model in ("analytic", "implicit", "implicit_bond", "implicit_atom", "mlp", "mean_predictor"):
-            key = f"qm9_mae.{t}.{model}"
-            if key not in doc["per_seed"]:
-                continue
-            paper = PAPER_QM9_HOMO.get(model, "not available") if t == "homo" else "not available"
-            params = m.get(f"params.qm9.{model}", "-")
-            out.append(
-                f"| QM9 {t}, {model} kernel | test MAE ({unit}) | {paper} | {_fmt(doc, key)} | {params} | `{cmd}` |"
-            )
-    for model in ("implicit", "analytic"):
+    for key_prefix, cfg_key in (("qm9", "qm9"), ("ablation", "ablation")):
+        if cfg_key not in doc["config"]:
+            continue
+        for t in doc["config"][cfg_key]["targets"]:
+            unit = UNITS.get(t, "meV")
+            for model in ("analytic", "implicit", "implicit_bond", "implicit_atom", "mlp", "mean_predictor"):
+                key = f"{key_prefix}_mae.{t}.{model}"
+                if key not in doc["per_seed"]:
+                    continue
+                paper = PAPER_QM9_HOMO.get(model, "not available") if t == "homo" else "not available"
+                params = m.get(f"params.{key_prefix}.{model}", "-")
+                n = doc["config"][cfg_key]["n_train"]
+                out.append(
+                    f"| QM9 {t} ({n} molecules), {model} kernel | test MAE ({unit}) | {paper} | {_fmt(doc, key)} | "
+                    f"{params} | `{cmd}` |"
+                )
+    for model in ("implicit", "analytic", "analytic_wide"):
         key = f"mnist_rot_error.{model}"
         if key in doc["per_seed"]:
             out.append(
                 f"| rotated MNIST C8, {model} | test error (%) | not available | {_fmt(doc, key)} | "
                 f"{m.get(f'params.mnist.{model}', '-')} | `{cmd}` |"
             )
+    for model in ("implicit", "analytic", "mlp", "linear"):
+        key = f"nbody_mse.{model}"
+        if key in doc["per_seed"]:
+            what = "constant velocity (no learning)" if model == "linear" else f"{model} kernel"
+            out.append(
+                f"| charged N-body, {what} | position MSE | not available | {_fmt(doc, key)} | "
+                f"{m.get(f'params.nbody.{model}', '-')} | `{cmd}` |"
+            )
+    if "shapes" in doc["config"]:
+        for g in doc["config"]["shapes"]["groups"]:
+            for model in ("analytic", "implicit"):
+                key = f"shapes_acc.{g}.{model}"
+                if key in doc["per_seed"]:
+                    out.append(
+                        f"| shapes under {g}, {'standard' if model == 'analytic' else model} | test accuracy (%) | "
+                        f"not available (ModelNet-40 only) | {_fmt(doc, key)} | "
+                        f"{m.get(f'params.shapes.{g}.{model}', '-')} | `{cmd}` |"
+                    )
     out.append(
         f"| O(3) point conv, float64 | equivariance error | 1.39e-06 (official, float32) | "
         f"{m['equivariance.point_conv_o3_float64']:.1e} | - | `{cmd}` |"

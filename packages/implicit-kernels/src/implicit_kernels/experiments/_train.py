@@ -78,7 +78,15 @@ def train_mnist(model: str, seed: int, cfg: MNISTConfig, progress: bool = False)
     """Train ``model`` on seeded rotated MNIST; test error in %."""
     xtr, ytr, xte, yte = rotated_mnist(cfg.n_train, cfg.n_test, seed)
     torch.manual_seed(seed)
-    net = MNISTNet(model, widths=cfg.widths, channels=cfg.channels, layers=cfg.layers)
+    net = MNISTNet(
+        model,
+        widths=cfg.widths,
+        channels=cfg.channels,
+        layers=cfg.layers,
+        sigma=cfg.sigma,
+        radial=cfg.radial,
+        wide=cfg.wide,
+    )
     opt = torch.optim.Adam(net.parameters(), lr=cfg.lr)
     steps = cfg.epochs * int(np.ceil(len(xtr) / cfg.batch))
     sched = _cosine(opt, steps)
