@@ -19,7 +19,7 @@ from equi_runs import (
 )
 
 MODELS = ("d4", "c8", "c4", "d8", "base_macs", "base_params")
-DATASETS = ("nuclei", "mnist-rot", "pcam")
+DATASETS = ("nuclei", "nuclei-hard", "mnist-rot", "pcam")
 
 DESCRIPTION = """\
 mobile-equi: an equivariant, quantised MobileNetV2 for on-device medical imaging (Mohamed, Cesa, Cohen, Welling,
@@ -28,6 +28,7 @@ arXiv 2004.09691): train, export to TFLite (float32, dynamic int8, full int8) an
   mobile-equi reproduce --quick --out DIR        d4 vs plain MobileNetV2s (equal MACs, equal params), one seed
   mobile-equi reproduce --out DIR                d4, c8 and both baselines, seeds 0 1 2
   mobile-equi reproduce --dataset pcam --data FOLDER --out DIR   PCam's HDF5 files
+  mobile-equi reproduce --dataset mnist-rot --tune --out DIR      per-model lr/epoch search, then seeds 0 1 2
   mobile-equi bench --out DIR                    latency and size of full-width models, float32 vs int8
 
 The data and the device side need extras: pip install 'mobile-equi[data,deploy]'.
@@ -57,6 +58,14 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--dataset", choices=DATASETS, default="nuclei", help="data set (default: nuclei)")
     r.add_argument("--data", type=Path, default=None, metavar="FOLDER", help="PCam's .h5 folder (--dataset pcam)")
     r.add_argument("--epochs", type=positive_int, default=None, metavar="N", help="training epochs (preset)")
+    r.add_argument(
+        "--tune",
+        action="store_true",
+        help="per-model learning-rate and epoch search on a validation split (same budget for every model), "
+        "then train the seeds at each model's chosen setting; batch-norm statistics recomputed after training",
+    )
+    r.add_argument("--n-train", type=positive_int, default=None, metavar="N", help="training examples (preset)")
+    r.add_argument("--n-test", type=positive_int, default=None, metavar="N", help="test examples (preset)")
     r.add_argument("--smoke", action="store_true", help=argparse.SUPPRESS)
 
     b = sub.add_parser("bench", help="latency and file size: equivariant vs plain, float32 vs int8 (TFLite, ONNX)")
@@ -77,11 +86,18 @@ def _reproduce(args: argparse.Namespace) -> int:
             raise RunError(f"--data {args.data} is not a folder")
     elif args.data is not None:
         raise RunError(f"--data is only for --dataset pcam, not {args.dataset}")
+    if args.tune and args.epochs is not None:
+        raise RunError("--tune chooses the epochs of each model: leave out --epochs")
     import dataclasses
 
     from .experiments._settings import settings_for
 
-    s = settings_for(args.quick, args.smoke, args.dataset)
+    s = settings_for(args.quick, args.smoke, args.dataset, args.tune)
+    for opt in ("n_train", "n_test"):
+        if getattr(args, opt) is not None:
+            s = dataclasses.replace(s, **{opt: getattr(args, opt)})
+    if args.dataset == "mnist-rot" and s.n_train + s.n_test > 5000:
+        raise RunError(f"{s.n_train} training + {s.n_test} test digits asked: mnist-rot has 5,000 digits")
     if args.dataset == "pcam":
         s = dataclasses.replace(s, size=97)
     elif args.dataset == "mnist-rot":

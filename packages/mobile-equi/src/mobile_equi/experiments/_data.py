@@ -14,7 +14,11 @@ from pathlib import Path
 
 import numpy as np
 
-DATASETS: tuple[str, ...] = ("nuclei", "mnist-rot", "pcam")
+DATASETS: tuple[str, ...] = ("nuclei", "nuclei-hard", "mnist-rot", "pcam")
+
+#: ``nuclei-hard``: the nucleus task made harder (not at ceiling): fewer training patches (the preset: 400),
+#: twice the noise, negatives closer to a nucleus (1.5 to 5 px from its edge), positives always inside one.
+NUCLEI_HARD: dict = {"noise": 0.2, "neg_band": (1.5, 5.0), "inside": True}
 
 
 @dataclass(frozen=True)
@@ -86,15 +90,25 @@ def _rotated_crops(img: np.ndarray, centres: np.ndarray, size: int, angles: np.n
     return out
 
 
-def nuclei_task(n_train: int, n_test: int, size: int = 33, seed: int = 0, noise: float = 0.1) -> tuple[Split, Split]:
+def nuclei_task(
+    n_train: int,
+    n_test: int,
+    size: int = 33,
+    seed: int = 0,
+    noise: float = 0.1,
+    neg_band: tuple[float, float] = (2.0, 8.0),
+    inside: bool = False,
+) -> tuple[Split, Split]:
     """Nucleus-centred (1) vs background (0) patches from stardist's annotated 2D nucleus image.
 
     The image (512 x 512, 183 annotated nuclei; stardist's ``img2d.tif``/``mask2d.tif``) is split by columns:
     patches of the training set have their centre in columns < 256 - size/2, test patches in columns
     >= 256 + size/2, so no pixel is shared. Positive centres are nucleus centroids jittered by up to 4 px;
-    negative centres are uniform points 2 to 8 px from the nearest annotated nucleus pixel (the patch shows
-    nuclei, but none at its centre). Gaussian noise (std ``noise``) is added to every patch. Each patch is rotated by
-    a uniform random angle (the data has no canonical orientation). Classes are balanced.
+    negative centres are uniform points ``neg_band`` (2 to 8) px from the nearest annotated nucleus pixel (the
+    patch shows nuclei, but none at its centre). With ``inside``, a jittered positive centre must lie inside an
+    annotated nucleus (redrawn otherwise), so that no positive label is wrong even for small nuclei. Gaussian
+    noise (std ``noise``) is added to every patch. Each patch is rotated by a uniform random angle (the data has
+    no canonical orientation). Classes are balanced.
 
     Returns:
         train and test :class:`Split`: ``(N, 1, size, size)`` images, binary labels.
@@ -112,10 +126,14 @@ def nuclei_task(n_train: int, n_test: int, size: int = 33, seed: int = 0, noise:
         pos_pool = cents[(cents[:, 1] >= lo) & (cents[:, 1] < hi) & (cents[:, 0] >= half) & (cents[:, 0] < h - half)]
         n_pos = n // 2
         pick = pos_pool[rng.integers(0, len(pos_pool), n_pos)] + rng.uniform(-4, 4, (n_pos, 2))
+        if inside:
+            for i in range(n_pos):
+                while mask[int(round(pick[i, 0])), int(round(pick[i, 1]))] == 0:
+                    pick[i] = pos_pool[rng.integers(0, len(pos_pool))] + rng.uniform(-4, 4, 2)
         negs: list[np.ndarray] = []
         while len(negs) < n - n_pos:
             c = np.array([rng.uniform(half, h - half), rng.uniform(lo, hi)])
-            if 2 <= dist[int(c[0]), int(c[1])] <= 8:
+            if neg_band[0] <= dist[int(c[0]), int(c[1])] <= neg_band[1]:
                 negs.append(c)
         centres = np.concatenate([pick, np.array(negs)])
         y = np.concatenate([np.ones(n_pos, np.int64), np.zeros(n - n_pos, np.int64)])
@@ -124,6 +142,16 @@ def nuclei_task(n_train: int, n_test: int, size: int = 33, seed: int = 0, noise:
         perm = rng.permutation(n)
         out.append(Split(np.ascontiguousarray(x[perm, None]), y[perm]))
     return out[0], out[1]
+
+
+def validation_split(data: Split, frac: float, seed: int) -> tuple[Split, Split]:
+    """A seeded split of ``data`` into (fit, validation), ``frac`` of it (at least one example) for validation."""
+    n_val = max(1, int(round(frac * len(data))))
+    if n_val >= len(data):
+        raise ValueError(f"validation fraction {frac} leaves no training data ({len(data)} examples)")
+    perm = np.random.default_rng([seed, 1]).permutation(len(data))
+    fit, val = perm[n_val:], perm[:n_val]
+    return Split(data.x[fit], data.y[fit]), Split(data.x[val], data.y[val])
 
 
 def mnist_rot_task(n_train: int, n_test: int, size: int = 33, seed: int = 0) -> tuple[Split, Split]:

@@ -68,11 +68,67 @@ def run_tables(path: Path) -> str:
                     f"| {n} | {sch} | {_cell(doc, f'quant_acc.{n}.{sch}', 1)} | "
                     f"{_g(doc, f'quant_invariance_error.{n}.{sch}')} |"
                 )
+    out += _tune_table(doc, models) + _int8_table(doc, models)
     out += ["", "| claim | metric | ours | verdict | note |", "|---|---|---|---|---|"]
     for c in doc["headline"]:
         note = c["note"].replace("|", "\\|")
         out.append(f"| {c['claim']} | `{c['metric']}` | {c['ours']:.4g} | {c['verdict']} | {note} |")
     return "\n".join(out)
+
+
+def _lr_ep(tag: str) -> tuple[float, int]:
+    """``"lr3e-03_ep6"`` -> ``(0.003, 6)``."""
+    lr, ep = tag.split("_")
+    return float(lr[2:]), int(ep[2:])
+
+
+def _tune_table(doc: dict, models: list[str]) -> list[str]:
+    m = doc["metrics"]
+    tuned = [n for n in models if f"tune_lr.{n}" in m]
+    if not tuned:
+        return []
+    tried = sorted({k.split(".", 2)[2] for k in m if k.startswith("tune_val_acc.")}, key=_lr_ep)
+    out = [
+        "",
+        "Search (seed 0, validation split of the training set; validation accuracy %; chosen setting in bold):",
+        "",
+        "| model | " + " | ".join(c.replace("_", " ") for c in tried) + " | chosen lr | chosen epochs |",
+        "|---|" + "---|" * (len(tried) + 2),
+    ]
+    for n in tuned:
+        chosen = f"lr{m[f'tune_lr.{n}']:.0e}_ep{m[f'tune_epochs.{n}']}"
+        cells = []
+        for c in tried:
+            v = m.get(f"tune_val_acc.{n}.{c}")
+            cell = "-" if v is None else f"{v:.1f}"
+            cells.append(f"**{cell}**" if c == chosen else cell)
+        out.append(f"| {n} | " + " | ".join(cells) + f" | {m[f'tune_lr.{n}']:g} | {m[f'tune_epochs.{n}']} |")
+    return out
+
+
+def _int8_table(doc: dict, models: list[str]) -> list[str]:
+    m = doc["metrics"]
+    rows = [n for n in models if f"size_kb_ratio.{n}.tflite_int8" in m]
+    if not rows:
+        return []
+    out = [
+        "",
+        "Full-integer int8 TFLite vs float32 TFLite (goals: size <= 0.3x, latency <= 0.6x, accuracy within 1 point):",
+        "",
+        "| model | size ratio | latency ratio | accuracy fp32 -> int8 | goals met |",
+        "|---|---|---|---|---|",
+    ]
+    for n in rows:
+        size_r, lat_r = m[f"size_kb_ratio.{n}.tflite_int8"], m.get(f"latency_ms_ratio.{n}.tflite_int8")
+        drop = m[f"acc_drop.{n}.tflite_int8"]
+        ok = [size_r <= 0.3, lat_r is not None and lat_r <= 0.6, drop <= 1.0]
+        met = ", ".join(w for w, o in zip(("size", "latency", "accuracy"), ok, strict=True) if o) or "none"
+        lat = "-" if lat_r is None else f"{lat_r:.2f}x"
+        out.append(
+            f"| {n} | {size_r:.2f}x | {lat} | {m[f'acc.{n}.tflite_fp32']:.1f} -> {m[f'acc.{n}.tflite_int8']:.1f} "
+            f"({-drop:+.1f}) | {met} ({sum(ok)}/3) |"
+        )
+    return out
 
 
 def bench_table(path: Path) -> str:

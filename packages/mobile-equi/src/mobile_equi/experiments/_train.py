@@ -58,8 +58,34 @@ def train_model(
         losses.append(total / n)
         if progress is not None:
             progress(epoch, losses[-1])
+    if cfg.bn_recal:
+        recalibrate_bn(model, x_all, cfg.batch)
     model.eval()
     return losses
+
+
+def _bn_layers(model: nn.Module) -> list[nn.Module]:
+    names = ("running_mean", "running_var", "num_batches_tracked", "momentum")
+    return [m for m in model.modules() if all(hasattr(m, a) for a in names) and m.running_mean is not None]
+
+
+def recalibrate_bn(model: nn.Module, x: torch.Tensor, batch: int) -> None:
+    """Replace the running statistics of every batch norm (torch's and e2cnn-core's) by their exact average
+    over ``x`` (train-mode forward passes without gradient, batch ``batch``); the weights do not change."""
+    layers = _bn_layers(model)
+    saved = [m.momentum for m in layers]
+    for m in layers:
+        m.running_mean.zero_()
+        m.running_var.fill_(1.0)
+        m.num_batches_tracked.zero_()
+        m.momentum = None  # cumulative average
+    model.train()
+    with torch.no_grad():
+        for i in range(0, len(x), batch):
+            model(x[i : i + batch])
+    for m, mom in zip(layers, saved, strict=True):
+        m.momentum = mom
+    model.eval()
 
 
 def roc_auc(scores: np.ndarray, labels: np.ndarray) -> float:
