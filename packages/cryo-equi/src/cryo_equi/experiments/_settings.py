@@ -61,10 +61,10 @@ def settings_for(quick: bool, smoke: bool = False) -> Settings:
             DataSettings(box=24, pixel_size=4.0, resolution=8.0, n_particles=768, snr=1.0),
             TrainSettings(epochs=16, batch=32, lr=5e-3, cnn_width=8, d4_width=2, blocks=3, hidden=48, features=24),
         )
-    # the CPU scale: 64 px (1.5 A pixels, Nyquist 3 A), 3 seeds; 1,024 particles x 20 epochs (640 steps of
-    # 32 images per unit) is what ~35 CPU-minutes buy for the 9 units on our shared CPU (cryoAI: 128 px, tens of
-    # thousands of particles, far more steps); particles shifted (1 px std) and shifts predicted in the forward model
+    # the CPU scale: 64 px (1.5 A pixels, Nyquist 3 A), 3 seeds; 512 particles x 16 epochs (256 steps of
+    # 32 images per unit) is what fits in ~15-35 CPU-minutes for the 9 units on our shared CPU (cryoAI: 128 px,
+    # tens of thousands of particles, far more steps); particles shifted (1 px std), shifts predicted
     return Settings(
-        DataSettings(box=64, pixel_size=1.5, resolution=4.0, n_particles=1024, snr=1.0, shift_std=1.0),
-        TrainSettings(epochs=20, blocks=4, kmax_step=1.0, predict_shifts=True),
+        DataSettings(box=64, pixel_size=1.5, resolution=4.0, n_particles=512, snr=1.0, shift_std=1.0),
+        TrainSettings(epochs=16, blocks=4, kmax_step=1.0, predict_shifts=True),
     )
