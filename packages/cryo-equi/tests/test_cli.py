@@ -28,6 +28,7 @@ def _run_main(args, **kw):
         (["reproduce", "--out", "X", "--seeds", "-1"], "-1 is negative"),
         (["bench", "--out", "X", "--repeats", "0"], "0 is not positive"),
         (["diagnose", "--out", "X", "--seeds", "1", "1"], "--seeds names 1 twice"),
+        (["reproduce", "--out", "X", "--quick", "--gpu-scale"], "--gpu-scale and --quick exclude each other"),
         (["simulate", "--out", "X", "--snr", "0"], "0 is not a positive finite number"),
         (["simulate", "--out", "X", "--structure", "missing.pdb"], "missing.pdb does not exist"),
     ],
@@ -113,3 +114,14 @@ def test_smoke_resumes_after_sigkill_without_recomputing(tmp_path, capsys):
     assert main([*SMOKE, str(ref), "--encoders", "cnn"]) == 2
     err = capsys.readouterr().err
     assert "cnn-seed0" in err and "--fresh" in err
+
+
+def test_scales_of_reproduce():
+    from cryo_equi.experiments._settings import settings_for
+
+    full, gpu = settings_for(False), settings_for(False, gpu_scale=True)
+    assert (full.data.box, full.data.n_particles, full.train.epochs) == (64, 512, 16)
+    assert full.data.shift_std > 0 and full.train.predict_shifts
+    assert (gpu.data.box, gpu.data.pixel_size) == (128, 1.0)
+    steps = gpu.data.n_particles // gpu.train.batch * gpu.train.epochs
+    assert steps >= 10 * full.data.n_particles // full.train.batch * full.train.epochs
