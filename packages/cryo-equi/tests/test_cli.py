@@ -125,3 +125,17 @@ def test_scales_of_reproduce():
     assert (gpu.data.box, gpu.data.pixel_size) == (128, 1.0)
     steps = gpu.data.n_particles // gpu.train.batch * gpu.train.epochs
     assert steps >= 10 * full.data.n_particles // full.train.batch * full.train.epochs
+
+
+def test_ablation_variants_change_only_their_setting(tmp_path):
+    from dataclasses import asdict
+
+    from cryo_equi.experiments._ablation import VARIANTS, main, variant_settings
+    from cryo_equi.experiments._settings import settings_for
+
+    base = settings_for(quick=True)
+    for name, (changes, _) in VARIANTS.items():
+        s = variant_settings(name, base)
+        diff = {k: v for k, v in asdict(s.train).items() if asdict(base.train)[k] != v}
+        assert diff == changes and s.data == base.data, name
+    assert main(["--out", str(tmp_path / "a"), "--variants", "base", "nope"]) == 2
