@@ -139,3 +139,21 @@ def test_ablation_variants_change_only_their_setting(tmp_path):
         diff = {k: v for k, v in asdict(s.train).items() if asdict(base.train)[k] != v}
         assert diff == changes and s.data == base.data, name
     assert main(["--out", str(tmp_path / "a"), "--variants", "base", "nope"]) == 2
+
+
+def test_partial_reads_finished_results_and_checkpoints(tmp_path):
+    import torch
+    from cryo_equi.experiments._partial import main, partial
+    from equi_runs import save_torch_atomic, write_json_atomic
+
+    write_json_atomic({"config": {"epochs": 4}}, tmp_path / "run.json")
+    for seed, hist in ((0, [120.0, 110.0, 100.0, 90.0]), (1, [130.0, 100.0, 95.0, 85.0])):
+        write_json_atomic(
+            {"result": {"median_deg_per_epoch": hist}}, tmp_path / "units" / f"cnn-seed{seed}" / "result.json"
+        )
+    save_torch_atomic({"history": torch.tensor([115.0, 70.0])}, tmp_path / "units" / "d4-seed0" / "checkpoint.pt")
+    doc = partial(tmp_path)
+    assert doc["common_epoch"] == 2
+    assert doc["encoders"]["cnn"]["mean"] == 105.0 and doc["encoders"]["d4"]["finished"] == {0: False}
+    assert main([str(tmp_path), "--out", str(tmp_path / "p")]) == 0
+    assert json.loads((tmp_path / "p" / "partial.json").read_text())["encoders"]["d4"]["mean"] == 70.0
