@@ -28,6 +28,7 @@ def _run_main(args, **kw):
         (["reproduce", "--out", "X", "--seeds", "-1"], "-1 is negative"),
         (["bench", "--out", "X", "--repeats", "0"], "0 is not positive"),
         (["diagnose", "--out", "X", "--seeds", "1", "1"], "--seeds names 1 twice"),
+        (["reproduce", "--out", "X", "--quick", "--gpu-scale"], "--gpu-scale and --quick exclude each other"),
         (["simulate", "--out", "X", "--snr", "0"], "0 is not a positive finite number"),
         (["simulate", "--out", "X", "--structure", "missing.pdb"], "missing.pdb does not exist"),
     ],
@@ -113,3 +114,46 @@ def test_smoke_resumes_after_sigkill_without_recomputing(tmp_path, capsys):
     assert main([*SMOKE, str(ref), "--encoders", "cnn"]) == 2
     err = capsys.readouterr().err
     assert "cnn-seed0" in err and "--fresh" in err
+
+
+def test_scales_of_reproduce():
+    from cryo_equi.experiments._settings import settings_for
+
+    full, gpu = settings_for(False), settings_for(False, gpu_scale=True)
+    assert (full.data.box, full.data.n_particles, full.train.epochs) == (64, 512, 16)
+    assert full.data.shift_std > 0 and full.train.predict_shifts
+    assert (gpu.data.box, gpu.data.pixel_size) == (128, 1.0)
+    steps = gpu.data.n_particles // gpu.train.batch * gpu.train.epochs
+    assert steps >= 10 * full.data.n_particles // full.train.batch * full.train.epochs
+
+
+def test_ablation_variants_change_only_their_setting(tmp_path):
+    from dataclasses import asdict
+
+    from cryo_equi.experiments._ablation import VARIANTS, main, variant_settings
+    from cryo_equi.experiments._settings import settings_for
+
+    base = settings_for(quick=True)
+    for name, (changes, _) in VARIANTS.items():
+        s = variant_settings(name, base)
+        diff = {k: v for k, v in asdict(s.train).items() if asdict(base.train)[k] != v}
+        assert diff == changes and s.data == base.data, name
+    assert main(["--out", str(tmp_path / "a"), "--variants", "base", "nope"]) == 2
+
+
+def test_partial_reads_finished_results_and_checkpoints(tmp_path):
+    import torch
+    from cryo_equi.experiments._partial import main, partial
+    from equi_runs import save_torch_atomic, write_json_atomic
+
+    write_json_atomic({"config": {"epochs": 4}}, tmp_path / "run.json")
+    for seed, hist in ((0, [120.0, 110.0, 100.0, 90.0]), (1, [130.0, 100.0, 95.0, 85.0])):
+        write_json_atomic(
+            {"result": {"median_deg_per_epoch": hist}}, tmp_path / "units" / f"cnn-seed{seed}" / "result.json"
+        )
+    save_torch_atomic({"history": torch.tensor([115.0, 70.0])}, tmp_path / "units" / "d4-seed0" / "checkpoint.pt")
+    doc = partial(tmp_path)
+    assert doc["common_epoch"] == 2
+    assert doc["encoders"]["cnn"]["mean"] == 105.0 and doc["encoders"]["d4"]["finished"] == {0: False}
+    assert main([str(tmp_path), "--out", str(tmp_path / "p")]) == 0
+    assert json.loads((tmp_path / "p" / "partial.json").read_text())["encoders"]["d4"]["mean"] == 70.0

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from equi_runs import lazy_exports
 
-__version__ = "0.2.0"
+__version__ = "0.3.0"
 
 # public name -> private module; imported on first access (PEP 562) so that ``cryo-equi`` can check its
 # command line before torch is imported
@@ -57,6 +57,7 @@ _LAZY: dict[str, str] = {
     "shift_images": "_projection",
     "simulate": "_simulate",
     "slice_coordinates": "_projection",
+    "stack_locations": "_star",
     "structure_radius": "_density",
     "transform_image": "_geometry",
     "write_dataset": "_simulate",
@@ -107,6 +108,7 @@ __all__ = [
     "shift_images",
     "simulate",
     "slice_coordinates",
+    "stack_locations",
     "structure_radius",
     "transform_image",
     "write_dataset",

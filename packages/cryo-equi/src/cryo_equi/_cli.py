@@ -66,6 +66,11 @@ def _parser() -> argparse.ArgumentParser:
         metavar="NAME",
         help=f"encoders to train (default: all; choose from {' '.join(ENCODERS)})",
     )
+    r.add_argument(
+        "--gpu-scale",
+        action="store_true",
+        help="128 px, 16,384 particles, 40 epochs, 3 seeds: needs a GPU (hours on one; not run by us)",
+    )
     r.add_argument("--smoke", action="store_true", help=argparse.SUPPRESS)
 
     g = sub.add_parser(
@@ -156,7 +161,9 @@ def _reproduce(args: argparse.Namespace) -> int:
     check_unique(args.encoders, "--encoders")
     from .experiments._settings import settings_for
 
-    s = settings_for(args.quick, args.smoke)
+    if args.gpu_scale and (args.quick or args.smoke):
+        raise RunError("--gpu-scale and --quick exclude each other")
+    s = settings_for(args.quick, args.smoke, args.gpu_scale)
     seeds = args.seeds or ([0] if args.smoke else [0, 1] if args.quick else [0, 1, 2])
     with RunFolder(args.out, package="cryo-equi", module_file=__file__, config=s.config(), fresh=args.fresh) as run:
         from ._density import default_structure

@@ -58,7 +58,7 @@ def ctf_2d(
     defocus_u: torch.Tensor,
     defocus_v: torch.Tensor,
     angle_deg: torch.Tensor,
-    bfactor: float = 0.0,
+    bfactor: float | torch.Tensor = 0.0,
     phase_shift_deg: float = 0.0,
 ) -> torch.Tensor:
     """RELION's CTF on the centred DFT grid, one per particle.
@@ -70,7 +70,7 @@ def ctf_2d(
     Args:
         defocus_u, defocus_v: ``_rlnDefocusU/V`` in Angstrom, shape ``(N,)``.
         angle_deg: ``_rlnDefocusAngle`` in degrees, ``(N,)``.
-        bfactor: B-factor envelope in A^2 (``_rlnCtfBfactor``).
+        bfactor: B-factor envelope in A^2 (``_rlnCtfBfactor``), one number or one per particle ``(N,)``.
         phase_shift_deg: ``_rlnPhaseShift`` in degrees.
 
     Returns:
@@ -86,6 +86,9 @@ def ctf_2d(
     df = -(du + dv) / 2 - (du - dv) / 2 * torch.cos(2 * (alpha - torch.deg2rad(ang)))
     arg = math.pi * lam * df * k2 + math.pi / 2 * cs * lam**3 * k2**2 - math.radians(phase_shift_deg) - math.asin(q0)
     ctf = -torch.sin(arg)
-    if bfactor:
+    if isinstance(bfactor, torch.Tensor):
+        if bool((bfactor != 0).any()):
+            ctf = ctf * torch.exp(-bfactor.double().reshape(-1, 1, 1).to(k2.device) / 4 * k2)
+    elif bfactor:
         ctf = ctf * torch.exp(-bfactor / 4 * k2)
     return ctf

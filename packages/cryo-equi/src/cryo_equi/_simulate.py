@@ -143,27 +143,37 @@ def write_dataset(out: str | Path, data: SimulatedData, stack_name: str = "parti
     return stack, star
 
 
-def read_dataset(star_path: str | Path) -> tuple[np.ndarray, Particles]:
-    """Read a particle STAR file and the ``.mrcs`` stack it points to (resolved next to the STAR file).
+def read_dataset(star_path: str | Path, optics_group: int | None = None) -> tuple[np.ndarray, Particles]:
+    """Read a RELION 3.1 particle STAR file and the ``.mrcs`` stacks it points to (resolved relative to the STAR
+    file's folder; RELION's extraction writes one stack per micrograph).
+
+    Args:
+        optics_group: keep only this optics group's particles (see :func:`~cryo_equi.read_star`).
 
     Raises:
-        ValueError: when the stack's image size differs from the STAR file's ``_rlnImageSize``, or the STAR file
-            names more images than the stack holds.
+        ValueError: when a stack's image size differs from the STAR file's ``_rlnImageSize``, or the STAR file
+            names more images than a stack holds.
     """
     from ._mrc import read_mrc
-    from ._star import read_star, stack_indices
+    from ._star import read_star, stack_locations
 
     star_path = Path(star_path)
-    parts = read_star(star_path)
-    stack_name, idx = stack_indices(parts)
-    stack, _ = read_mrc(star_path.parent / stack_name)
-    if stack.ndim == 2:
-        stack = stack[None]
-    if stack.shape[-1] != parts.optics.box or stack.shape[-2] != parts.optics.box:
-        raise ValueError(
-            f"{stack_name} holds {stack.shape[-2]} x {stack.shape[-1]} images but {star_path} says "
-            f"_rlnImageSize {parts.optics.box}"
-        )
-    if idx.max() >= len(stack):
-        raise ValueError(f"{star_path} names image {idx.max() + 1} but {stack_name} holds {len(stack)}")
-    return stack[idx], parts
+    parts = read_star(star_path, optics_group=optics_group)
+    names, loc = stack_locations(parts)
+    d = parts.optics.box
+    images = np.empty((len(parts), d, d), dtype=np.float32)
+    for k, stack_name in enumerate(names):
+        stack, _ = read_mrc(star_path.parent / stack_name)
+        if stack.ndim == 2:
+            stack = stack[None]
+        if stack.shape[-1] != d or stack.shape[-2] != d:
+            raise ValueError(
+                f"{stack_name} holds {stack.shape[-2]} x {stack.shape[-1]} images but {star_path} says "
+                f"_rlnImageSize {d}"
+            )
+        sel = np.flatnonzero(loc[:, 0] == k)
+        idx = loc[sel, 1]
+        if idx.max() >= len(stack):
+            raise ValueError(f"{star_path} names image {idx.max() + 1} of {stack_name}, which holds {len(stack)}")
+        images[sel] = stack[idx]
+    return images, parts

@@ -1,7 +1,8 @@
 """Markdown tables for the README, generated from committed ``metrics.json`` files.
 
 Usage: ``python -m cryo_equi.experiments._table results/quick/metrics.json [results/diagnose/metrics.json ...]``
-(a ``reproduce`` run gives the results and claims tables, a ``diagnose`` run the sanity-check table).
+(a ``reproduce`` run gives the results and claims tables, a ``diagnose`` run the sanity-check table, an
+``experiments._ablation`` run the table of training variants).
 """
 
 from __future__ import annotations
@@ -109,11 +110,34 @@ def diagnose_table(doc: dict[str, Any]) -> str:
     return "\n".join(out)
 
 
+def ablation_table(doc: dict[str, Any]) -> str:
+    from ._ablation import VARIANTS
+
+    epochs = int(doc["metrics"]["epochs"])
+    out = [
+        f"{_command(doc)}:",
+        "",
+        f"| variant | what changes | median pose error after {epochs // 2} epochs (deg) | after {epochs} epochs "
+        "(deg) |",
+        "|---|---|---|---|",
+    ]
+    for key in doc["per_seed"]:
+        if not key.startswith("median_deg."):
+            continue
+        _, var, enc = key.split(".")
+        what = VARIANTS[var][1] if var in VARIANTS else "-"
+        half = _cell(doc, f"median_deg_half.{var}.{enc}", 1)
+        out.append(f"| {var} ({NAMES[enc]}) | {what} | {half} | {_cell(doc, key, 1)} |")
+    return "\n".join(out)
+
+
 def tables(path: Path) -> str:
     doc = read_json(path)
     validate_metrics(doc)
     if "refine_near.median_deg" in doc["metrics"]:
         return diagnose_table(doc)
+    if any(k.startswith("median_deg_curve.") for k in doc["metrics"]):
+        return ablation_table(doc)
     return reproduce_tables(doc)
 
 
