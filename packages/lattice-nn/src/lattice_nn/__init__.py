@@ -29,6 +29,9 @@ _WHERE = {
     "FactorReduction": "_factors",
     "factor_validation_loss": "_factors",
     "train_factors": "_factors",
+    "GridReducer": "_grid",
+    "GridReduction": "_grid",
+    "mimo_grid": "_grid",
     "KINDS": "_lattices",
     "gaussian_bases": "_lattices",
     "generate": "_lattices",
@@ -66,6 +69,7 @@ if TYPE_CHECKING:
     from ._config import FactorConfig, FactorTrainConfig
     from ._defect import log_defect, log_defect_from_gram
     from ._factors import FactorReducer, FactorReduction, factor_validation_loss, train_factors
+    from ._grid import GridReducer, GridReduction, mimo_grid
     from ._lattices import KINDS, gaussian_bases, generate, mimo_bases, qary_bases
     from ._nets import CoordinateGraphNet, FlatMLPNet, GramGraphNet, gram_features
     from ._reducer import LatticeReducer, ReducerConfig, Reduction, plackett_luce_log_prob
@@ -78,7 +82,7 @@ if TYPE_CHECKING:
 __getattr__, __dir__ = lazy_exports(__name__, _WHERE)
 
 
-__version__ = "0.2.0"
+__version__ = "0.2.1"
 
 __all__ = [
     "BASELINES",
@@ -93,6 +97,8 @@ __all__ = [
     "FactorTrainConfig",
     "FlatMLPNet",
     "GramGraphNet",
+    "GridReducer",
+    "GridReduction",
     "Invariant",
     "LatticeReducer",
     "ReducerConfig",
@@ -109,6 +115,7 @@ __all__ = [
     "integer_inverse",
     "is_unimodular",
     "lll_transform",
+    "mimo_grid",
     "log_defect",
     "log_defect_from_gram",
     "mimo_bases",
