@@ -254,6 +254,8 @@ def test_scale_evaluates_a_reproduce_folder(tmp_path: Path, monkeypatch: pytest.
 
     monkeypatch.setattr(ext, "SCALE_DIMS", (5, 6))
     monkeypatch.setattr(ext, "SCALE_EVAL_PER_KIND", 1)
+    monkeypatch.setattr(ext, "BKZ20_TRAINED_DIMS", (4,))
+    monkeypatch.setattr(ext, "BKZ20_TRAINED_PER_KIND", 1)
     models = tmp_path / "models"
     for seed in (0, 1):
         path = scale_checkpoint(models, seed)
@@ -264,6 +266,7 @@ def test_scale_evaluates_a_reproduce_folder(tmp_path: Path, monkeypatch: pytest.
     validate_metrics(doc)
     m = doc["metrics"]
     assert m["log_defect.bkz20.n5"] <= m["log_defect.input.n5"] and "log_defect.bkz.n6" in m
+    assert m["log_defect.bkz20.n4"] <= m["log_defect.input.n5"]
     assert m["log_defect.ours.n6"] == pytest.approx(m["log_defect.greedy.n6"])  # zero network = greedy
     assert set(doc["per_seed"]["ratio.ours_over_lll.n5"]) == {"0", "1"}
     assert [c["metric"] for c in doc["headline"]] == ["ratio.ours_over_lll.n5", "ratio.ours_over_lll.n6"]

@@ -7,7 +7,8 @@ CPU (process) and wall-clock time per lattice.
 
 ``scale`` (units ``baselines-n<n>``, ``ours-seed<k>-n<n>``): dimensions 24 and 32, beyond those trained on, with
 the factor models a ``reproduce`` run trained at n <= 16 (its ``units/ours-seed<k>/ours_seed<k>.pt``), against
-LLL, BKZ-10, BKZ-20, the classical skeleton and the greedy rule, converged and at equal budgets of factors.
+LLL, BKZ-10, BKZ-20, the classical skeleton and the greedy rule, converged and at equal budgets of factors; and
+(units ``bkz20-n<n>``) BKZ-20 at the trained dimensions 4-16 on the full ``reproduce`` run's held-out bases.
 """
 
 from __future__ import annotations
@@ -207,6 +208,18 @@ def _scale_baselines(n: int) -> dict[str, float]:
     return res
 
 
+#: BKZ-20 is also run at the trained dimensions, on the full ``reproduce`` run's held-out set (100 bases per family)
+BKZ20_TRAINED_DIMS = (4, 8, 12, 16)
+BKZ20_TRAINED_PER_KIND = 100
+
+
+def _bkz20_trained(n: int) -> dict[str, float]:
+    bases = _eval_set(n, BKZ20_TRAINED_PER_KIND)
+    t = time.perf_counter()
+    scores = np.array([log_defect(bkz_transform(b, 20).astype(float) @ b) for b in bases])
+    return {f"ms_per_basis.bkz20.n{n}": 1e3 * (time.perf_counter() - t) / len(bases), **_score_keys("bkz20", n, scores)}
+
+
 def _scale_ours(n: int, path: Path) -> dict[str, Any]:
     model = load_factor_model(path, what="checkpoint")
     bases = _eval_set(n, SCALE_EVAL_PER_KIND)
@@ -225,26 +238,28 @@ def scale(run: RunFolder, source: Path, seeds: tuple[int, ...], progress: bool =
 def _scale(run: RunFolder, source: Path, seeds: tuple[int, ...], progress: bool) -> dict[str, Any]:
     cells: list[tuple[Any, ...]] = [("baselines", n) for n in SCALE_DIMS]
     cells += [("ours", s, n) for s in seeds for n in SCALE_DIMS]
+    cells += [("bkz20", n) for n in BKZ20_TRAINED_DIMS]
     run.total_units = len(cells)
     metrics: dict[str, Any] = {}
     per_seed: dict[str, dict[int, float]] = {}
     for cell in tqdm(cells, desc="scale", disable=not progress):
-        unit = (
-            run.unit("baselines", f"n{cell[1]}")
-            if cell[0] == "baselines"
-            else run.unit("ours", f"seed{cell[1]}", f"n{cell[2]}")
-        )
+        if cell[0] == "ours":
+            unit = run.unit("ours", f"seed{cell[1]}", f"n{cell[2]}")
+        else:
+            unit = run.unit(cell[0], f"n{cell[1]}")
         if unit.done:
             run.skipped += 1
         else:
             t0 = time.perf_counter()
             if cell[0] == "baselines":
                 result: dict[str, Any] = {"metrics": _scale_baselines(cell[1])}
+            elif cell[0] == "bkz20":
+                result = {"metrics": _bkz20_trained(cell[1])}
             else:
                 result = _scale_ours(cell[2], scale_checkpoint(source, cell[1]))
             unit.save(result, seconds=time.perf_counter() - t0)
         res = unit.load()
-        if cell[0] == "baselines":
+        if cell[0] != "ours":
             metrics.update(res["metrics"])
         else:
             for key, value in res["metrics"].items():
