@@ -3,8 +3,10 @@
 ``FactorReducer`` (the paper's model): a B_n-equivariant, O(n)- and scale-invariant network on the Gram matrix that
 outputs the unimodular factors (extended Gauss moves) one at a time; with the network at zero it is the greedy rule.
 ``LatticeReducer``: the 0.1 model, a hand-written move skeleton whose pivot order a network learns (kept as an
-ablation; ``variant="classical"`` is the skeleton alone). Both return exactly unimodular int64 matrices. Also the
-self-supervised log-orthogonality-defect loss, seeded lattice generators and fpylll baselines.
+ablation; ``variant="classical"`` is the skeleton alone). Both return exactly unimodular int64 matrices.
+``GridReducer``: the convolutional extension, joint reduction of a grid of correlated lattices (``mimo_grid``) by
+warm starts from neighbours' factors. Also the self-supervised log-orthogonality-defect loss, seeded lattice
+generators and fpylll baselines.
 """
 
 from __future__ import annotations
