@@ -40,6 +40,11 @@ def _cli_subprocess(*argv: str) -> tuple[int, str, bool]:
         (["bench", "--repeats", "two"], "'two' is not an integer"),
         (["bench", "--checkpoint", "no/such/file.pt"], "'no/such/file.pt' is not a file"),
         (["reprodce"], "invalid choice: 'reprodce' (choose from"),
+        (["grid", "--checkpoint", "no/such/file.pt"], "'no/such/file.pt' is not a file"),
+        (["grid", "--repeats", "0"], "0 is not positive"),
+        (["scale", "--models", "no/such/dir"], "'no/such/dir' is not a folder"),
+        (["scale", "--models", ".", "--seeds", "1", "1"], "--seeds names 1 twice"),
+        (["scale", "--models", ".", "--seeds", "0"], "has no factor model"),
     ],
 )
 def test_bad_values_exit_2_before_torch(tmp_path: Path, argv: list[str], message: str) -> None:
@@ -85,7 +90,7 @@ def test_corrupt_unit_result_named_with_the_way_out(tmp_path: Path, capsys: pyte
 
 
 def test_help_is_plain_text(capsys: pytest.CaptureFixture[str]) -> None:
-    for argv in (["--help"], ["reproduce", "--help"], ["bench", "--help"]):
+    for argv in (["--help"], ["reproduce", "--help"], ["bench", "--help"], ["grid", "--help"], ["scale", "--help"]):
         with pytest.raises(SystemExit):
             main(argv)
         text = capsys.readouterr().out
@@ -157,7 +162,8 @@ def test_bench_writes_schema_metrics_and_loads_a_checkpoint(tmp_path: Path) -> N
     assert data["metrics"]["ms_per_basis.greedy.n4"] > 0
     assert ("ms_per_basis.ours_gpu.n4" in data["metrics"]) == torch.cuda.is_available()
     assert doc["metrics"] == data["metrics"]
-    assert data["headline"][0]["metric"] == "speedup.ours_over_lll.n4"
+    assert data["headline"][0]["metric"] == "cpu_speedup.ours_over_lll.n4"
+    assert data["metrics"]["cpu_ms_per_basis.ours.n4"] > 0 and data["metrics"]["cpu_ms_per_basis.lll.n4"] > 0
 
 
 def test_tiny_reproduce_writes_metrics_and_figures(tmp_path: Path) -> None:
@@ -218,3 +224,49 @@ def test_tiny_reproduce_writes_metrics_and_figures(tmp_path: Path) -> None:
     for fig in ("log_defect.png", "defect_vs_sweeps.png", "training_loss.png"):
         assert (tmp_path / fig).stat().st_size > 0
     assert torch.get_default_dtype() == torch.float32  # reproduce restores the global torch settings
+
+
+def test_grid_experiment_writes_schema_metrics(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import lattice_nn._extend as ext
+    from lattice_nn import FactorConfig, FactorReducer
+    from lattice_nn._config import grid_config
+
+    monkeypatch.setattr(ext, "GRID_SHAPE", (3, 3))
+    monkeypatch.setattr(ext, "GRID_DIMS", (4,))
+    ckpt = tmp_path / "model.pt"
+    torch.save(FactorReducer(FactorConfig()).state_dict(), ckpt)
+    with RunFolder(tmp_path / "g", package="lattice-nn", module_file=__file__, config=grid_config(1, ckpt, 1)) as run:
+        doc = ext.grid_experiment(run, progress=False, checkpoint=ckpt)
+    validate_metrics(doc)
+    m = doc["metrics"]
+    for method in ("ours", "greedy", "lll"):
+        for mode in ("grid", "alone"):
+            assert m[f"log_defect.{mode}_{method}.rho0.99.n4"] < m["log_defect.input.rho0.99.n4"]
+            assert m[f"cpu_ms_per_lattice.{mode}_{method}.rho0.99.n4"] >= 0
+    assert m["factor_ratio.grid_over_alone.greedy.rho0.999.n4"] <= 1.0
+    assert doc["headline"][0]["metric"] == "time_ratio.grid_over_alone.ours.rho0.99.n4"
+
+
+def test_scale_evaluates_a_reproduce_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import lattice_nn._extend as ext
+    from lattice_nn import FactorConfig, FactorReducer
+    from lattice_nn._config import scale_checkpoint
+
+    monkeypatch.setattr(ext, "SCALE_DIMS", (5, 6))
+    monkeypatch.setattr(ext, "SCALE_EVAL_PER_KIND", 1)
+    monkeypatch.setattr(ext, "BKZ20_TRAINED_DIMS", (4,))
+    monkeypatch.setattr(ext, "BKZ20_TRAINED_PER_KIND", 1)
+    models = tmp_path / "models"
+    for seed in (0, 1):
+        path = scale_checkpoint(models, seed)
+        path.parent.mkdir(parents=True)
+        torch.save(FactorReducer(FactorConfig()).state_dict(), path)
+    with RunFolder(tmp_path / "s", package="lattice-nn", module_file=__file__, config={"test": 1}) as run:
+        doc = ext.scale(run, models, (0, 1), progress=False)
+    validate_metrics(doc)
+    m = doc["metrics"]
+    assert m["log_defect.bkz20.n5"] <= m["log_defect.input.n5"] and "log_defect.bkz.n6" in m
+    assert m["log_defect.bkz20.n4"] <= m["log_defect.input.n5"]
+    assert m["log_defect.ours.n6"] == pytest.approx(m["log_defect.greedy.n6"])  # zero network = greedy
+    assert set(doc["per_seed"]["ratio.ours_over_lll.n5"]) == {"0", "1"}
+    assert [c["metric"] for c in doc["headline"]] == ["ratio.ours_over_lll.n5", "ratio.ours_over_lll.n6"]

@@ -3,8 +3,10 @@
 ``FactorReducer`` (the paper's model): a B_n-equivariant, O(n)- and scale-invariant network on the Gram matrix that
 outputs the unimodular factors (extended Gauss moves) one at a time; with the network at zero it is the greedy rule.
 ``LatticeReducer``: the 0.1 model, a hand-written move skeleton whose pivot order a network learns (kept as an
-ablation; ``variant="classical"`` is the skeleton alone). Both return exactly unimodular int64 matrices. Also the
-self-supervised log-orthogonality-defect loss, seeded lattice generators and fpylll baselines.
+ablation; ``variant="classical"`` is the skeleton alone). Both return exactly unimodular int64 matrices.
+``GridReducer``: the convolutional extension, joint reduction of a grid of correlated lattices (``mimo_grid``) by
+warm starts from neighbours' factors. Also the self-supervised log-orthogonality-defect loss, seeded lattice
+generators and fpylll baselines.
 """
 
 from __future__ import annotations
@@ -29,6 +31,9 @@ _WHERE = {
     "FactorReduction": "_factors",
     "factor_validation_loss": "_factors",
     "train_factors": "_factors",
+    "GridReducer": "_grid",
+    "GridReduction": "_grid",
+    "mimo_grid": "_grid",
     "KINDS": "_lattices",
     "gaussian_bases": "_lattices",
     "generate": "_lattices",
@@ -66,6 +71,7 @@ if TYPE_CHECKING:
     from ._config import FactorConfig, FactorTrainConfig
     from ._defect import log_defect, log_defect_from_gram
     from ._factors import FactorReducer, FactorReduction, factor_validation_loss, train_factors
+    from ._grid import GridReducer, GridReduction, mimo_grid
     from ._lattices import KINDS, gaussian_bases, generate, mimo_bases, qary_bases
     from ._nets import CoordinateGraphNet, FlatMLPNet, GramGraphNet, gram_features
     from ._reducer import LatticeReducer, ReducerConfig, Reduction, plackett_luce_log_prob
@@ -78,7 +84,7 @@ if TYPE_CHECKING:
 __getattr__, __dir__ = lazy_exports(__name__, _WHERE)
 
 
-__version__ = "0.2.0"
+__version__ = "0.2.1"
 
 __all__ = [
     "BASELINES",
@@ -93,6 +99,8 @@ __all__ = [
     "FactorTrainConfig",
     "FlatMLPNet",
     "GramGraphNet",
+    "GridReducer",
+    "GridReduction",
     "Invariant",
     "LatticeReducer",
     "ReducerConfig",
@@ -109,6 +117,7 @@ __all__ = [
     "integer_inverse",
     "is_unimodular",
     "lll_transform",
+    "mimo_grid",
     "log_defect",
     "log_defect_from_gram",
     "mimo_bases",

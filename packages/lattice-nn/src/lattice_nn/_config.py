@@ -276,3 +276,50 @@ def bench_config(repeats: int, checkpoint: Path | None, threads: int | None) -> 
         "reducer": asdict(ReducerConfig()),
         "factor": asdict(FactorConfig()),
     }
+
+
+#: ``grid``: lattice dimensions, time-frequency correlations (rho_freq = rho_time), grid size, grid seed
+GRID_DIMS = (8, 16)
+GRID_RHOS = (0.9, 0.99, 0.999)
+GRID_SHAPE = (16, 16)
+GRID_SEED = 11
+
+
+def grid_config(repeats: int, checkpoint: Path | None, threads: int | None) -> dict[str, Any]:
+    """The settings every ``grid`` unit depends on (torch-free)."""
+    return {
+        "dims": list(GRID_DIMS),
+        "rhos": list(GRID_RHOS),
+        "shape": list(GRID_SHAPE),
+        "seed": GRID_SEED,
+        "repeats": repeats,
+        "threads": threads,
+        "checkpoint_sha256": file_sha256(checkpoint) if checkpoint is not None else None,
+        "factor": asdict(FactorConfig()),
+        "lll_delta": 0.99,
+    }
+
+
+#: ``scale``: dimensions evaluated with models trained at n <= 16, bases per family, BKZ block sizes
+SCALE_DIMS = (24, 32)
+SCALE_EVAL_PER_KIND = 50
+SCALE_BKZ = (10, 20)
+
+
+def scale_checkpoint(run_dir: Path, seed: int) -> Path:
+    """Where ``reproduce`` kept seed ``seed``'s factor model in ``run_dir`` (torch-free twin of
+    ``lattice_nn._experiments.model_path``)."""
+    return Path(run_dir) / "units" / f"ours-seed{seed}" / f"ours_seed{seed}.pt"
+
+
+def scale_config() -> dict[str, Any]:
+    """The settings every ``scale`` unit depends on (each seed's unit records its checkpoint's sha256)."""
+    return {
+        "dims": list(SCALE_DIMS),
+        "eval_per_kind": SCALE_EVAL_PER_KIND,
+        "bkz": list(SCALE_BKZ),
+        "budgets": [1, 2, 3],
+        "eval_seed": EVAL_SEED,
+        "kinds": list(KINDS),
+        "factor": asdict(FactorConfig()),
+    }

@@ -105,10 +105,19 @@ class GramGraphNet(nn.Module):
             # computed once per node instead of once per edge (same weights as the concatenated form)
             lin, act, out = edge_mlp
             w = lin.weight
-            pre = (
-                e @ w[:, :h].T + (v @ w[:, h : 2 * h].T)[:, :, None, :] + (v @ w[:, 2 * h :].T)[:, None, :, :]
-            )
-            e = (e + out(act(pre + lin.bias))) * off
+            if torch.is_grad_enabled():
+                pre = (
+                    e @ w[:, :h].T + (v @ w[:, h : 2 * h].T)[:, :, None, :] + (v @ w[:, 2 * h :].T)[:, None, :, :]
+                )
+                e = (e + out(act(pre + lin.bias))) * off
+            else:  # inference: the same operations in the same order, in place (no (batch, n, n, h) temporaries)
+                pre = e @ w[:, :h].T
+                pre += (v @ w[:, h : 2 * h].T)[:, :, None, :]
+                pre += (v @ w[:, 2 * h :].T)[:, None, :, :]
+                pre += lin.bias
+                upd = out(nn.functional.silu(pre, inplace=True) if isinstance(act, nn.SiLU) else act(pre))
+                upd += e
+                e = upd.mul_(off)
             out_mean = e.sum(2) / (n - 1)
             in_mean = e.sum(1) / (n - 1)
             v = v + node_mlp(torch.cat([v, out_mean, in_mean], -1))

@@ -94,10 +94,124 @@ def bench_table(doc: dict[str, Any]) -> str:
     return "\n".join(out)
 
 
+def bench_cpu_table(doc: dict[str, Any]) -> str:
+    m = doc["metrics"]
+    dims = sorted(int(k.rsplit(".n", 1)[1]) for k in m if k.startswith("cpu_ms_per_basis.lll."))
+    if not dims:
+        return ""
+    names = [k for k in ("ours", "ours_budget2", "greedy", "classical") if f"cpu_ms_per_basis.{k}.n{dims[0]}" in m]
+    out = ["CPU (process) ms per basis, 1 thread (robust to other jobs on the machine):", ""]
+    out += [
+        "| n | " + " | ".join(names) + " | fpylll LLL | LLL / ours | LLL / greedy |",
+        "|---" * (len(names) + 4) + "|",
+    ]
+    for n in dims:
+        cells = [f"{m[f'cpu_ms_per_basis.{k}.n{n}']:.3g}" for k in names]
+        out.append(
+            f"| {n} | " + " | ".join(cells) + f" | {m[f'cpu_ms_per_basis.lll.n{n}']:.3g} | "
+            f"{m[f'cpu_speedup.ours_over_lll.n{n}']:.3f} | {m[f'cpu_speedup.greedy_over_lll.n{n}']:.3f} |"
+        )
+    return "\n".join(out)
+
+
+def _headline_table(doc: dict[str, Any]) -> list[str]:
+    out = ["| claim | metric | paper | ours | verdict |", "|---|---|---|---|---|"]
+    for c in doc["headline"]:
+        paper = "-" if c["paper"] is None else c["paper"]
+        ours = f"{c['ours']:.3f}" + (f" +- {c['std']:.3f}" if c.get("std") is not None else "")
+        text = c["claim"].replace("|", "\\|")
+        out.append(f"| {text} | `{c['metric']}` | {paper} | {ours} | {c['verdict']} |")
+    return out
+
+
+def grid_table(doc: dict[str, Any]) -> str:
+    m = doc["metrics"]
+    cfg = doc["config"]
+    out = [_header(doc), "", *_headline_table(doc), ""]
+    out += [
+        "Mean log defect, factors and CPU ms per lattice (joint = GridReducer, alone = one batched call on all "
+        "lattices); ratios joint / alone:",
+        "",
+        "| n | rho | input | method | defect alone | defect joint | factors alone | factors joint | CPU ms alone | "
+        "CPU ms joint | factors x | CPU time x |",
+        "|---" * 12 + "|",
+    ]
+    for n in cfg["dims"]:
+        for rho in cfg["rhos"]:
+            t = f"rho{rho:g}.n{n}"
+            for k in ("ours", "greedy", "lll"):
+                fa = m.get(f"factors_per_lattice.alone_{k}.{t}")
+                fj = m.get(f"factors_per_lattice.grid_{k}.{t}")
+                fr = m.get(f"factor_ratio.grid_over_alone.{k}.{t}")
+                out.append(
+                    f"| {n} | {rho:g} | {m[f'log_defect.input.{t}']:.2f} | {k} | "
+                    f"{m[f'log_defect.alone_{k}.{t}']:.3f} | {m[f'log_defect.grid_{k}.{t}']:.3f} | "
+                    f"{'-' if fa is None else f'{fa:.1f}'} | {'-' if fj is None else f'{fj:.1f}'} | "
+                    f"{m[f'cpu_ms_per_lattice.alone_{k}.{t}']:.3g} | {m[f'cpu_ms_per_lattice.grid_{k}.{t}']:.3g} | "
+                    f"{'-' if fr is None else f'{fr:.2f}'} | {m[f'time_ratio.grid_over_alone.{k}.{t}']:.2f} |"
+                )
+    out += [
+        "",
+        "Anchors (reduced from scratch) and waves: "
+        + ", ".join(
+            f"n={n} rho={rho:g}: {m[f'anchors.rho{rho:g}.n{n}']:.1%} / {m[f'waves.rho{rho:g}.n{n}']:.0f}"
+            for n in cfg["dims"]
+            for rho in cfg["rhos"]
+        ),
+    ]
+    return "\n".join(out)
+
+
+def scale_table(doc: dict[str, Any]) -> str:
+    m = doc["metrics"]
+    dims = doc["config"]["dims"]
+    out = [_header(doc), "", *_headline_table(doc), ""]
+    methods = ["input", "sizered", "classical", "greedy", "ours", "lll", "bkz", "bkz20"]
+    out += ["Converged (mean log defect; models trained at n <= 16):", ""]
+    out += ["| n | " + " | ".join(methods) + " | ours / LLL |", "|---" * (len(methods) + 2) + "|"]
+    for n in dims:
+        out.append(
+            f"| {n} | "
+            + " | ".join(_fmt(doc, f"log_defect.{k}.n{n}") for k in methods)
+            + f" | {m[f'ratio.ours_over_lll.n{n}']:.3f} |"
+        )
+    out += ["", "Per family (q-ary: never seen in training):", ""]
+    fam = ["greedy", "ours", "lll", "bkz", "bkz20"]
+    out += ["| n | family | " + " | ".join(fam) + " |", "|---" * (len(fam) + 2) + "|"]
+    for n in dims:
+        for kind in doc["config"]["kinds"]:
+            out.append(f"| {n} | {kind} | " + " | ".join(_fmt(doc, f"log_defect.{k}.{kind}.n{n}") for k in fam) + " |")
+    out += ["", "At equal budgets of factors (2n per classical sweep):", ""]
+    out += ["| n | factors | classical | greedy | ours | ours vs classical | ours vs greedy |", "|---" * 7 + "|"]
+    for n in dims:
+        for s in doc["config"]["budgets"]:
+            c, g, o = (m[f"log_defect_budget.{k}.s{s}.n{n}"] for k in ("classical", "greedy", "ours"))
+            out.append(
+                f"| {n} | {2 * n * s} | {c:.3f} | {g:.3f} | {_fmt(doc, f'log_defect_budget.ours.s{s}.n{n}')} | "
+                f"{(o - c) / c:+.1%} | {(o - g) / g:+.2%} |"
+            )
+    small = sorted(int(k.rsplit(".n", 1)[1]) for k in m if k.startswith("log_defect.bkz20.n"))
+    small = [n for n in small if n not in dims]
+    if small:
+        out += [
+            "",
+            "BKZ-20 at the trained dimensions (the full run's held-out bases, 100 per family): "
+            + ", ".join(f"n={n}: {m[f'log_defect.bkz20.n{n}']:.3f}" for n in small),
+        ]
+    return "\n".join(out)
+
+
 def tables(path: Path) -> str:
     doc = read_json(path)
     validate_metrics(doc)
-    return bench_table(doc) if "bench" in doc["command"] else reproduce_tables(doc)
+    cmd = doc["command"]
+    if "bench" in cmd:
+        return bench_table(doc) + "\n\n" + bench_cpu_table(doc)
+    if "grid" in cmd:
+        return grid_table(doc)
+    if "scale" in cmd:
+        return scale_table(doc)
+    return reproduce_tables(doc)
 
 
 if __name__ == "__main__":
