@@ -14,7 +14,7 @@ from torch import Tensor
 from tqdm import tqdm
 
 from ._complex import clique_complex
-from ._config import ComplexConfig, ExperimentConfig, HeteroConfig, StratifiedConfig
+from ._config import CLOUD_SWEEP, ComplexConfig, ExperimentConfig, HeteroConfig, StratifiedConfig
 from ._data import (
     NodeData,
     book_complexes,
@@ -133,7 +133,6 @@ def run_model(
     return out
 
 
-
 SEARCH_SPACE: dict[str, tuple[float, ...]] = {
     "lr": (0.005, 0.01, 0.02),
     "weight_decay": (5e-5, 5e-4, 5e-3),
@@ -181,11 +180,22 @@ def hetero_key(h: float) -> str:
     return f"hetero_h{round(100 * h):02d}"
 
 
+def cloud_key(points: int, noise: float) -> str:
+    """Task key of the point-cloud sweep at ``points`` per cloud and ``noise``: (200, 0.05) -> ``cloud_p200_n05``."""
+    return f"cloud_p{points}_n{round(100 * noise):02d}"
+
+
 def task_keys(tasks: Sequence[str], hcfg: HeteroConfig) -> list[str]:
-    """The task keys of a run: ``cora``, ``stratified`` and one ``hetero_hXX`` per homophily level."""
+    """The task keys of a run: ``cora``, ``stratified``, ``complex``, one ``hetero_hXX`` per homophily level and
+    one ``cloud_pPPP_nNN`` per point of ``CLOUD_SWEEP``."""
     keys: list[str] = []
     for t in tasks:
-        keys += [hetero_key(h) for h in hcfg.homophily] if t == "hetero" else [t]
+        if t == "hetero":
+            keys += [hetero_key(h) for h in hcfg.homophily]
+        elif t == "clouds":
+            keys += [cloud_key(p, n) for p, n in CLOUD_SWEEP]
+        else:
+            keys.append(t)
     return keys
 
 
@@ -213,8 +223,13 @@ class _Graphs:
                 self._cora = prepare(load_cora(), cfg, "features")
             gs = self._cora
             built = (gs, random_split(gs.data.num_nodes, seed), cfg, {"build_seconds": gs.build_seconds})
-        elif task == "stratified":
+        elif task == "stratified" or task.startswith("cloud_"):
             s = self.scfg
+            if task != "stratified":
+                sweep = {cloud_key(p, n): (p, n) for p, n in CLOUD_SWEEP}
+                if task not in sweep:
+                    raise ValueError(f"unknown task {task!r}")
+                s = replace(s, points=sweep[task][0], noise=sweep[task][1])
             data = stratified_clouds(
                 sum(s.clouds), s.points, s.k, s.noise, s.band, seed=1000 + seed, complex=s.complex, scale=s.scale
             )
