@@ -38,3 +38,29 @@ def test_the_sweep_is_recorded_only_by_runs_that_include_it(tmp_path):
     assert "cloud_sweep" not in config("--tasks", "cora")
     assert config("--quick", "--tasks", "clouds")["cloud_sweep"] == [list(pn) for pn in CLOUD_SWEEP]
     assert "cloud_sweep" in config()  # the full run includes every task
+
+
+def _doc(tmp_path, name, seeds, acc, config=None):
+    import json
+
+    from equi_runs import RunFolder
+
+    run = RunFolder(tmp_path / name, package="sheaf-homology", module_file=__file__, config=config or {"a": 1})
+    per_seed = {"acc.hetero_h10.lhs": dict(zip(seeds, acc, strict=True))}
+    doc = run.metrics({}, per_seed=per_seed, seeds=seeds, version="0")
+    path = tmp_path / f"{name}.json"
+    path.write_text(json.dumps(doc))
+    return path
+
+
+def test_merged_table_pools_the_seeds_of_runs_with_the_same_settings(tmp_path):
+    from sheaf_homology._table import merged_table
+
+    a = _doc(tmp_path, "a", [0, 1], [0.7, 0.8])
+    b = _doc(tmp_path, "b", [2, 3, 4], [0.9, 0.6, 0.5])
+    text = merged_table([a, b])
+    assert "seeds [0, 1, 2, 3, 4]" in text and "| hetero_h10 | 70.0 +- 15.8 |" in text, text
+    with pytest.raises(ValueError, match="disjoint seeds"):
+        merged_table([a, a])
+    with pytest.raises(ValueError, match="identical settings"):
+        merged_table([a, _doc(tmp_path, "c", [5], [0.5], config={"a": 2})])
