@@ -17,6 +17,8 @@ from equi_runs import RunError, RunFolder
 from . import __version__
 from ._config import (
     CLOUD_SWEEP,
+    PINCH_RIM,
+    PINCHES,
     ComplexConfig,
     ExperimentConfig,
     HeteroConfig,
@@ -31,8 +33,9 @@ PACKAGE = "sheaf-homology"
 DESCRIPTION = """Sheaf neural networks on the (persistent) local homology sheaf (Cesa & Behboodi, arXiv 2311.10156).
 
   reproduce  train GCN, GAT, NSD, the local homology sheaf models and their controls on Cora, stratified
-             point clouds (also swept over density and noise: --tasks clouds), degree-matched open books
-             and synthetic heterophilic graphs; one unit per (task, model, seed), a rerun resumes
+             point clouds (also swept over density and noise: --tasks clouds), degree-matched open books,
+             discs joined at points (--tasks pinch) and synthetic heterophilic graphs; one unit per
+             (task, model, seed), a rerun resumes
   bench      cost of building the (persistent) local homology sheaf vs the number of simplices
 
 Lists are space-separated: --models gcn lhs --tasks cora hetero --seeds 0 1 2.
@@ -145,6 +148,8 @@ def run_config(args: argparse.Namespace) -> dict[str, Any]:
         config["search"] = {"candidates": args.search}
     if "clouds" in (args.tasks or (() if args.quick or args.smoke else TASKS)):  # likewise (0.2.1)
         config["cloud_sweep"] = [list(pn) for pn in CLOUD_SWEEP]
+    if "pinch" in (args.tasks or (() if args.quick or args.smoke else TASKS)):
+        config["pinch"] = {"pinches": PINCHES, "rim": PINCH_RIM}
     return config
 
 

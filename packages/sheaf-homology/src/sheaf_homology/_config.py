@@ -93,6 +93,13 @@ A module constant rather than a field of :class:`StratifiedConfig`, so that the 
 folders stay valid; a run that includes the sweep records it."""
 
 
+PINCHES: int = 6
+"""Joined points per complex of the ``pinch`` task (:func:`pinched_books`; fewer where the rim is short)."""
+
+PINCH_RIM: int = 12
+"""Rim (free-boundary) points per page of the ``pinch`` task's discs."""
+
+
 @dataclass(frozen=True)
 class ComplexConfig:
     """Degree-matched complex task (see ``book_complexes``): complexes per split (train / validation / test),
