@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from equi_runs import lazy_exports
 
-__version__ = "0.2.0"
+__version__ = "0.2.1"
 
 _WHERE = {
     "SimplicialComplex": "_complex",
@@ -44,6 +44,8 @@ _WHERE = {
     "SheafDiffusion": "_nsd",
     "NSD": "_nsd",
     "augmented_factors": "_nsd",
+    "orthogonal_maps": "_nsd",
+    "ORTH_MAPS": "_nsd",
     "PersistentLocalHomologySheaf": "_persistent",
     "link_diagram_gudhi": "_persistent",
     "reduce_boundary": "_persistent",
@@ -77,7 +79,7 @@ if TYPE_CHECKING:
     from ._local_homology import harmonic_local_homology, local_homology_dims, local_homology_sheaf, relative_star
     from ._models import GAT, GCN, SheafNet, build_model
     from ._names import MODEL_NAMES
-    from ._nsd import LearnedRestrictionMaps, SheafDiffusion
+    from ._nsd import NSD, ORTH_MAPS, LearnedRestrictionMaps, SheafDiffusion, augmented_factors, orthogonal_maps
     from ._persistent import (
         PersistentLocalHomologySheaf,
         link_diagram_gudhi,
@@ -126,6 +128,8 @@ __all__ = [
     "SheafDiffusion",
     "NSD",
     "augmented_factors",
+    "orthogonal_maps",
+    "ORTH_MAPS",
     "PersistentLocalHomologySheaf",
     "link_diagram_gudhi",
     "reduce_boundary",

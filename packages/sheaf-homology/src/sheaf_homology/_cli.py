@@ -15,7 +15,17 @@ import equi_runs
 from equi_runs import RunError, RunFolder
 
 from . import __version__
-from ._config import ComplexConfig, ExperimentConfig, HeteroConfig, ModelConfig, StratifiedConfig, TrainConfig
+from ._config import (
+    CLOUD_SWEEP,
+    PINCH_RIM,
+    PINCHES,
+    ComplexConfig,
+    ExperimentConfig,
+    HeteroConfig,
+    ModelConfig,
+    StratifiedConfig,
+    TrainConfig,
+)
 from ._names import COMPLEXES, MODEL_NAMES, QUICK_MODELS, QUICK_TASKS, TASKS
 
 PROG = "sheaf-homology"
@@ -23,7 +33,8 @@ PACKAGE = "sheaf-homology"
 DESCRIPTION = """Sheaf neural networks on the (persistent) local homology sheaf (Cesa & Behboodi, arXiv 2311.10156).
 
   reproduce  train GCN, GAT, NSD, the local homology sheaf models and their controls on Cora, stratified
-             point clouds, degree-matched open books and synthetic heterophilic graphs; one unit per
+             point clouds (also swept over density and noise: --tasks clouds), degree-matched open books,
+             discs joined at points (--tasks pinch) and synthetic heterophilic graphs; one unit per
              (task, model, seed), a rerun resumes
   bench      cost of building the (persistent) local homology sheaf vs the number of simplices
 
@@ -135,6 +146,10 @@ def run_config(args: argparse.Namespace) -> dict[str, Any]:
     config = {"experiment": asdict(cfg), "stratified": asdict(scfg), "hetero": asdict(hcfg), "complex": asdict(ccfg)}
     if args.search:  # recorded only when used, so runs without a search keep their 0.2.0 config
         config["search"] = {"candidates": args.search}
+    if "clouds" in (args.tasks or (() if args.quick or args.smoke else TASKS)):  # likewise (0.2.1)
+        config["cloud_sweep"] = [list(pn) for pn in CLOUD_SWEEP]
+    if "pinch" in (args.tasks or (() if args.quick or args.smoke else TASKS)):
+        config["pinch"] = {"pinches": PINCHES, "rim": PINCH_RIM}
     return config
 
 

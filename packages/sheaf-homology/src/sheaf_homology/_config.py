@@ -85,6 +85,21 @@ class StratifiedConfig:
     scale: float = 2.0
 
 
+CLOUD_SWEEP: tuple[tuple[int, float], ...] = ((100, 0.02), (200, 0.02), (400, 0.02), (200, 0.05), (200, 0.1))
+"""The point-cloud sweep (task ``clouds``): ``(points per cloud, noise)`` of the two-plane clouds, otherwise as
+the stratified task. Density along one axis (100 / 200 / 400 points on the same planes, noise 0.02), noise along
+the other (0.02 / 0.05 / 0.1 at 200 points; the median nearest-neighbour distance at 200 points is about 0.1).
+A module constant rather than a field of :class:`StratifiedConfig`, so that the settings recorded by earlier run
+folders stay valid; a run that includes the sweep records it."""
+
+
+PINCHES: int = 6
+"""Joined points per complex of the ``pinch`` task (:func:`pinched_books`; fewer where the rim is short)."""
+
+PINCH_RIM: int = 12
+"""Rim (free-boundary) points per page of the ``pinch`` task's discs."""
+
+
 @dataclass(frozen=True)
 class ComplexConfig:
     """Degree-matched complex task (see ``book_complexes``): complexes per split (train / validation / test),

@@ -242,7 +242,7 @@ def edge_homophily(data: NodeData) -> float:
     return float((data.y[s] == data.y[d]).float().mean())
 
 
-def _book(rng: np.random.Generator, pages: int, spine: int, inner: int) -> tuple[np.ndarray, ...]:
+def _book(rng: np.random.Generator, pages: int, spine: int, inner: int, rim: int = 0) -> tuple[np.ndarray, ...]:
     """One open book: ``pages`` triangulated half-discs glued along a common boundary path (the spine).
 
     Each page is the Delaunay triangulation of the ``spine`` points on the convex curve
@@ -251,7 +251,10 @@ def _book(rng: np.random.Generator, pages: int, spine: int, inner: int) -> tuple
     the spine path. Labels: spine vertices (ends excluded) are singular (1) when ``pages >= 3``, manifold
     (0) when ``pages == 2`` (two pages make a disc); vertices off every hull are manifold (0); the other hull
     vertices (free boundary, spine ends) are unlabelled (-1). Positions: page ``j`` is turned by ``2 pi j /
-    pages`` about the spine, the page coordinate ``x - (y - 1/2)^2`` as radius.
+    pages`` about the spine, the page coordinate ``x - (y - 1/2)^2`` as radius. ``rim > 0`` (0.2.1, used by
+    :func:`pinched_books`) adds ``rim`` points per page on the convex rim ``x = 1 + 0.2 (1/4 - (y - 1/2)^2)``,
+    ``y`` in [0.1, 0.9] (free-boundary vertices; ``inner`` then counts them too); ``rim = 0`` draws exactly as
+    before.
 
     Returns:
         triangles ``(T, 3)``, positions ``(n, 3)``, labels ``(n,)``, n.
@@ -267,9 +270,14 @@ def _book(rng: np.random.Generator, pages: int, spine: int, inner: int) -> tuple
     tris = []
     off = spine
     for j in range(pages):
-        yi = rng.uniform(0.02, 0.98, inner)
+        yi = rng.uniform(0.02, 0.98, inner - rim)
         cu = (yi - 0.5) ** 2
-        xi = cu + 0.02 + rng.uniform(0, 1, inner) * (0.98 - cu)
+        xi = cu + 0.02 + rng.uniform(0, 1, inner - rim) * (0.98 - cu)
+        if rim:
+            yr = np.sort(rng.uniform(0.1, 0.9, rim))
+            yi = np.concatenate([yi, yr])
+            xi = np.concatenate([xi, 1 + 0.2 * (0.25 - (yr - 0.5) ** 2)])
+            cu = (yi - 0.5) ** 2
         tri = Delaunay(np.concatenate([np.stack([cx, ys], 1), np.stack([xi, yi], 1)]))
         ids = np.concatenate([np.arange(spine), off + np.arange(inner)])
         tris.append(ids[tri.simplices])
@@ -332,6 +340,94 @@ def book_complexes(
         ys.append(lab)
         gs.append(np.full(n, c))
         off += int(n)
+    K = SimplicialComplex.from_simplices(np.concatenate(tris).tolist(), off)
+    ei = symmetrize(K.edges.T, off)
+    deg_t = torch.bincount(ei[0], minlength=off).float()
+    x = torch.stack([torch.ones(off), deg_t / deg_t.mean()], dim=1)
+    y, deg, group = np.concatenate(ys), np.concatenate(degs), np.concatenate(gs)
+    keep = np.zeros(off, dtype=bool)
+    bounds = np.cumsum((0, *splits))
+    for lo, hi in zip(bounds[:-1], bounds[1:], strict=True):
+        part = (group >= lo) & (group < hi)
+        keep[part] = degree_matched(y[part], deg[part], rng)
+    return NodeData(
+        x,
+        torch.as_tensor(np.maximum(y, 0)),
+        ei,
+        torch.as_tensor(np.concatenate(ps), dtype=torch.float32),
+        torch.as_tensor(group),
+        K,
+        torch.as_tensor(keep),
+    )
+
+
+def _pinch(t: np.ndarray, lab: np.ndarray, pos: np.ndarray, n: int, spine: int, inner: int, k: int, rng) -> tuple:
+    """Join a 2-page book (a disc) to itself at ``k`` points: each point identifies a free-boundary vertex of
+    page 0 with one of page 1 (both at distance > 0.25 from the spine). The chosen vertices are pairwise at
+    graph distance >= 3, so no triangle collapses or doubles and every joined vertex has a link of two disjoint
+    arcs (local homology ``H_1 = R``, ``H_2 = 0``). Returns triangles, positions, labels (joined vertices 1),
+    number of vertices (the second vertex of each pair removed, ids compacted)."""
+    e = np.concatenate([t[:, [0, 1]], t[:, [1, 2]], t[:, [0, 2]]])
+    nbr: list[set[int]] = [set() for _ in range(n)]
+    for a, b in e:
+        nbr[a].add(int(b))
+        nbr[b].add(int(a))
+    r = np.hypot(pos[:, 0], pos[:, 2])
+    pages = [np.arange(spine + j * inner, spine + (j + 1) * inner) for j in range(2)]
+    cands = [rng.permutation(p[(lab[p] == -1) & (r[p] > 0.25)]) for p in pages]
+    blocked: set[int] = set()
+    chosen: list[list[int]] = [[], []]
+    for j in range(2):
+        for v in cands[j]:
+            if len(chosen[j]) == k:
+                break
+            if int(v) in blocked:
+                continue
+            chosen[j].append(int(v))
+            ball = {int(v)} | nbr[v] | {w for u in nbr[v] for w in nbr[u]}
+            blocked |= ball
+    m = min(len(chosen[0]), len(chosen[1]))
+    keep_v, drop_v = np.array(chosen[0][:m], np.int64), np.array(chosen[1][:m], np.int64)
+    relabel = np.arange(n)
+    relabel[drop_v] = keep_v
+    alive = np.ones(n, dtype=bool)
+    alive[drop_v] = False
+    compact = np.cumsum(alive) - 1
+    t2 = compact[relabel[t]]
+    lab2 = lab.copy()
+    lab2[keep_v] = 1
+    return t2, pos[alive], lab2[alive], int(alive.sum())
+
+
+def pinched_books(
+    splits: tuple[int, ...], spine: int, inner: int, seed: int, pinches: int = 6, rim: int = 12
+) -> NodeData:
+    """A second degree-matched complex task with another stratum (0.2.1): surfaces joined at points.
+
+    Each complex is a 2-page book (a triangulated disc, :func:`_book` with ``rim`` rim points per page)
+    joined to itself at up to ``pinches``
+    points (:func:`_pinch`: a free-boundary vertex of one page identified with one of the other page). A joined
+    vertex is singular (1): its link is two disjoint arcs, so its local homology is ``H_1 = R`` (and ``H_2 =
+    0``); interior vertices and the inner spine vertices are manifold (0, ``H_2 = R``); boundary vertices are
+    unlabelled. Both classes have a one-dimensional local homology stalk, so the stalk dimension alone cannot
+    tell them apart (unlike the open books): the degree of the homology and the restriction maps (zero at a
+    joined vertex, whose edges are boundary edges with empty stalks) can. Labelled vertices are degree-matched
+    per split as in :func:`book_complexes`; features, ``pos``, ``groups``, ``complex`` likewise.
+    """
+    rng = np.random.default_rng(seed)
+    tris, ps, ys, gs, degs = [], [], [], [], []
+    off = 0
+    for c in range(sum(splits)):
+        t, p, lab, n = _book(rng, 2, spine, inner, rim=rim)
+        t, p, lab, n = _pinch(t, lab, p, int(n), spine, inner, pinches, rng)
+        e = np.concatenate([t[:, [0, 1]], t[:, [1, 2]], t[:, [0, 2]]])
+        e = np.unique(np.sort(e, axis=1), axis=0)
+        degs.append(np.bincount(e.ravel(), minlength=n))
+        tris.append(t + off)
+        ps.append(p)
+        ys.append(lab)
+        gs.append(np.full(n, c))
+        off += n
     K = SimplicialComplex.from_simplices(np.concatenate(tris).tolist(), off)
     ei = symmetrize(K.edges.T, off)
     deg_t = torch.bincount(ei[0], minlength=off).float()

@@ -134,6 +134,37 @@ def augmented_factors(
     return ei, off, diag
 
 
+ORTH_MAPS: tuple[str, ...] = ("householder", "matrix_exp", "cayley")
+"""Parametrisations of O(d) for ``NSD(kind="orth")``; ``householder`` is the official code's default."""
+
+
+def orthogonal_maps(params: Tensor, d: int, orth_map: str = "householder") -> Tensor:
+    """``(E, d(d-1)/2)`` parameters -> ``(E, d, d)`` orthogonal matrices, as the official NSD code's ``Orthogonal``.
+
+    The parameters fill the strictly lower triangle of ``A`` (row-major, ``torch.tril_indices(d, d, -1)``).
+    ``householder``: ``Q = H_0 H_1 ... H_{d-1}``, ``H_i = I - 2 v_i v_i^T / |v_i|^2`` with ``v_i`` the i-th
+    column of ``A + I`` (LAPACK's ``orgqr`` with ``tau_i = 2 / |v_i|^2``; zero parameters give ``-I``,
+    ``det Q = (-1)^d``); ``matrix_exp``: ``exp(A - A^T)``; ``cayley``: ``(I - S/2)^{-1} (I + S/2)``, ``S = A -
+    A^T`` (both ``SO(d)``, zero parameters give ``I``). The official code reads ``d(d+1)/2`` values for the
+    last two, whose diagonal cancels in ``A - A^T``: the same family.
+    """
+    tril = torch.tril_indices(d, d, offset=-1, device=params.device)
+    a = params.new_zeros(params.shape[0], d, d)
+    if d > 1:
+        a[:, tril[0], tril[1]] = params
+    if orth_map == "householder":
+        v = a + torch.eye(d, dtype=params.dtype, device=params.device)
+        tau = 2.0 / (v * v).sum(dim=-2)
+        return torch.linalg.householder_product(v, tau)
+    skew = a - a.transpose(-1, -2)
+    if orth_map == "matrix_exp":
+        return torch.linalg.matrix_exp(skew)
+    if orth_map == "cayley":
+        eye = torch.eye(d, dtype=params.dtype, device=params.device)
+        return torch.linalg.solve(eye - 0.5 * skew, eye + 0.5 * skew)
+    raise ValueError(f"orth_map must be one of {ORTH_MAPS}, got {orth_map!r}")
+
+
 class _Transport(MessagePassing):
     """``sum_{u -> v} T_{uv} x_u`` for per-edge blocks T."""
 
@@ -157,9 +188,11 @@ class NSD(nn.Module):
     ``laplacian_builders.py``, ``sheaf_models.py``), read for facts, our own code.
 
     ``x -> dropout(input) -> Linear -> elu -> dropout -> X (N, d, C)``, ``X0 = X``; per layer ``t``: restriction
-    maps ``F_{v<e} = act(W_t [x_v || x_u])`` (no bias; ``diag``: tanh, d values; ``orth``: ``exp(A - A^T)``
-    of a strictly lower triangular A from d(d-1)/2 values, times a learned edge weight ``sigmoid(V [x_u || x_v])
-    sigmoid(V [x_v || x_u])`` as in the official bundle model; ``general``: tanh, d x d) from ``dropout(X)``
+    maps ``F_{v<e} = act(W_t [x_v || x_u])`` (no bias; ``diag``: tanh, d values; ``orth``: d(d-1)/2 values
+    through tanh (the official ``sheaf_act``, applied to every kind) into :func:`orthogonal_maps` (Householder
+    by default, as the official code; 0.2.0 used ``exp(A - A^T)`` without tanh), times a learned edge weight
+    ``sigmoid(V [x_u || x_v]) sigmoid(V [x_v || x_u])`` as in the official bundle model; ``general``: tanh,
+    d x d) from ``dropout(X)``
     (no dropout at the first layer), then ``X0 <- (1 + tanh eps_t) X0 - elu(Delta_t (W1_t (x) W2_t)
     dropout(X))``, ``X = X0``, with ``Delta_t`` the augmented normalised sheaf Laplacian
     (:func:`augmented_factors`), ``W1`` (d x d, initialised to I) mixing stalk coordinates and ``W2`` (C x C,
@@ -170,6 +203,7 @@ class NSD(nn.Module):
         d: stalk dimension; hidden: channels per stalk coordinate; layers: diffusion steps.
         kind: ``"diag"``, ``"orth"`` or ``"general"``.
         dropout, input_dropout: as in the official code.
+        orth_map: parametrisation of the orthogonal maps (``kind="orth"``), see :data:`ORTH_MAPS`.
 
     Shapes:
         x: ``(N, C_in)``, edge_index: ``(2, 2E)`` symmetric -> logits ``(N, num_classes)``.
@@ -185,13 +219,17 @@ class NSD(nn.Module):
         kind: str = "diag",
         dropout: float = 0.5,
         input_dropout: float = 0.0,
+        orth_map: str = "householder",
     ) -> None:
         super().__init__()
         if kind not in ("diag", "orth", "general"):
             raise ValueError(f"kind must be 'diag', 'orth' or 'general', got {kind!r}")
         if kind != "diag" and d < 2:
             raise ValueError(f"kind {kind!r} needs stalk dimension d >= 2, got {d}")
+        if orth_map not in ORTH_MAPS:
+            raise ValueError(f"orth_map must be one of {ORTH_MAPS}, got {orth_map!r}")
         self.kind, self.d, self.hidden, self.dropout, self.input_dropout = kind, d, hidden, dropout, input_dropout
+        self.orth_map = orth_map
         n_out = {"diag": d, "orth": d * (d - 1) // 2, "general": d * d}[kind]
         self.lin1 = nn.Linear(in_channels, d * hidden)
         self.learners = nn.ModuleList(nn.Linear(2 * d * hidden, n_out, bias=False) for _ in range(layers))
@@ -206,7 +244,6 @@ class NSD(nn.Module):
         self.eps = nn.ParameterList(nn.Parameter(torch.zeros(d, 1)) for _ in range(layers))
         self.lin2 = nn.Linear(d * hidden, num_classes)
         self.transport = _Transport()
-        self._tril = torch.tril_indices(d, d, offset=-1)
 
     def restriction_maps(self, x: Tensor, und: Tensor, layer: int) -> Tensor:
         """``(E, 2, d, d)``: ``[F_{u<e}, F_{v<e}]`` of every undirected edge ``(u, v)`` from stalk features."""
@@ -219,9 +256,7 @@ class NSD(nn.Module):
                 return torch.diag_embed(torch.tanh(z))
             if self.kind == "general":
                 return torch.tanh(z).reshape(-1, self.d, self.d)
-            skew = z.new_zeros(z.shape[0], self.d, self.d)
-            skew[:, self._tril[0], self._tril[1]] = z
-            return torch.linalg.matrix_exp(skew - skew.transpose(-1, -2))
+            return orthogonal_maps(torch.tanh(z), self.d, self.orth_map)  # tanh: the official sheaf_act
 
         maps = torch.stack([_one(u, v), _one(v, u)], dim=1)
         if self.kind == "orth":  # w_e = sigmoid(V [x_u || x_v]) sigmoid(V [x_v || x_u]) scales both maps of e

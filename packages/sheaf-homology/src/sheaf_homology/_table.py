@@ -2,7 +2,8 @@
 
 Usage: ``python -m sheaf_homology._table results/quick/metrics.json [more metrics.json ...]``: per file, the
 command line and machine, one row per task with every model's accuracy (mean +- sample std over seeds, %),
-and the headline claims with their verdicts.
+and the headline claims with their verdicts. ``--merge A B ...``: one accuracy table over the seeds of several
+runs with the same settings (disjoint seeds, checked), e.g. a run continued with more seeds in another folder.
 """
 
 from __future__ import annotations
@@ -63,7 +64,41 @@ def tables(path: Path) -> str:
     return "\n".join(out)
 
 
+def merged_table(paths: list[Path]) -> str:
+    """One accuracy table over the per-seed values of several runs with identical settings and disjoint seeds."""
+    docs = [read_json(p) for p in paths]
+    for d in docs:
+        validate_metrics(d)
+    if any(d["config"] != docs[0]["config"] for d in docs[1:]):
+        raise ValueError("--merge needs runs with identical settings (config)")
+    seeds = [s for d in docs for s in d["seeds"]]
+    if len(set(seeds)) != len(seeds):
+        raise ValueError(f"--merge needs disjoint seeds, got {seeds}")
+    per_seed: dict[str, dict[str, float]] = {}
+    for d in docs:
+        for k, v in d["per_seed"].items():
+            per_seed.setdefault(k, {}).update(v)
+    merged = {"per_seed": per_seed}
+    keys = [k for k in per_seed if k.startswith("acc.")]
+    tasks = list(dict.fromkeys(k.split(".")[1] for k in keys))
+    models = [m for m in ORDER if any(k.endswith(f".{m}") for k in keys)]
+    out = ["Merged runs (seeds " + str(sorted(seeds)) + "):", ""]
+    for d in docs:
+        prov = d["provenance"]
+        out.append(
+            f"- `{shlex.join(d['command'])}` (seeds {d['seeds']}; {d['wall_seconds'] / 60:.1f} min wall; commit "
+            f"{str(prov.get('git_commit'))[:10]}{' dirty' if prov.get('git_dirty') else ''})"
+        )
+    out += ["", "| task | " + " | ".join(f"`{m}`" for m in models) + " |", "|---|" + "---|" * len(models)]
+    for t in tasks:
+        out.append(f"| {t} | " + " | ".join(_cell(merged, f"acc.{t}.{m}") for m in models) + " |")
+    return "\n".join(out)
+
+
 if __name__ == "__main__":
-    for p in sys.argv[1:]:
-        print(tables(Path(p)))
-        print()
+    if sys.argv[1:2] == ["--merge"]:
+        print(merged_table([Path(p) for p in sys.argv[2:]]))
+    else:
+        for p in sys.argv[1:]:
+            print(tables(Path(p)))
+            print()
