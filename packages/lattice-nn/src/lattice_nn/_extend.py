@@ -147,7 +147,39 @@ def grid_experiment(
             t0 = time.perf_counter()
             unit.save({"metrics": _grid_unit(n, rho, bases, repeats)}, seconds=time.perf_counter() - t0)
         metrics.update(unit.load()["metrics"])
-    return run.write_metrics(metrics, headline=_grid_headline(metrics), version=__version__, complete=True)
+    doc = run.write_metrics(metrics, headline=_grid_headline(metrics), version=__version__, complete=True)
+    _grid_figure(run.out, metrics)
+    return doc
+
+
+def _grid_figure(out: Path, m: dict[str, Any]) -> None:
+    """``grid.png``: factors and CPU time per lattice vs the correlation, joint and alone, per dimension."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from equi_runs import save_figure
+
+    fig, axes = plt.subplots(1, 2 * len(GRID_DIMS), figsize=(3.2 * 2 * len(GRID_DIMS), 3.2))
+    x = np.arange(len(GRID_RHOS))
+    for k, n in enumerate(GRID_DIMS):
+        for ax, what, label in (
+            (axes[2 * k], "factors_per_lattice", "factors per lattice"),
+            (axes[2 * k + 1], "cpu_ms_per_lattice", "CPU ms per lattice"),
+        ):
+            for name, color in (("ours", "C0"), ("greedy", "C1"), ("lll", "C2")):
+                for mode, ls in (("alone", "--"), ("grid", "-")):
+                    vals = [m.get(f"{what}.{mode}_{name}.rho{r:g}.n{n}", np.nan) for r in GRID_RHOS]
+                    if not np.all(np.isnan(vals)):
+                        lab = f"{name} {'joint' if mode == 'grid' else mode}"
+                        ax.plot(x, vals, ls, color=color, marker="o", label=lab)
+            ax.set_xticks(x, [f"{r:g}" for r in GRID_RHOS])
+            ax.set_xlabel("rho (time-frequency correlation)")
+            ax.set_title(f"n={n}: {label}", fontsize=9)
+            ax.set_yscale("log")
+    axes[1].legend(fontsize=6)
+    fig.tight_layout()
+    save_figure(fig, out / "grid.png")
 
 
 def _grid_headline(m: dict[str, Any]) -> list[dict]:
