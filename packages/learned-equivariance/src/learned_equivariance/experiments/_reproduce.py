@@ -102,7 +102,9 @@ def headline(
             s: m[f"likelihood.{s}.paper.identified"] for s in probe_syms if f"likelihood.{s}.paper.identified" in m
         }
         good = all(v < 0.5 for v in fits.values()) and all(v == 1.0 for v in ident.values())
-        partly = sum(ident.values()) >= 2 or any(v < 0.5 for k, v in fits.items() if k != "SO2")
+        # a uniform likelihood (no learning) already "identifies" SO2 and scores 0.5 on C4: only the data sets with
+        # less symmetry than the model can show that the likelihood learnt something
+        partly = any(v >= 0.5 for k, v in ident.items() if k != "SO2")
         verdict = "reproduced" if good else "partly" if partly else "not reproduced"
         parts = [
             f"{s} data {fits[s]:.2f} (identity mass {m[f'likelihood.{s}.paper.mass_identity']:.3f}"
