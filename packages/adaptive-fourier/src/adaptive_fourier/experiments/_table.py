@@ -1,20 +1,23 @@
 """Markdown tables for the README, generated from committed ``metrics.json`` (and ``bench.json``) files.
 
 Usage: ``python -m adaptive_fourier.experiments._table results/quick/metrics.json [results/bench/bench.json]``;
-``... _table --compact A/metrics.json B/metrics.json ...``: one 2D table over several runs (the N-dependence study).
+``... _table --compact A/metrics.json B/metrics.json ...``: one 2D table over several runs (the N-dependence study);
+``... _table --readme README.md`` (in the package folder): refresh the README's generated blocks.
 """
 
 from __future__ import annotations
 
+import re
 import shlex
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from equi_runs import mean_std, read_json, validate_metrics
 
 from .._names import KINDS
 
-__all__ = ["bench_table", "compact_table", "tables"]
+__all__ = ["bench_table", "compact_table", "fill_readme", "tables"]
 
 COLS = {
     "2d": [("test error", "test_error", 3), ("model equiv. error", "equiv_error", 2),
@@ -32,6 +35,12 @@ COLS = {
 }
 
 
+def _ns_of(doc: dict, prefix: str) -> list[int]:
+    """The N of every ``prefix.<kind>.N<n>`` per-seed key (kinds have no dots)."""
+    pat = re.compile(rf"^{re.escape(prefix)}\.[a-z_]+\.N(\d+)$")
+    return sorted({int(m.group(1)) for k in doc["per_seed"] if (m := pat.match(k))})
+
+
 def _fmt(doc: dict, key: str, digits: int) -> str:
     vals = doc["per_seed"].get(key)
     if not vals:
@@ -45,12 +54,13 @@ def tables(path: Path) -> str:
     doc = read_json(path)
     validate_metrics(doc)
     prov, m = doc["provenance"], doc["metrics"]
+    state = "" if doc.get("complete", True) else "; **incomplete: stopped for time**"
     out = [f"`{shlex.join(doc['command'])}` (seeds {doc['seeds']}; {prov['cpu']}, {prov['torch_threads']} torch "
            f"thread(s); {doc['wall_seconds'] / 60:.1f} min wall over all resumed pieces; commit "
-           f"{str(prov.get('git_commit'))[:10]})", ""]
+           f"{str(prov.get('git_commit'))[:10]}{state})", ""]
     for task, title in (("2d", "2D: rotated MNIST, SO(2) CNN"), ("o2", "2D: rotated MNIST, O(2) CNN"),
                         ("3d", "3D: SO(3)-rotated procedural point clouds")):
-        ns = m.get(f"ns.{task}")
+        ns = m.get(f"ns.{task}") or _ns_of(doc, COLS[task][0][1])  # a partial run has no derived metrics
         if not ns:
             continue
         out += [f"**{title}**", "", "| kind | N | " + " | ".join(c[0] for c in COLS[task]) + " |",
@@ -62,6 +72,8 @@ def tables(path: Path) -> str:
                 cells = [_fmt(doc, f"{key}.{kind}.N{n}", d) for _, key, d in COLS[task]]
                 out.append(f"| {kind} | {n} | " + " | ".join(cells) + " |")
         out.append("")
+    if not doc["headline"]:
+        return "\n".join(out)
     out += ["| claim | metric | paper | ours | verdict |", "|---|---|---|---|---|"]
     for c in doc["headline"]:
         paper = "not available" if c["paper"] is None else c["paper"]
@@ -85,8 +97,7 @@ def compact_table(paths: list[Path]) -> str:
     for path in paths:
         doc = read_json(path)
         validate_metrics(doc)
-        ns = doc["metrics"].get("ns.2d") or sorted({int(k.rsplit(".N", 1)[1]) for k in doc["per_seed"]
-                                                    if k.startswith("test_error.") and k.count(".") == 2})
+        ns = doc["metrics"].get("ns.2d") or _ns_of(doc, "test_error")
         for kind in KINDS:
             for n in ns:
                 if f"test_error.{kind}.N{n}" not in doc["per_seed"]:
@@ -133,7 +144,46 @@ def bench_table(path: Path) -> str:
     return "\n".join(out)
 
 
+def _blocks(results: Path) -> dict[str, Callable[[], str]]:
+    """README marker name -> table maker, for every committed run that exists."""
+    out: dict[str, Callable[[], str]] = {}
+    study = [results / "quick/metrics.json", *sorted((results / "nstudy").glob("*/metrics.json")),
+             results / "quick-down-index/metrics.json"]
+    out["nstudy"] = lambda: compact_table([p for p in study if p.exists()])
+    for name in ("so2", "o2", "3d", "so2-down-avg", "so2-down-conv"):
+        p = results / "full" / name / "metrics.json"
+        if p.exists():
+            out[f"full-{name}"] = lambda p=p: tables(p)
+    for name, run in (("normpool", "quick-normpool"),):
+        if (results / run / "metrics.json").exists():
+            out[name] = lambda run=run: tables(results / run / "metrics.json")
+    for name in ("bench", "bench-peak"):
+        if (results / name / "bench.json").exists():
+            out[name] = lambda name=name: bench_table(results / name / "bench.json")
+    return out
+
+
+def fill_readme(readme: Path, results: Path) -> list[str]:
+    """Replace each ``<!-- name -->`` block (up to ``<!-- /name -->``, if present) of ``readme`` by its generated
+    table; return the names filled."""
+    text = readme.read_text()
+    done = []
+    for name, make in _blocks(results).items():
+        pat = re.compile(rf"<!-- {re.escape(name)} -->(?:.*?<!-- /{re.escape(name)} -->)?", re.S)
+        if pat.search(text):
+            table = make()
+            text = pat.sub(lambda m, table=table, name=name: f"<!-- {name} -->\n{table}\n<!-- /{name} -->", text,
+                           count=1)
+            done.append(name)
+    readme.write_text(text)
+    return done
+
+
 if __name__ == "__main__":
+    if sys.argv[1:2] == ["--readme"]:
+        path = Path(sys.argv[2])
+        print("filled:", ", ".join(fill_readme(path, path.parent / "results")))
+        sys.exit(0)
     if sys.argv[1:2] == ["--compact"]:
         print(compact_table([Path(a) for a in sys.argv[2:]]))
         sys.exit(0)
