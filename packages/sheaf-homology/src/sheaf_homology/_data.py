@@ -308,6 +308,30 @@ def degree_matched(
     return keep
 
 
+def _assemble_complexes(tris, ps, ys, gs, degs, off, splits, rng) -> NodeData:
+    """One ``NodeData`` from complexes built side by side (vertex offsets already applied): features (1,
+    normalised degree), labels, the complex, and the degree-matched labelled vertices chosen within each split."""
+    K = SimplicialComplex.from_simplices(np.concatenate(tris).tolist(), off)
+    ei = symmetrize(K.edges.T, off)
+    deg_t = torch.bincount(ei[0], minlength=off).float()
+    x = torch.stack([torch.ones(off), deg_t / deg_t.mean()], dim=1)
+    y, deg, group = np.concatenate(ys), np.concatenate(degs), np.concatenate(gs)
+    keep = np.zeros(off, dtype=bool)
+    bounds = np.cumsum((0, *splits))
+    for lo, hi in zip(bounds[:-1], bounds[1:], strict=True):
+        part = (group >= lo) & (group < hi)
+        keep[part] = degree_matched(y[part], deg[part], rng)
+    return NodeData(
+        x,
+        torch.as_tensor(np.maximum(y, 0)),
+        ei,
+        torch.as_tensor(np.concatenate(ps), dtype=torch.float32),
+        torch.as_tensor(group),
+        K,
+        torch.as_tensor(keep),
+    )
+
+
 def book_complexes(
     splits: tuple[int, ...], spine: int, inner: int, seed: int, pages: tuple[int, ...] = (2, 3, 3, 4)
 ) -> NodeData:
@@ -340,25 +364,7 @@ def book_complexes(
         ys.append(lab)
         gs.append(np.full(n, c))
         off += int(n)
-    K = SimplicialComplex.from_simplices(np.concatenate(tris).tolist(), off)
-    ei = symmetrize(K.edges.T, off)
-    deg_t = torch.bincount(ei[0], minlength=off).float()
-    x = torch.stack([torch.ones(off), deg_t / deg_t.mean()], dim=1)
-    y, deg, group = np.concatenate(ys), np.concatenate(degs), np.concatenate(gs)
-    keep = np.zeros(off, dtype=bool)
-    bounds = np.cumsum((0, *splits))
-    for lo, hi in zip(bounds[:-1], bounds[1:], strict=True):
-        part = (group >= lo) & (group < hi)
-        keep[part] = degree_matched(y[part], deg[part], rng)
-    return NodeData(
-        x,
-        torch.as_tensor(np.maximum(y, 0)),
-        ei,
-        torch.as_tensor(np.concatenate(ps), dtype=torch.float32),
-        torch.as_tensor(group),
-        K,
-        torch.as_tensor(keep),
-    )
+    return _assemble_complexes(tris, ps, ys, gs, degs, off, splits, rng)
 
 
 def _pinch(t: np.ndarray, lab: np.ndarray, pos: np.ndarray, n: int, spine: int, inner: int, k: int, rng) -> tuple:
@@ -428,22 +434,4 @@ def pinched_books(
         ys.append(lab)
         gs.append(np.full(n, c))
         off += n
-    K = SimplicialComplex.from_simplices(np.concatenate(tris).tolist(), off)
-    ei = symmetrize(K.edges.T, off)
-    deg_t = torch.bincount(ei[0], minlength=off).float()
-    x = torch.stack([torch.ones(off), deg_t / deg_t.mean()], dim=1)
-    y, deg, group = np.concatenate(ys), np.concatenate(degs), np.concatenate(gs)
-    keep = np.zeros(off, dtype=bool)
-    bounds = np.cumsum((0, *splits))
-    for lo, hi in zip(bounds[:-1], bounds[1:], strict=True):
-        part = (group >= lo) & (group < hi)
-        keep[part] = degree_matched(y[part], deg[part], rng)
-    return NodeData(
-        x,
-        torch.as_tensor(np.maximum(y, 0)),
-        ei,
-        torch.as_tensor(np.concatenate(ps), dtype=torch.float32),
-        torch.as_tensor(group),
-        K,
-        torch.as_tensor(keep),
-    )
+    return _assemble_complexes(tris, ps, ys, gs, degs, off, splits, rng)
