@@ -5,8 +5,9 @@ outputs the unimodular factors (extended Gauss moves) one at a time; with the ne
 ``LatticeReducer``: the 0.1 model, a hand-written move skeleton whose pivot order a network learns (kept as an
 ablation; ``variant="classical"`` is the skeleton alone). Both return exactly unimodular int64 matrices.
 ``GridReducer``: the convolutional extension, joint reduction of a grid of correlated lattices (``mimo_grid``) by
-warm starts from neighbours' factors. Also the self-supervised log-orthogonality-defect loss, seeded lattice
-generators and fpylll baselines.
+warm starts from neighbours' factors; ``GridPolicy`` (0.2.2) is its learned part, a 3 x 3 convolutional
+network over per-lattice invariants that decides which lattices to reduce from scratch. Also the self-supervised
+log-orthogonality-defect loss, seeded lattice generators and fpylll baselines.
 """
 
 from __future__ import annotations
@@ -34,6 +35,12 @@ _WHERE = {
     "GridReducer": "_grid",
     "GridReduction": "_grid",
     "mimo_grid": "_grid",
+    "GridPolicy": "_gridnet",
+    "align": "_gridnet",
+    "fit_grid_policy": "_gridnet",
+    "lattice_invariants": "_gridnet",
+    "transfer": "_gridnet",
+    "warm_savings": "_gridnet",
     "KINDS": "_lattices",
     "gaussian_bases": "_lattices",
     "generate": "_lattices",
@@ -72,6 +79,7 @@ if TYPE_CHECKING:
     from ._defect import log_defect, log_defect_from_gram
     from ._factors import FactorReducer, FactorReduction, factor_validation_loss, train_factors
     from ._grid import GridReducer, GridReduction, mimo_grid
+    from ._gridnet import GridPolicy, align, fit_grid_policy, lattice_invariants, transfer, warm_savings
     from ._lattices import KINDS, gaussian_bases, generate, mimo_bases, qary_bases
     from ._nets import CoordinateGraphNet, FlatMLPNet, GramGraphNet, gram_features
     from ._reducer import LatticeReducer, ReducerConfig, Reduction, plackett_luce_log_prob
@@ -84,7 +92,7 @@ if TYPE_CHECKING:
 __getattr__, __dir__ = lazy_exports(__name__, _WHERE)
 
 
-__version__ = "0.2.1"
+__version__ = "0.2.2"
 
 __all__ = [
     "BASELINES",
@@ -99,6 +107,7 @@ __all__ = [
     "FactorTrainConfig",
     "FlatMLPNet",
     "GramGraphNet",
+    "GridPolicy",
     "GridReducer",
     "GridReduction",
     "Invariant",
@@ -106,9 +115,11 @@ __all__ = [
     "ReducerConfig",
     "Reduction",
     "TrainConfig",
+    "align",
     "bkz_transform",
     "check_basis",
     "factor_validation_loss",
+    "fit_grid_policy",
     "gaussian_bases",
     "generate",
     "gram_features",
@@ -116,6 +127,7 @@ __all__ = [
     "integer_det",
     "integer_inverse",
     "is_unimodular",
+    "lattice_invariants",
     "lll_transform",
     "mimo_grid",
     "log_defect",
@@ -126,5 +138,7 @@ __all__ = [
     "qary_bases",
     "train",
     "train_factors",
+    "transfer",
     "validation_loss",
+    "warm_savings",
 ]

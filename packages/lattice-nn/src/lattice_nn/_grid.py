@@ -17,6 +17,8 @@ import numpy as np
 import torch
 
 from ._defect import log_defect
+from ._gridnet import align as align_bases
+from ._gridnet import transfer
 from ._validate import check_basis
 
 #: the 8 neighbour offsets ``(d_row, d_col)`` of the 3 x 3 stencil, in the fixed order used to break exact ties
@@ -81,8 +83,10 @@ class GridReduction(NamedTuple):
     """Result of :meth:`GridReducer.reduce` (grid shape ``(R, C)``): ``unimodular`` (int64 ``(R, C, n, n)``),
     ``basis`` (``U @ input``), ``moves`` (factors the base reducer applied to each lattice, int64 ``(R, C)``),
     ``anchor`` (bool ``(R, C)``: reduced from scratch), ``wave`` (int64 ``(R, C)``: 0 for anchors, ``k`` for
-    the ``k``-th ring around them) and ``source`` (int64 ``(R, C, 2)``: offset of the neighbour whose factor
-    started the lattice, ``(0, 0)`` when it started from the identity)."""
+    the ``k``-th ring around them), ``source`` (int64 ``(R, C, 2)``: offset of the neighbour whose factor
+    started the lattice, ``(0, 0)`` when it started from the identity) and ``scratch`` (bool ``(R, C)``: reduced
+    from scratch in the first batch, anchors included; with a policy, also the lattices it kept from warm starts).
+    """
 
     unimodular: torch.Tensor
     basis: torch.Tensor
@@ -90,6 +94,7 @@ class GridReduction(NamedTuple):
     anchor: torch.Tensor
     wave: torch.Tensor
     source: torch.Tensor
+    scratch: torch.Tensor | None = None
 
 
 def _imatmul(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
@@ -121,14 +126,28 @@ class GridReducer:
     * equivariant under grid translations when ``periodic=True`` (the grid is a torus); on a bounded grid,
       under translations that keep the lattices and their neighbourhoods inside it.
 
-    Independent signed permutations of single lattices are *not* a symmetry of the joint model: they would
-    relabel one lattice's antennas but not its neighbours', and a neighbour's factor is only meaningful in the
-    common labelling (reducing each lattice alone is equivariant to them, at no shared cost).
+    With ``align=False`` (the 0.2.1 hand-written model) independent signed permutations of single lattices are
+    *not* a symmetry: they would relabel one lattice's antennas but not its neighbours', and a neighbour's
+    factor is copied in the common labelling. ``align=True`` makes them one (below).
+
+    **Learned variant** (``align=True, policy=GridPolicy``, 0.2.2): a neighbour's factor is first relabelled into
+    this lattice's basis (``U = P U_y P^T`` with ``P`` the signed permutation matching the two bases' vectors,
+    :func:`lattice_nn.align`), which makes the joint model equivariant under an *independent* signed permutation
+    of every lattice (``B_x -> M_x B_x``, ``U_x -> M_x U_x M_x^T``, one ``M_x`` per cell), at the price of the
+    per-lattice O(n) invariance (vectors of neighbours are compared in the common ambient space: only a rotation
+    common to the grid, the receive array's, leaves it unchanged; per-lattice scaling still does); and a
+    :class:`lattice_nn.GridPolicy` (a 3 x 3 convolutional network over per-lattice invariants, fitted by
+    :func:`lattice_nn.fit_grid_policy`) decides which lattices are reduced from scratch in the first batch
+    rather than warm-started (those whose predicted saving is below its threshold). The anchors and the choice
+    among the neighbours' factors stay hand-written.
 
     Args:
         reducer: the base reducer: a :class:`lattice_nn.FactorReducer` (default: the greedy rule) or a callable
             ``(batch, n, n) float64 -> (U int64 (batch, n, n), moves int64 (batch,))``.
         periodic: treat the grid as a torus (neighbours wrap around).
+        align: relabel a neighbour's factor into this lattice's basis before trying it (per-lattice B_n).
+        policy: a :class:`lattice_nn.GridPolicy` choosing the lattices to reduce from scratch (default: none,
+            only the anchors).
 
     Examples:
         >>> import torch
@@ -139,9 +158,17 @@ class GridReducer:
         True
     """
 
-    def __init__(self, reducer: object | None = None, periodic: bool = False) -> None:
+    def __init__(
+        self, reducer: object | None = None, periodic: bool = False, align: bool = False, policy: object = None
+    ) -> None:
         from ._config import FactorConfig
         from ._factors import FactorReducer
+        from ._gridnet import GridPolicy
+
+        if policy is not None and not isinstance(policy, GridPolicy):
+            raise TypeError(f"policy must be a GridPolicy or None, got {type(policy).__name__}")
+        self.align = align
+        self.policy = policy
 
         if reducer is None:
             reducer = FactorReducer(FactorConfig(network=False))
@@ -187,14 +214,17 @@ class GridReducer:
         for dr, dc in OFFSETS:
             rr, cc, ok = self._neighbour(r_all, c_all, dr, dc, rows, cols)
             anchor &= ~ok | (score <= score[rr, cc])
+        scratch = anchor.clone()
+        if self.policy is not None:
+            scratch |= ~self.policy.warm(b, self.periodic)
         u = torch.eye(n, dtype=torch.int64).repeat(rows, cols, 1, 1)
         moves = torch.zeros(rows, cols, dtype=torch.int64)
         wave = torch.zeros(rows, cols, dtype=torch.int64)
         source = torch.zeros(rows, cols, 2, dtype=torch.int64)
-        ar, ac = anchor.nonzero(as_tuple=True)
+        ar, ac = scratch.nonzero(as_tuple=True)
         u_a, m_a = self._base(b[ar, ac])
         u[ar, ac], moves[ar, ac] = u_a.cpu(), m_a.cpu()
-        done = anchor.clone()
+        done = scratch.clone()
         k = 0
         while not bool(done.all()):
             k += 1
@@ -211,6 +241,11 @@ class GridReducer:
                     continue
                 reached |= avail
                 un = u[rr, cc]
+                if self.align:
+                    sub = avail.nonzero(as_tuple=True)[0]
+                    perm, sign = align_bases(bx[sub], b[rr[sub], cc[sub]])
+                    un = un.clone()
+                    un[sub] = transfer(un[sub], perm, sign)
                 d = log_defect(un.double() @ bx)
                 better = avail & (d < best)
                 best = torch.where(better, d, best)
@@ -226,7 +261,7 @@ class GridReducer:
             source[fr, fc] = src
             done[fr, fc] = True
         basis = (u.double() @ b).to(dtype)
-        return GridReduction(u, basis, moves, anchor, wave, source)
+        return GridReduction(u, basis, moves, anchor, wave, source, scratch)
 
 
 __all__ = ["OFFSETS", "GridReducer", "GridReduction", "mimo_grid"]
