@@ -233,6 +233,8 @@ def test_grid_experiment_writes_schema_metrics(tmp_path: Path, monkeypatch: pyte
 
     monkeypatch.setattr(ext, "GRID_SHAPE", (3, 3))
     monkeypatch.setattr(ext, "GRID_DIMS", (4,))
+    small = {"seeds": [1000], "shape": [4, 4], "steps": 20, "hidden": 16, "threshold": 0.25, "lr": 0.01}
+    monkeypatch.setattr(ext, "GRID_POLICY", small)
     ckpt = tmp_path / "model.pt"
     torch.save(FactorReducer(FactorConfig()).state_dict(), ckpt)
     with RunFolder(tmp_path / "g", package="lattice-nn", module_file=__file__, config=grid_config(1, ckpt, 1)) as run:
@@ -240,11 +242,19 @@ def test_grid_experiment_writes_schema_metrics(tmp_path: Path, monkeypatch: pyte
     validate_metrics(doc)
     m = doc["metrics"]
     for method in ("ours", "greedy", "lll"):
-        for mode in ("grid", "alone"):
+        for mode in ("grid", "grid_aligned", "grid_learned", "alone"):
             assert m[f"log_defect.{mode}_{method}.rho0.99.n4"] < m["log_defect.input.rho0.99.n4"]
             assert m[f"cpu_ms_per_lattice.{mode}_{method}.rho0.99.n4"] >= 0
     assert m["factor_ratio.grid_over_alone.greedy.rho0.999.n4"] <= 1.0
-    assert doc["headline"][0]["metric"] == "time_ratio.grid_over_alone.ours.rho0.99.n4"
+    assert 0.0 <= m["scratch.rho0.9.n4"] <= 1.0 and m["policy_mse.n4"] >= 0
+    assert (tmp_path / "g" / "units" / "policy-n4" / "policy_n4.pt").is_file()
+    assert [c["metric"] for c in doc["headline"]] == [
+        "time_ratio.grid_learned_over_alone.ours.rho0.99.n4",
+        "time_ratio.learned_over_grid.ours.rho0.9.n4",
+    ]
+    from lattice_nn._table import grid_table
+
+    assert "learned" in grid_table(doc)
 
 
 def test_scale_evaluates_a_reproduce_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

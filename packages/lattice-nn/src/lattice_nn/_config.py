@@ -297,7 +297,18 @@ def grid_config(repeats: int, checkpoint: Path | None, threads: int | None) -> d
         "checkpoint_sha256": file_sha256(checkpoint) if checkpoint is not None else None,
         "factor": asdict(FactorConfig()),
         "lll_delta": 0.99,
+        "modes": list(GRID_MODES),
+        "policy": dict(GRID_POLICY),
     }
+
+
+#: ``grid``: the joint models compared with reducing each lattice alone (0.2.2): ``grid`` the 0.2.1 hand-written
+#: model (neighbours' factors copied in the common labelling), ``grid_aligned`` the same with aligned transfers
+#: (per-lattice B_n equivariant), ``grid_learned`` aligned transfers and the learned scratch/warm policy
+GRID_MODES = ("alone", "grid", "grid_aligned", "grid_learned")
+#: how ``grid`` fits the learned policy of each dimension (``fit_grid_policy`` with the greedy rule as base;
+#: training grids of seed 1000, distinct from ``GRID_SEED``)
+GRID_POLICY = {"seeds": [1000], "shape": [12, 12], "steps": 400, "hidden": 16, "threshold": 0.25, "lr": 0.01}
 
 
 #: ``scale``: dimensions evaluated with models trained at n <= 16, bases per family, BKZ block sizes

@@ -1,9 +1,11 @@
 """The ``grid`` and ``scale`` experiments behind the CLI (issue #17), as grids of resumable equi-runs units.
 
-``grid`` (units ``n<n>-rho<rho>``): a ``16 x 16`` grid of correlated MIMO lattices (:func:`lattice_nn.mimo_grid`,
-``rho_freq = rho_time = rho``) reduced jointly by :class:`lattice_nn.GridReducer` and each lattice alone, with
-three base reducers: the factor model (``ours``), the greedy rule and fpylll's LLL; defect, factors and
-CPU (process) and wall-clock time per lattice.
+``grid`` (units ``policy-n<n>``, ``n<n>-rho<rho>``): a ``16 x 16`` grid of correlated MIMO lattices
+(:func:`lattice_nn.mimo_grid`, ``rho_freq = rho_time = rho``) reduced by three joint models and each lattice alone
+(:data:`GRID_MODES`: ``grid`` the 0.2.1 hand-written :class:`lattice_nn.GridReducer`, ``grid_aligned`` the same
+with aligned transfers, ``grid_learned`` aligned transfers and the learned :class:`lattice_nn.GridPolicy`, fitted
+per dimension in the ``policy-n<n>`` unit), with three base reducers: the factor model (``ours``), the greedy rule
+and fpylll's LLL; defect, factors and CPU (process) and wall-clock time per lattice.
 
 ``scale`` (units ``baselines-n<n>``, ``ours-seed<k>-n<n>``): dimensions 24 and 32, beyond those trained on, with
 the factor models a ``reproduce`` run trained at n <= 16 (its ``units/ours-seed<k>/ours_seed<k>.pt``), against
@@ -27,6 +29,8 @@ from . import __version__
 from ._baselines import BASELINES, bkz_transform, lll_transform
 from ._config import (
     GRID_DIMS,
+    GRID_MODES,
+    GRID_POLICY,
     GRID_RHOS,
     GRID_SEED,
     GRID_SHAPE,
@@ -42,6 +46,7 @@ from ._defect import log_defect
 from ._experiments import _eval_model, _eval_set, _float64, _score_keys
 from ._factors import FactorReducer
 from ._grid import GridReducer, mimo_grid
+from ._gridnet import GridPolicy, fit_grid_policy
 from ._reducer import LatticeReducer
 
 
@@ -73,7 +78,33 @@ def _factor_base(model: FactorReducer):
 
 
 # --- grid --------------------------------------------------------------------------------------------------------
-def _grid_unit(n: int, rho: float, bases: dict[str, Any], repeats: int) -> dict[str, float]:
+def _policy_unit(n: int, folder: Path) -> dict[str, Any]:
+    """Fit the learned grid policy of dimension ``n`` (greedy rule as base) and keep its state in ``folder``."""
+    from equi_runs import save_torch_atomic
+
+    p = GRID_POLICY
+    policy, record = fit_grid_policy(
+        _factor_base(FactorReducer(FactorConfig(network=False))),
+        n,
+        seeds=tuple(p["seeds"]),
+        shape=tuple(p["shape"]),
+        steps=p["steps"],
+        hidden=p["hidden"],
+        threshold=p["threshold"],
+        lr=p["lr"],
+    )
+    save_torch_atomic(policy.state_dict(), folder / f"policy_n{n}.pt")
+    return record
+
+
+def load_policy(path: Path) -> GridPolicy:
+    """A :class:`GridPolicy` with the state in ``path`` (``weights_only=True``)."""
+    policy = GridPolicy(hidden=GRID_POLICY["hidden"], threshold=GRID_POLICY["threshold"])
+    policy.load_state_dict(load_torch(path, what="grid policy", fix="rerun lattice-nn grid with --fresh"))
+    return policy.eval()
+
+
+def _grid_unit(n: int, rho: float, bases: dict[str, Any], repeats: int, policy: GridPolicy) -> dict[str, float]:
     grid = torch.as_tensor(mimo_grid(n, *GRID_SHAPE, seed=GRID_SEED, rho_freq=rho, rho_time=rho))
     flat = grid.reshape(-1, n, n)
     count = flat.shape[0]
@@ -82,17 +113,21 @@ def _grid_unit(n: int, rho: float, bases: dict[str, Any], repeats: int) -> dict[
     if hasattr(os, "getloadavg"):
         res[f"load_average.{tag}"] = os.getloadavg()[0]
     for name, base in bases.items():
-        joint_reducer = GridReducer(base)
+        joint = {
+            "grid": GridReducer(base),
+            "grid_aligned": GridReducer(base, align=True),
+            "grid_learned": GridReducer(base, align=True, policy=policy),
+        }
         base(flat[:4])  # warm-up (first calls allocate and load kernels)
-        for mode in ("alone", "grid"):
+        for mode in GRID_MODES:
             times, cpu = [], []
             for _ in range(repeats):
                 t, c = time.perf_counter(), time.process_time()
-                if mode == "grid":
-                    out = joint_reducer.reduce(grid)
-                    u, moves = out.unimodular.reshape(-1, n, n), out.moves.flatten()
-                else:
+                if mode == "alone":
                     u, moves = base(flat)
+                else:
+                    out = joint[mode].reduce(grid)
+                    u, moves = out.unimodular.reshape(-1, n, n), out.moves.flatten()
                 times.append(time.perf_counter() - t)
                 cpu.append(time.process_time() - c)
             key = f"{mode}_{name}"
@@ -104,19 +139,27 @@ def _grid_unit(n: int, rho: float, bases: dict[str, Any], repeats: int) -> dict[
             if mode == "grid":
                 res[f"anchors.{tag}"] = float(out.anchor.double().mean())
                 res[f"waves.{tag}"] = float(out.wave.max())
-        res[f"time_ratio.grid_over_alone.{name}.{tag}"] = (
-            res[f"cpu_ms_per_lattice.grid_{name}.{tag}"] / res[f"cpu_ms_per_lattice.alone_{name}.{tag}"]
-        )
-        res[f"wall_ratio.grid_over_alone.{name}.{tag}"] = (
-            res[f"ms_per_lattice.grid_{name}.{tag}"] / res[f"ms_per_lattice.alone_{name}.{tag}"]
-        )
-        res[f"defect_ratio.grid_over_alone.{name}.{tag}"] = (
-            res[f"log_defect.grid_{name}.{tag}"] / res[f"log_defect.alone_{name}.{tag}"]
-        )
-        if name != "lll":
-            res[f"factor_ratio.grid_over_alone.{name}.{tag}"] = (
-                res[f"factors_per_lattice.grid_{name}.{tag}"] / res[f"factors_per_lattice.alone_{name}.{tag}"]
+            elif mode == "grid_learned":
+                res[f"scratch.{tag}"] = float(out.scratch.double().mean())
+                res[f"waves_learned.{tag}"] = float(out.wave.max())
+        for mode in GRID_MODES[1:]:
+            ratio = f"{mode}_over_alone.{name}.{tag}"
+            res[f"time_ratio.{ratio}"] = (
+                res[f"cpu_ms_per_lattice.{mode}_{name}.{tag}"] / res[f"cpu_ms_per_lattice.alone_{name}.{tag}"]
             )
+            res[f"wall_ratio.{ratio}"] = (
+                res[f"ms_per_lattice.{mode}_{name}.{tag}"] / res[f"ms_per_lattice.alone_{name}.{tag}"]
+            )
+            res[f"defect_ratio.{ratio}"] = (
+                res[f"log_defect.{mode}_{name}.{tag}"] / res[f"log_defect.alone_{name}.{tag}"]
+            )
+            if name != "lll":
+                res[f"factor_ratio.{ratio}"] = (
+                    res[f"factors_per_lattice.{mode}_{name}.{tag}"] / res[f"factors_per_lattice.alone_{name}.{tag}"]
+                )
+        res[f"time_ratio.learned_over_grid.{name}.{tag}"] = (
+            res[f"cpu_ms_per_lattice.grid_learned_{name}.{tag}"] / res[f"cpu_ms_per_lattice.grid_{name}.{tag}"]
+        )
     return res
 
 
@@ -127,7 +170,8 @@ def grid_experiment(
 
     ``checkpoint``: the factor model's state (``ours``; without it the network is zero, i.e. the greedy choices
     at the network's cost). The network runs in float32, the moves in float64; times are medians over
-    ``repeats`` of one whole-grid call (``grid``) or one batched call on all lattices (``alone``).
+    ``repeats`` of one whole-grid call (joint modes) or one batched call on all lattices (``alone``). The
+    learned policy of each dimension is fitted first (unit ``policy-n<n>``, its state kept there).
     """
     model = load_factor_model(checkpoint) if checkpoint is not None else FactorReducer(FactorConfig()).eval()
     model = model.float()
@@ -136,24 +180,39 @@ def grid_experiment(
         "greedy": _factor_base(FactorReducer(FactorConfig(network=False))),
         "lll": _lll_base,
     }
-    cells = [(n, rho) for n in GRID_DIMS for rho in GRID_RHOS]
+    cells: list[tuple[Any, ...]] = [("policy", n) for n in GRID_DIMS]
+    cells += [(n, rho) for n in GRID_DIMS for rho in GRID_RHOS]
     run.total_units = len(cells)
     metrics: dict[str, Any] = {}
-    for n, rho in tqdm(cells, desc="grid", disable=not progress):
-        unit = run.unit(f"n{n}", f"rho{rho:g}")
+    policies: dict[int, GridPolicy] = {}
+    for cell in tqdm(cells, desc="grid", disable=not progress):
+        unit = run.unit(*(("policy", f"n{cell[1]}") if cell[0] == "policy" else (f"n{cell[0]}", f"rho{cell[1]:g}")))
         if unit.done:
             run.skipped += 1
         else:
             t0 = time.perf_counter()
-            unit.save({"metrics": _grid_unit(n, rho, bases, repeats)}, seconds=time.perf_counter() - t0)
-        metrics.update(unit.load()["metrics"])
+            if cell[0] == "policy":
+                result: dict[str, Any] = {"record": _policy_unit(cell[1], unit.dir)}
+            else:
+                result = {"metrics": _grid_unit(cell[0], cell[1], bases, repeats, policies[cell[0]])}
+            unit.save(result, seconds=time.perf_counter() - t0)
+        res = unit.load()
+        if cell[0] == "policy":
+            n = cell[1]
+            policies[n] = load_policy(unit.dir / f"policy_n{n}.pt")
+            rec = res["record"]
+            metrics[f"policy_mse.n{n}"] = rec["mse"]
+            metrics[f"policy_mse_constant.n{n}"] = rec["mse_constant"]
+            metrics[f"policy_decision_agreement.n{n}"] = rec["decision_agreement"]
+        else:
+            metrics.update(res["metrics"])
     doc = run.write_metrics(metrics, headline=_grid_headline(metrics), version=__version__, complete=True)
     _grid_figure(run.out, metrics)
     return doc
 
 
 def _grid_figure(out: Path, m: dict[str, Any]) -> None:
-    """``grid.png``: factors and CPU time per lattice vs the correlation, joint and alone, per dimension."""
+    """``grid.png``: factors and CPU time per lattice vs the correlation, per joint model and alone, per dimension."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -162,22 +221,25 @@ def _grid_figure(out: Path, m: dict[str, Any]) -> None:
 
     fig, axes = plt.subplots(1, 2 * len(GRID_DIMS), figsize=(3.2 * 2 * len(GRID_DIMS), 3.2))
     x = np.arange(len(GRID_RHOS))
+    styles = {"alone": "--", "grid": "-", "grid_aligned": "-.", "grid_learned": ":"}
     for k, n in enumerate(GRID_DIMS):
         for ax, what, label in (
             (axes[2 * k], "factors_per_lattice", "factors per lattice"),
             (axes[2 * k + 1], "cpu_ms_per_lattice", "CPU ms per lattice"),
         ):
             for name, color in (("ours", "C0"), ("greedy", "C1"), ("lll", "C2")):
-                for mode, ls in (("alone", "--"), ("grid", "-")):
+                for mode in GRID_MODES:
+                    if mode == "grid_aligned":
+                        continue  # equal to grid up to the few lattices matched differently
                     vals = [m.get(f"{what}.{mode}_{name}.rho{r:g}.n{n}", np.nan) for r in GRID_RHOS]
                     if not np.all(np.isnan(vals)):
-                        lab = f"{name} {'joint' if mode == 'grid' else mode}"
-                        ax.plot(x, vals, ls, color=color, marker="o", label=lab)
+                        lab = f"{name} {mode.replace('grid', 'joint')}"
+                        ax.plot(x, vals, styles[mode], color=color, marker="o", label=lab)
             ax.set_xticks(x, [f"{r:g}" for r in GRID_RHOS])
             ax.set_xlabel("rho (time-frequency correlation)")
             ax.set_title(f"n={n}: {label}", fontsize=9)
             ax.set_yscale("log")
-    axes[1].legend(fontsize=6)
+    axes[1].legend(fontsize=5)
     fig.tight_layout()
     save_figure(fig, out / "grid.png")
 
@@ -185,32 +247,44 @@ def _grid_figure(out: Path, m: dict[str, Any]) -> None:
 def _grid_headline(m: dict[str, Any]) -> list[dict]:
     n, rho = max(GRID_DIMS), GRID_RHOS[1]
     tag = f"rho{rho:g}.n{n}"
-    fr = m[f"factor_ratio.grid_over_alone.ours.{tag}"]
-    tr = m[f"time_ratio.grid_over_alone.ours.{tag}"]
-    dr = m[f"defect_ratio.grid_over_alone.ours.{tag}"]
+    fr = m[f"factor_ratio.grid_learned_over_alone.ours.{tag}"]
+    tr = m[f"time_ratio.grid_learned_over_alone.ours.{tag}"]
+    dr = m[f"defect_ratio.grid_learned_over_alone.ours.{tag}"]
     ok = tr < 1.0 and dr <= 1.01
     verdict = "reproduced" if ok else "partly" if fr < 1.0 and dr <= 1.01 else "not reproduced"
     others = ", ".join(
-        f"rho {r:g}: factors x{m[f'factor_ratio.grid_over_alone.ours.rho{r:g}.n{n}']:.2f}, time "
-        f"x{m[f'time_ratio.grid_over_alone.ours.rho{r:g}.n{n}']:.2f}"
+        f"rho {r:g}: factors x{m[f'factor_ratio.grid_learned_over_alone.ours.rho{r:g}.n{n}']:.2f}, time "
+        f"x{m[f'time_ratio.grid_learned_over_alone.ours.rho{r:g}.n{n}']:.2f}"
         for r in GRID_RHOS
         if r != rho
     )
+    low = f"rho{GRID_RHOS[0]:g}.n{n}"
     return [
         claim(
-            f"The grid model reduces correlated lattices at lower total cost than one by one, at equal defect "
-            f"(CPU time per lattice, joint / alone, n={n}, rho={rho:g})",
-            f"time_ratio.grid_over_alone.ours.{tag}",
+            f"The learned grid model reduces correlated lattices at lower total cost than one by one, at equal "
+            f"defect (CPU time per lattice, joint / alone, n={n}, rho={rho:g})",
+            f"time_ratio.grid_learned_over_alone.ours.{tag}",
             m,
             paper='"a convolutional extension that performs joint reduction of spatially-correlated lattices '
             'arranged in a grid, amortising cost"',
             verdict=verdict,
             note=f"{GRID_SHAPE[0]} x {GRID_SHAPE[1]} MIMO grid; factors per lattice x{fr:.2f}, defect x{dr:.3f} "
-            f"(joint {m[f'log_defect.grid_ours.{tag}']:.3f} vs alone {m[f'log_defect.alone_ours.{tag}']:.3f}, "
-            f"LLL alone {m[f'log_defect.alone_lll.{tag}']:.3f}, LLL joint / alone CPU time "
-            f"x{m[f'time_ratio.grid_over_alone.lll.{tag}']:.2f}); {others}; process CPU time, 1 thread, on a shared "
-            f"CPU (1-min load {m.get(f'load_average.{tag}', float('nan')):.1f}); the paper's numbers are not known",
-        )
+            f"(joint {m[f'log_defect.grid_learned_ours.{tag}']:.3f} vs alone {m[f'log_defect.alone_ours.{tag}']:.3f}"
+            f", LLL alone {m[f'log_defect.alone_lll.{tag}']:.3f}); hand-written 0.2.1 model time "
+            f"x{m[f'time_ratio.grid_over_alone.ours.{tag}']:.2f}; {others}; process CPU time, 1 thread, on a "
+            f"shared CPU (1-min load {m.get(f'load_average.{tag}', float('nan')):.1f}); the paper's numbers are not "
+            f"known",
+        ),
+        claim(
+            f"The learned policy avoids the hand-written model's loss on weakly correlated grids (CPU time "
+            f"per lattice, learned / hand-written joint model, n={n}, rho={GRID_RHOS[0]:g})",
+            f"time_ratio.learned_over_grid.ours.{low}",
+            m,
+            verdict="n/a",
+            note=f"hand-written joint / alone x{m[f'time_ratio.grid_over_alone.ours.{low}']:.2f}, learned joint / "
+            f"alone x{m[f'time_ratio.grid_learned_over_alone.ours.{low}']:.2f}; lattices reduced from scratch: "
+            f"{m[f'scratch.{low}']:.0%} (learned) vs {m[f'anchors.{low}']:.0%} (anchors only)",
+        ),
     ]
 
 

@@ -124,7 +124,65 @@ def _headline_table(doc: dict[str, Any]) -> list[str]:
     return out
 
 
+def _num(v: Any, fmt: str) -> str:
+    return "-" if v is None else format(v, fmt)
+
+
 def grid_table(doc: dict[str, Any]) -> str:
+    m = doc["metrics"]
+    cfg = doc["config"]
+    if "modes" not in cfg:
+        return grid_table_021(doc)
+    dims = sorted({int(k.rsplit(".n", 1)[1]) for k in m if k.startswith("log_defect.input.")})
+    out = [_header(doc), "", *_headline_table(doc), ""]
+    out += [
+        "Mean log defect, factors and CPU ms per lattice: alone = one batched call on all lattices, hand = the 0.2.1 "
+        "hand-written GridReducer, aligned = the same with aligned transfers, learned = aligned transfers and the "
+        "learned policy; time x = CPU time joint / alone:",
+        "",
+        "| n | rho | input | base | defect alone | hand | aligned | learned | factors alone | hand | learned | "
+        "CPU ms alone | hand | aligned | learned | time x hand | time x learned |",
+        "|---" * 17 + "|",
+    ]
+    for n in dims:
+        for rho in cfg["rhos"]:
+            t = f"rho{rho:g}.n{n}"
+            for k in ("ours", "greedy", "lll"):
+                d = [m[f"log_defect.{mode}_{k}.{t}"] for mode in cfg["modes"]]
+                f = [m.get(f"factors_per_lattice.{mode}_{k}.{t}") for mode in ("alone", "grid", "grid_learned")]
+                c = [m[f"cpu_ms_per_lattice.{mode}_{k}.{t}"] for mode in cfg["modes"]]
+                out.append(
+                    f"| {n} | {rho:g} | {m[f'log_defect.input.{t}']:.2f} | {k} | "
+                    + " | ".join(f"{v:.3f}" for v in d)
+                    + " | "
+                    + " | ".join(_num(v, ".1f") for v in f)
+                    + " | "
+                    + " | ".join(f"{v:.3g}" for v in c)
+                    + f" | {m[f'time_ratio.grid_over_alone.{k}.{t}']:.2f} | "
+                    f"{m[f'time_ratio.grid_learned_over_alone.{k}.{t}']:.2f} |"
+                )
+    out += [
+        "",
+        "Reduced from scratch (hand-written anchors / learned policy, anchors included) and waves (hand / learned): "
+        + ", ".join(
+            f"n={n} rho={rho:g}: {m[f'anchors.rho{rho:g}.n{n}']:.0%} / {m[f'scratch.rho{rho:g}.n{n}']:.0%}, "
+            f"{m[f'waves.rho{rho:g}.n{n}']:.0f} / {m[f'waves_learned.rho{rho:g}.n{n}']:.0f}"
+            for n in dims
+            for rho in cfg["rhos"]
+        ),
+        "",
+        "Policy fit (training grids, greedy base): "
+        + ", ".join(
+            f"n={n}: MSE {m[f'policy_mse.n{n}']:.4f} (constant predictor {m[f'policy_mse_constant.n{n}']:.4f}), "
+            f"warm/scratch agreement {m[f'policy_decision_agreement.n{n}']:.0%}"
+            for n in dims
+        ),
+    ]
+    return "\n".join(out)
+
+
+def grid_table_021(doc: dict[str, Any]) -> str:
+    """The 0.2.1 ``grid`` document (the hand-written model only)."""
     m = doc["metrics"]
     cfg = doc["config"]
     out = [_header(doc), "", *_headline_table(doc), ""]
