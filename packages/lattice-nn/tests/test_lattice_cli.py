@@ -233,7 +233,7 @@ def test_grid_experiment_writes_schema_metrics(tmp_path: Path, monkeypatch: pyte
 
     monkeypatch.setattr(ext, "GRID_SHAPE", (3, 3))
     monkeypatch.setattr(ext, "GRID_DIMS", (4,))
-    small = {"seeds": [1000], "shape": [4, 4], "steps": 20, "hidden": 16, "threshold": 0.25, "lr": 0.01}
+    small = {"seeds": [1000], "shape": [4, 4], "steps": 20, "hidden": 4, "threshold": 0.15, "lr": 0.01}
     monkeypatch.setattr(ext, "GRID_POLICY", small)
     ckpt = tmp_path / "model.pt"
     torch.save(FactorReducer(FactorConfig()).state_dict(), ckpt)

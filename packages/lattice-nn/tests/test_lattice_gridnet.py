@@ -73,8 +73,9 @@ def _policy(grid: torch.Tensor, periodic: bool = False) -> GridPolicy:
     torch.manual_seed(1)
     policy = GridPolicy(hidden=8).eval()
     with torch.no_grad():
-        out = policy(policy.features(grid), periodic)
-    policy.threshold = float(out.flatten().sort().values[out.numel() // 2])
+        out = policy(policy.features(grid, periodic), periodic)
+    v = out.flatten().sort().values
+    policy.threshold = float(v[len(v) // 2 - 1] + v[len(v) // 2]) / 2  # midway: no lattice sits at the threshold
     return policy
 
 
@@ -122,14 +123,31 @@ def test_align_recovers_a_signed_permutation_and_transfer_conjugates() -> None:
 def test_policy_is_exactly_translation_equivariant_on_a_torus() -> None:
     grid = _grid(4, 5, 4)
     policy = GridPolicy().eval()
-    feats = policy.features(grid)
     with torch.no_grad():
         for axis, size in ((0, 5), (1, 4)):
-            f = lambda x: policy(x, True)  # noqa: E731
-            assert_equivariant(f, GridShift(size, axis), GridShift(size, axis), feats, atol=0.0)
+            f = lambda g: policy(policy.features(g, True), True)  # noqa: E731
+            assert_equivariant(f, GridShift(size, axis), GridShift(size, axis), grid, atol=0.0)
         # teeth: with zero padding (a bounded grid) a wrap-around shift is not a symmetry
+        g = lambda g: policy(policy.features(g, False), False)  # noqa: E731
         with pytest.raises(EquivarianceError):
-            assert_equivariant(lambda x: policy(x, False), GridShift(5, 0), GridShift(5, 0), feats, atol=0.0)
+            assert_equivariant(g, GridShift(5, 0), GridShift(5, 0), grid, atol=0.0)
+
+
+def test_policy_inputs_are_invariant_per_lattice() -> None:
+    n = 4
+    grid = _grid(n, 3, 4)
+    policy = GridPolicy()
+    cells = PerCell(n, 3, 4)
+    f = lambda g: policy.features(g)  # noqa: E731
+    assert_equivariant(f, cells, Invariant(cells.group), grid, elements=cells.group.sample(4), atol=1e-9)
+    s = torch.as_tensor(np.random.default_rng(1).uniform(0.01, 100.0, size=(3, 4, 1, 1)))
+    assert torch.allclose(policy.features(s * grid), policy.features(grid), atol=1e-9)
+    # the neighbour distance grows as the correlation drops
+    dist = [
+        float(policy.features(_grid(n, 4, 4).new_tensor(mimo_grid(n, 4, 4, 0, r, r)))[..., -1].mean())
+        for r in (0.9, 0.999)
+    ]
+    assert dist[0] > dist[1] + 1.0
 
 
 def test_learned_grid_is_equivariant_under_an_independent_bn_element_per_cell() -> None:
@@ -161,12 +179,14 @@ def test_without_alignment_or_with_raw_features_per_cell_bn_fails() -> None:
         assert_equivariant(lambda g: copying(g).double(), bases, factors, grid, elements=els, atol=0.0)
 
     class RawPolicy(GridPolicy):
-        def features(self, g: torch.Tensor) -> torch.Tensor:
-            return torch.cat([g[..., 0, :].double(), lattice_invariants(g)[..., : 9 - n]], -1)
+        def features(self, g: torch.Tensor, periodic: bool = False) -> torch.Tensor:
+            return torch.cat([g[..., 0, :1].double(), super().features(g, periodic)[..., 1:]], -1)
 
+    torch.manual_seed(2)
     raw = RawPolicy(hidden=8).eval()
     with torch.no_grad():
-        raw.threshold = float(raw(raw.features(grid)).median())
+        v = raw(raw.features(grid)).flatten().sort().values
+        raw.threshold = float(v[len(v) // 2 - 1] + v[len(v) // 2]) / 2
     leaky = GridReducer(_model(), align=True, policy=raw)
     with pytest.raises(EquivarianceError):
         f = lambda g: leaky.reduce(g).scratch.double()  # noqa: E731

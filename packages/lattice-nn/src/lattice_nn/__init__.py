@@ -39,6 +39,7 @@ _WHERE = {
     "align": "_gridnet",
     "fit_grid_policy": "_gridnet",
     "lattice_invariants": "_gridnet",
+    "neighbour_distance": "_gridnet",
     "transfer": "_gridnet",
     "warm_savings": "_gridnet",
     "KINDS": "_lattices",
@@ -79,7 +80,15 @@ if TYPE_CHECKING:
     from ._defect import log_defect, log_defect_from_gram
     from ._factors import FactorReducer, FactorReduction, factor_validation_loss, train_factors
     from ._grid import GridReducer, GridReduction, mimo_grid
-    from ._gridnet import GridPolicy, align, fit_grid_policy, lattice_invariants, transfer, warm_savings
+    from ._gridnet import (
+        GridPolicy,
+        align,
+        fit_grid_policy,
+        lattice_invariants,
+        neighbour_distance,
+        transfer,
+        warm_savings,
+    )
     from ._lattices import KINDS, gaussian_bases, generate, mimo_bases, qary_bases
     from ._nets import CoordinateGraphNet, FlatMLPNet, GramGraphNet, gram_features
     from ._reducer import LatticeReducer, ReducerConfig, Reduction, plackett_luce_log_prob
@@ -130,6 +139,7 @@ __all__ = [
     "lattice_invariants",
     "lll_transform",
     "mimo_grid",
+    "neighbour_distance",
     "log_defect",
     "log_defect_from_gram",
     "mimo_bases",

@@ -307,8 +307,17 @@ def grid_config(repeats: int, checkpoint: Path | None, threads: int | None) -> d
 #: (per-lattice B_n equivariant), ``grid_learned`` aligned transfers and the learned scratch/warm policy
 GRID_MODES = ("alone", "grid", "grid_aligned", "grid_learned")
 #: how ``grid`` fits the learned policy of each dimension (``fit_grid_policy`` with the greedy rule as base;
-#: training grids of seed 1000, distinct from ``GRID_SEED``)
-GRID_POLICY = {"seeds": [1000], "shape": [12, 12], "steps": 400, "hidden": 16, "threshold": 0.25, "lr": 0.01}
+#: training grids of seeds 1000-1005, distinct from ``GRID_SEED``; inputs: log defect / n and the aligned neighbour
+#: distance; the threshold was chosen on validation grids of seeds 3 and 4)
+GRID_POLICY = {
+    "seeds": [1000, 1001, 1002, 1003, 1004, 1005],
+    "shape": [8, 8],
+    "steps": 400,
+    "hidden": 4,
+    "threshold": 0.15,
+    "lr": 0.01,
+    "features": ["log_defect_over_n", "neighbour_distance"],
+}
 
 
 #: ``scale``: dimensions evaluated with models trained at n <= 16, bases per family, BKZ block sizes
