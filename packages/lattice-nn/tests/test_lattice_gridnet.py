@@ -179,8 +179,8 @@ def test_without_alignment_or_with_raw_features_per_cell_bn_fails() -> None:
         assert_equivariant(lambda g: copying(g).double(), bases, factors, grid, elements=els, atol=0.0)
 
     class RawPolicy(GridPolicy):
-        def features(self, g: torch.Tensor, periodic: bool = False) -> torch.Tensor:
-            return torch.cat([g[..., 0, :1].double(), super().features(g, periodic)[..., 1:]], -1)
+        def features(self, g: torch.Tensor, periodic: bool = False, alignments: object = None) -> torch.Tensor:
+            return torch.cat([g[..., 0, :1].double(), super().features(g, periodic, alignments)[..., 1:]], -1)
 
     torch.manual_seed(2)
     raw = RawPolicy(hidden=8).eval()

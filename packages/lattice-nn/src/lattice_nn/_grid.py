@@ -17,8 +17,7 @@ import numpy as np
 import torch
 
 from ._defect import log_defect
-from ._gridnet import align as align_bases
-from ._gridnet import transfer
+from ._gridnet import neighbour_alignments, transfer
 from ._validate import check_basis
 
 #: the 8 neighbour offsets ``(d_row, d_col)`` of the 3 x 3 stencil, in the fixed order used to break exact ties
@@ -215,8 +214,9 @@ class GridReducer:
             rr, cc, ok = self._neighbour(r_all, c_all, dr, dc, rows, cols)
             anchor &= ~ok | (score <= score[rr, cc])
         scratch = anchor.clone()
+        aligned = neighbour_alignments(b) if self.align else None  # computed once, shared with the policy
         if self.policy is not None:
-            scratch |= ~self.policy.warm(b, self.periodic)
+            scratch |= ~self.policy.warm(b, self.periodic, aligned)
         u = torch.eye(n, dtype=torch.int64).repeat(rows, cols, 1, 1)
         moves = torch.zeros(rows, cols, dtype=torch.int64)
         wave = torch.zeros(rows, cols, dtype=torch.int64)
@@ -241,11 +241,9 @@ class GridReducer:
                     continue
                 reached |= avail
                 un = u[rr, cc]
-                if self.align:
-                    sub = avail.nonzero(as_tuple=True)[0]
-                    perm, sign = align_bases(bx[sub], b[rr[sub], cc[sub]])
-                    un = un.clone()
-                    un[sub] = transfer(un[sub], perm, sign)
+                if aligned is not None:
+                    perm, sign = aligned[(dr, dc)]
+                    un = transfer(un, perm[fr, fc], sign[fr, fc])
                 d = log_defect(un.double() @ bx)
                 better = avail & (d < best)
                 best = torch.where(better, d, best)

@@ -107,30 +107,50 @@ def stencil(x: torch.Tensor, periodic: bool) -> torch.Tensor:
     return torch.cat([shift(x, dr, dc, periodic) for dr, dc in STENCIL], dim=-1)
 
 
-def neighbour_distance(grid: torch.Tensor, periodic: bool) -> torch.Tensor:
+#: aligned neighbours: offset ``(dr, dc)`` -> (``perm``, ``sign``), each ``(R, C, n)``, of :func:`align` between
+#: every lattice and its neighbour at that offset on the torus (wrapped pairs are ignored on a bounded grid)
+Alignments = dict[tuple[int, int], tuple[torch.Tensor, torch.Tensor]]
+
+
+def neighbour_alignments(grid: torch.Tensor) -> Alignments:
+    """:func:`align` of every lattice of ``grid`` ``(R, C, n, n)`` with each of its 8 neighbours (torus-wrapped)."""
+    rows, cols, n, _ = grid.shape
+    b = grid.double()
+    flat = b.reshape(-1, n, n)
+    out: Alignments = {}
+    for dr, dc in STENCIL:
+        if (dr, dc) != (0, 0):
+            perm, sign = align(flat, shift(b, dr, dc, True).reshape(-1, n, n))
+            out[(dr, dc)] = (perm.reshape(rows, cols, n), sign.reshape(rows, cols, n))
+    return out
+
+
+def neighbour_distance(grid: torch.Tensor, periodic: bool, alignments: Alignments | None = None) -> torch.Tensor:
     """``log`` of the mean aligned distance of every lattice to its neighbours, ``(R, C, n, n) -> (R, C, 1)``.
 
     For a lattice ``x`` and a neighbour ``y``, both scaled to ``|det| = 1``: ``|B_x - P B_y|_F / |B_x|_F`` with
     ``P`` the signed permutation of :func:`align`; the mean is over the (up to 8) neighbours inside the grid. It is
     unchanged by an independent signed permutation or scaling of any lattice and by a rotation common to the grid,
     and it measures the correlation directly (about ``sqrt(2 (1 - rho))`` for a correlation ``rho``).
+    ``alignments``: :func:`neighbour_alignments` of ``grid`` when already computed.
     """
     rows, cols, n, _ = grid.shape
+    if alignments is None:
+        alignments = neighbour_alignments(grid)
     b = grid.double()
     b = b / (torch.linalg.slogdet(b)[1] / n).exp()[..., None, None]
-    flat = b.reshape(-1, n, n)
     ones = torch.ones(rows, cols, 1, dtype=torch.float64)
     total = torch.zeros(rows, cols, 1, dtype=torch.float64)
     count = torch.zeros_like(total)
     for dr, dc in STENCIL:
         if (dr, dc) == (0, 0):
             continue
-        by = shift(b, dr, dc, True).reshape(-1, n, n)
-        perm, sign = align(flat, by)
+        perm, sign = alignments[(dr, dc)]
+        by = shift(b, dr, dc, True)
         moved = sign[..., None].double() * by.gather(-2, perm[..., None].expand_as(by))
-        dist = (flat - moved).flatten(1).norm(dim=-1) / flat.flatten(1).norm(dim=-1)
+        dist = (b - moved).flatten(2).norm(dim=-1) / b.flatten(2).norm(dim=-1)
         valid = shift(ones, dr, dc, periodic)
-        total = total + valid * dist.reshape(rows, cols, 1)
+        total = total + valid * dist[..., None]
         count = count + valid
     return (total / count.clamp(min=1.0) + 1e-9).log()
 
@@ -163,14 +183,17 @@ class GridPolicy(nn.Module):
         self.l2 = nn.Linear(len(STENCIL) * hidden, hidden, dtype=torch.float64)
         self.out = nn.Linear(hidden, 1, dtype=torch.float64)
 
-    def features(self, grid: torch.Tensor, periodic: bool = False) -> torch.Tensor:
+    def features(
+        self, grid: torch.Tensor, periodic: bool = False, alignments: Alignments | None = None
+    ) -> torch.Tensor:
         """The inputs of the network, ``(R, C, n, n) -> (R, C, 2)``: the log defect / n of every lattice (the first
         of :func:`lattice_invariants`) and its :func:`neighbour_distance`.
 
         (The other eight invariants were tried as inputs too; with them the fitted policy did not carry over from
         the training grids to validation grids, which differ in their spatial correlation: see the README.)
         """
-        return torch.cat([lattice_invariants(grid)[..., :1], neighbour_distance(grid, periodic)], dim=-1)
+        dist = neighbour_distance(grid, periodic, alignments)
+        return torch.cat([lattice_invariants(grid)[..., :1], dist], dim=-1)
 
     def forward(self, feats: torch.Tensor, periodic: bool = False) -> torch.Tensor:
         x = (feats.double() - self.mean) / self.scale
@@ -179,9 +202,10 @@ class GridPolicy(nn.Module):
         return self.out(x)[..., 0]
 
     @torch.no_grad()
-    def warm(self, grid: torch.Tensor, periodic: bool = False) -> torch.Tensor:
+    def warm(self, grid: torch.Tensor, periodic: bool = False, alignments: Alignments | None = None) -> torch.Tensor:
         """Bool ``(R, C)``: the lattices whose predicted saving reaches ``threshold`` (warm start them)."""
-        return self(self.features(torch.as_tensor(grid), periodic), periodic) >= self.threshold
+        grid = torch.as_tensor(grid)
+        return self(self.features(grid, periodic, alignments), periodic) >= self.threshold
 
 
 def align(bx: torch.Tensor, by: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -336,11 +360,13 @@ def fit_grid_policy(
 
 __all__ = [
     "INVARIANT_NAMES",
+    "Alignments",
     "STENCIL",
     "GridPolicy",
     "align",
     "fit_grid_policy",
     "lattice_invariants",
+    "neighbour_alignments",
     "neighbour_distance",
     "shift",
     "stencil",
