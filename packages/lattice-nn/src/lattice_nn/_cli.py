@@ -32,7 +32,8 @@ network-free greedy factor rule and the classical skeleton (one unit per dimensi
 (one unit per variant, dimension and seed); writes metrics.json and PNG figures in --out. A rerun of the same
 command resumes.
 bench: time per basis, the factor model batched vs fpylll LLL (one unit per dimension).
-grid: the convolutional extension, a 16 x 16 grid of correlated MIMO lattices reduced jointly vs one by one
+grid: the convolutional extension, a 16 x 16 grid of correlated MIMO lattices reduced jointly (hand-written,
+aligned and learned joint models; the learned policy is fitted first, one unit per dimension) vs one by one
 (the factor model, the greedy rule and LLL as base reducers; one unit per dimension and correlation).
 scale: the factor models of a reproduce folder at n = 24, 32 vs LLL, BKZ-10, BKZ-20 (one unit per dimension and
 seed)."""

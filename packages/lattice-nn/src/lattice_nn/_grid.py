@@ -5,7 +5,10 @@ subcarriers and time slots are strongly correlated, so the reduction of one is a
 :func:`mimo_grid` makes such grids (a documented, seeded correlation model); :class:`GridReducer` reduces a grid
 jointly by warm-starting each lattice from the unimodular factor of its best already-reduced neighbour, with
 stencil operations only (a 3 x 3 minimum filter to choose the lattices reduced from scratch and a 3 x 3
-arg-min over the neighbours' factors), so it is translation equivariant over the grid.
+arg-min over the neighbours' factors), so it is translation equivariant over the grid. With ``align=True`` a
+neighbour's factor is relabelled into the lattice's own basis first (equivariance under an independent signed
+permutation of every lattice), and a :class:`lattice_nn.GridPolicy` (the learned part, ``_gridnet``) can choose
+more lattices to reduce from scratch.
 """
 
 from __future__ import annotations
