@@ -61,3 +61,14 @@ def test_torus_task_builds_and_is_recorded(tmp_path):
     args = build_parser().parse_args(["reproduce", "--quick", "--tasks", "torus", "--out", str(tmp_path)])
     assert run_config(args)["torus"] == {"beads": [6, 8, 10], "rings": [2, 4], "ring_sizes": [3, 4]}
     assert "torus" not in run_config(build_parser().parse_args(["reproduce", "--quick", "--out", str(tmp_path)]))
+
+
+def test_a_single_cone_apex_is_a_manifold_point_and_a_double_cone_apex_is_not():
+    from sheaf_homology import SimplicialComplex
+
+    # the cone over a 5-cycle (a fan) is a disc: its apex has H_2 = R like any interior vertex, so local
+    # homology cannot see a (geometric) cone point; two cones sharing the apex (the pinch of a pinched torus) can
+    fan = [[0, 1 + i, 1 + (i + 1) % 5] for i in range(5)]
+    double = fan + [[0, 6 + i, 6 + (i + 1) % 5] for i in range(5)]
+    assert (local_homology_dims(SimplicialComplex.from_simplices(fan, 6), 0)[0] == [0, 0, 1]).all()
+    assert (local_homology_dims(SimplicialComplex.from_simplices(double, 11), 0)[0] == [0, 1, 2]).all()
