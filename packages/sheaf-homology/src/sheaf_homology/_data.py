@@ -506,9 +506,10 @@ def pinched_tori(
     lie inside the manifold degrees (random diagonals: mostly 4-8), and the labelled vertices of each split are
     degree-matched as in :func:`book_complexes`, so degree alone is at chance. Unlike the joined discs of
     :func:`pinched_books` the stalk dimensions differ (3 vs 1), as in the open books; unlike both, no vertex is
-    on a boundary, so "next to the boundary" (what lets GCN see the joined discs' points through two hops of
-    degree) is no cue. Features ``[1, degree / mean degree]``; ``pos`` the torus embedding; ``groups`` the
-    complex; ``complex`` the union.
+    on a boundary. Degree matching matches a vertex's own degree only: the neighbours of a pinch (ring
+    vertices next to a cone apex) have mean degree 5.0, those of a manifold vertex about 5.45, a two-hop cue
+    that message passing can read. Features ``[1, degree / mean degree]``; ``pos`` the torus embedding;
+    ``groups`` the complex; ``complex`` the union.
     """
     rng = np.random.default_rng(seed)
     tris, ps, ys, gs, degs = [], [], [], [], []
