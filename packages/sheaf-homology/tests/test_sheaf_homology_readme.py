@@ -48,3 +48,18 @@ def test_a_merged_table_has_the_claims_over_the_pooled_seeds(tmp_path):
     text = merged_table(paths)
     assert "| hetero_h10 | 60.0 +- 10.0 | 80.0 +- 10.0 |" in text, text
     assert "`acc.hetero_h10.lhs` | 80.0 | reproduced | synthetic graphs, edge homophily ~0.1; GCN 60.0 %" in text, text
+
+
+def test_merge_accepts_shared_seeds_of_different_models_but_never_one_unit_twice(tmp_path):
+    from equi_runs import RunFolder
+    from sheaf_homology._table import merged_table
+
+    paths = []
+    for name, key, seeds in (("a", "acc.cora.lhs", [0, 1]), ("b", "acc.cora.lhs_persistent", [0, 1])):
+        run = RunFolder(tmp_path / name, package="sheaf-homology", module_file=__file__, config={"a": 1})
+        doc = run.metrics({}, per_seed={key: dict.fromkeys(seeds, 0.5)}, seeds=seeds, version="0")
+        paths.append(tmp_path / f"{name}.json")
+        paths[-1].write_text(json.dumps(doc))
+    assert "| cora | 50.0 +- 0.0 | 50.0 +- 0.0 |" in merged_table(paths)
+    with pytest.raises(ValueError, match=r"seeds \[0, 1\] of acc.cora.lhs twice"):
+        merged_table([paths[0], paths[0]])
