@@ -61,8 +61,9 @@ def tables(path: Path) -> str:
     ]
     for t in tasks:
         out.append(f"| {t} | " + " | ".join(_cell(doc, f"acc.{t}.{m}") for m in models) + " |")
-    out += ["", "| claim | metric | ours (%) | verdict | note |", "|---|---|---|---|---|"]
-    out += [_claim_row(c) for c in doc["headline"]]
+    if doc["headline"]:  # no empty claim table for a run without claims (0.2.2)
+        out += ["", "| claim | metric | ours (%) | verdict | note |", "|---|---|---|---|---|"]
+        out += [_claim_row(c) for c in doc["headline"]]
     return "\n".join(out)
 
 
