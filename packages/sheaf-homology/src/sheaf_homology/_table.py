@@ -148,6 +148,7 @@ MERGED: tuple[tuple[str, ...], ...] = (
     ("cora10", "cora10_s6789"),
     ("cora10", "cora10_s6789", "cora_persistent", "cora_persistent_s15", "cora_persistent_s6789"),
     ("clouds", "clouds_s34"),
+    ("complex_search", "complex_search_s234"),
 )
 """Runs whose merged table the README shows (0.2.2: a run continued with more seeds in another folder)."""
 
