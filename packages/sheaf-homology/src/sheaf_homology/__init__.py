@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from equi_runs import lazy_exports
 
-__version__ = "0.2.1"
+__version__ = "0.2.2"
 
 _WHERE = {
     "SimplicialComplex": "_complex",

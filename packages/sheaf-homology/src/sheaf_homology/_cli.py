@@ -19,6 +19,9 @@ from ._config import (
     CLOUD_SWEEP,
     PINCH_RIM,
     PINCHES,
+    TORUS_BEADS,
+    TORUS_RING_SIZES,
+    TORUS_RINGS,
     ComplexConfig,
     ExperimentConfig,
     HeteroConfig,
@@ -34,7 +37,8 @@ DESCRIPTION = """Sheaf neural networks on the (persistent) local homology sheaf 
 
   reproduce  train GCN, GAT, NSD, the local homology sheaf models and their controls on Cora, stratified
              point clouds (also swept over density and noise: --tasks clouds), degree-matched open books,
-             discs joined at points (--tasks pinch) and synthetic heterophilic graphs; one unit per
+             discs joined at points (--tasks pinch), pinched tori (--tasks torus) and synthetic
+             heterophilic graphs; one unit per
              (task, model, seed), a rerun resumes
   bench      cost of building the (persistent) local homology sheaf vs the number of simplices
 
@@ -150,6 +154,8 @@ def run_config(args: argparse.Namespace) -> dict[str, Any]:
         config["cloud_sweep"] = [list(pn) for pn in CLOUD_SWEEP]
     if "pinch" in (args.tasks or (() if args.quick or args.smoke else TASKS)):
         config["pinch"] = {"pinches": PINCHES, "rim": PINCH_RIM}
+    if "torus" in (args.tasks or (() if args.quick or args.smoke else TASKS)):  # likewise (0.2.2)
+        config["torus"] = {"beads": list(TORUS_BEADS), "rings": list(TORUS_RINGS), "ring_sizes": list(TORUS_RING_SIZES)}
     return config
 
 

@@ -99,6 +99,16 @@ PINCHES: int = 6
 PINCH_RIM: int = 12
 """Rim (free-boundary) points per page of the ``pinch`` task's discs."""
 
+TORUS_BEADS: tuple[int, ...] = (6, 8, 10)
+"""Pinches (= spheres in the closed chain) per complex of the ``torus`` task (:func:`pinched_tori`, 0.2.2),
+drawn per complex. Module constants like the pinch task's, recorded only by runs that include the task."""
+
+TORUS_RINGS: tuple[int, int] = (2, 4)
+"""Fewest and most rings per sphere of the ``torus`` task."""
+
+TORUS_RING_SIZES: tuple[int, ...] = (3, 4)
+"""Vertices per ring of the ``torus`` task (a pinch vertex's degree is the sum of its two adjacent rings')."""
+
 
 @dataclass(frozen=True)
 class ComplexConfig:

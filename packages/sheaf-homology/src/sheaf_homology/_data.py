@@ -11,6 +11,7 @@ import torch
 from torch import Tensor
 
 from ._complex import SimplicialComplex, alpha_complex
+from ._config import TORUS_BEADS, TORUS_RING_SIZES, TORUS_RINGS
 
 
 @dataclass(frozen=True)
@@ -426,6 +427,95 @@ def pinched_books(
     for c in range(sum(splits)):
         t, p, lab, n = _book(rng, 2, spine, inner, rim=rim)
         t, p, lab, n = _pinch(t, lab, p, int(n), spine, inner, pinches, rng)
+        e = np.concatenate([t[:, [0, 1]], t[:, [1, 2]], t[:, [0, 2]]])
+        e = np.unique(np.sort(e, axis=1), axis=0)
+        degs.append(np.bincount(e.ravel(), minlength=n))
+        tris.append(t + off)
+        ps.append(p)
+        ys.append(lab)
+        gs.append(np.full(n, c))
+        off += n
+    return _assemble_complexes(tris, ps, ys, gs, degs, off, splits, rng)
+
+
+def _necklace(rng: np.random.Generator, beads: int, rings: tuple[int, int], ring_sizes: tuple[int, ...]) -> tuple:
+    """A torus pinched at ``beads`` meridians: a closed chain of ``beads`` triangulated spheres, each touching
+    the next at one vertex (the pinch).
+
+    Bead ``k`` is a cylinder of ``L`` rings (``L`` drawn from ``rings[0] .. rings[1]``) of ``m`` vertices each
+    (``m`` drawn from ``ring_sizes``; the rings of a bead have the same size), every quad between consecutive
+    rings split along a random diagonal, and both end rings coned off: its first ring to pinch vertex ``k``, its
+    last to pinch vertex ``k + 1 (mod beads)``. So a pinch vertex is the apex of a double cone: its link is two
+    disjoint circles (``H_1 = R``, ``H_2 = R^2``), its degree the two ring sizes (6-8 for ``m`` in {3, 4}, inside
+    the range of the manifold vertices, whose link is one circle: ``H_2 = R``). Positions: on the torus of
+    radii 3 and ``0.8 sin(pi t)`` (``t`` the position along the bead), so the tube closes at the pinches.
+
+    Returns:
+        triangles ``(T, 3)``, positions ``(n, 3)``, labels ``(n,)`` (pinch 1, else 0), n.
+    """
+    if beads < 3:
+        raise ValueError(f"a pinched torus needs >= 3 beads (pinches), got {beads}")
+    if min(ring_sizes) < 3 or rings[0] < 1 or rings[1] < rings[0]:
+        raise ValueError(f"ring sizes must be >= 3 and 1 <= rings[0] <= rings[1], got {ring_sizes}, {rings}")
+    pinch = np.arange(beads)
+    phi_p = 2 * np.pi * np.arange(beads) / beads
+    pts = [np.stack([3 * np.cos(phi_p), 3 * np.sin(phi_p), np.zeros(beads)], 1)]
+    tris: list[list[int]] = []
+    off = beads
+    for k in range(beads):
+        n_r, m = int(rng.integers(rings[0], rings[1] + 1)), int(rng.choice(ring_sizes))
+        ring = [off + r * m + np.arange(m) for r in range(n_r)]
+        for i in range(m):
+            j = (i + 1) % m
+            tris.append([int(pinch[k]), int(ring[0][i]), int(ring[0][j])])
+            tris.append([int(pinch[(k + 1) % beads]), int(ring[-1][i]), int(ring[-1][j])])
+            for r in range(n_r - 1):
+                a0, a1, b0, b1 = ring[r][i], ring[r][j], ring[r + 1][i], ring[r + 1][j]
+                if rng.random() < 0.5:
+                    tris += [[int(a0), int(a1), int(b1)], [int(a0), int(b1), int(b0)]]
+                else:
+                    tris += [[int(a0), int(a1), int(b0)], [int(a1), int(b1), int(b0)]]
+        t = (np.arange(n_r) + 1) / (n_r + 1)
+        phi = 2 * np.pi * (k + t) / beads
+        rho = 0.8 * np.sin(np.pi * t)
+        th0 = rng.uniform(0, 2 * np.pi)
+        for r in range(n_r):
+            th = th0 + 2 * np.pi * np.arange(m) / m + (np.pi / m) * (r % 2)
+            rad = 3 + rho[r] * np.cos(th)
+            pts.append(np.stack([rad * np.cos(phi[r]), rad * np.sin(phi[r]), rho[r] * np.sin(th)], 1))
+        off += n_r * m
+    labels = np.zeros(off, dtype=np.int64)
+    labels[:beads] = 1
+    tri = np.sort(np.asarray(tris, dtype=np.int64), axis=1)
+    return tri, np.concatenate(pts), labels, off
+
+
+def pinched_tori(
+    splits: tuple[int, ...],
+    seed: int,
+    beads: tuple[int, ...] = TORUS_BEADS,
+    rings: tuple[int, int] = TORUS_RINGS,
+    ring_sizes: tuple[int, ...] = TORUS_RING_SIZES,
+) -> NodeData:
+    """A third degree-matched complex task (0.2.2): pinched tori, whose pinch points are double-cone apexes.
+
+    Each complex is a torus pinched at ``b`` meridians (``b`` drawn from ``beads``; :func:`_necklace`): a closed
+    chain of triangulated spheres each touching the next at one vertex. A pinch vertex (the apex of a double
+    cone, link two disjoint circles) is singular (1): ``H_1 = R``, ``H_2 = R^2``; every other vertex is a
+    manifold vertex (0, ``H_2 = R``); there is no boundary. Pinch degrees (the two adjacent ring sizes, 6-8)
+    lie inside the manifold degrees (random diagonals: mostly 4-8), and the labelled vertices of each split are
+    degree-matched as in :func:`book_complexes`, so degree alone is at chance. Unlike the joined discs of
+    :func:`pinched_books` the stalk dimensions differ (3 vs 1), as in the open books; unlike both, no vertex is
+    on a boundary. Degree matching matches a vertex's own degree only: the neighbours of a pinch (ring
+    vertices next to a cone apex) have mean degree 5.0, those of a manifold vertex about 5.45, a two-hop cue
+    that message passing can read. Features ``[1, degree / mean degree]``; ``pos`` the torus embedding;
+    ``groups`` the complex; ``complex`` the union.
+    """
+    rng = np.random.default_rng(seed)
+    tris, ps, ys, gs, degs = [], [], [], [], []
+    off = 0
+    for c in range(sum(splits)):
+        t, p, lab, n = _necklace(rng, int(rng.choice(beads)), rings, ring_sizes)
         e = np.concatenate([t[:, [0, 1]], t[:, [1, 2]], t[:, [0, 2]]])
         e = np.unique(np.sort(e, axis=1), axis=0)
         degs.append(np.bincount(e.ravel(), minlength=n))

@@ -23,6 +23,7 @@ from ._data import (
     heterophilic_graph,
     load_cora,
     pinched_books,
+    pinched_tori,
     random_split,
     stratified_clouds,
 )
@@ -240,10 +241,12 @@ class _Graphs:
             a, b = s.clouds[0], s.clouds[0] + s.clouds[1]
             masks = (g < a, (g >= a) & (g < b), g >= b)
             built = (prepare(data, ecfg, "pos", seed), masks, ecfg, {"singular_fraction": float(data.y.float().mean())})
-        elif task in ("complex", "pinch"):
+        elif task in ("complex", "pinch", "torus"):
             c = self.ccfg
             if task == "complex":
                 data = book_complexes(c.splits, c.spine, c.inner, seed=3000 + seed, pages=c.pages)
+            elif task == "torus":
+                data = pinched_tori(c.splits, seed=5000 + seed)
             else:
                 data = pinched_books(c.splits, c.spine, c.inner, seed=4000 + seed, pinches=PINCHES, rim=PINCH_RIM)
             ecfg = replace(cfg, train=replace(cfg.train, balanced=True))
@@ -445,6 +448,25 @@ def headline(
                 verdict=_beats(metrics["acc.complex.lhs"], metrics["acc.complex.rand"]),
                 note=f"complex task: lhs {pct('acc.complex.lhs')} %, rand {pct('acc.complex.rand')} % (R (+) random "
                 "orthogonal maps between stalks of the local homology dimensions); partly = within 1 point",
+            )
+        )
+    if "acc.torus.lhs" in metrics and all(f"acc.torus.{b}" in metrics for b in ("gcn", "nsd", "const")):
+        best = max(("gcn", "nsd", "const"), key=lambda b: metrics[f"acc.torus.{b}"])
+        extra = "".join(
+            f", {b} {pct(f'acc.torus.{b}')} %" for b in ("rand", "betti", "degree") if f"acc.torus.{b}" in metrics
+        )
+        out.append(
+            claim(
+                "On pinched tori (pinch = double-cone apex, no boundary) the local homology model beats GCN, NSD and "
+                "the constant-sheaf control by >= 5 points",
+                "acc.torus.lhs",
+                metrics,
+                per_seed,
+                paper=ENHANCES,
+                verdict=_beats(metrics["acc.torus.lhs"], metrics[f"acc.torus.{best}"], 0.05),
+                note=f"balanced accuracy, pinch (H_1 = R, H_2 = R^2) vs manifold (H_2 = R) vertices, degree-matched "
+                f"labels; lhs {pct('acc.torus.lhs')} %, best of GCN / NSD / const: {best} "
+                f"{pct(f'acc.torus.{best}')} %{extra}; the issue's goal, not a number of the paper",
             )
         )
     if "acc.pinch.lhs" in metrics and all(f"acc.pinch.{b}" in metrics for b in ("gcn", "nsd", "const")):

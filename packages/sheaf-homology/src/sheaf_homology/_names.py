@@ -30,10 +30,10 @@ LOCAL_BASELINES: tuple[str, ...] = ("betti", "degree")
 QUICK_MODELS: tuple[str, ...] = ("gcn", "nsd", "lhs", "lhs_persistent", "const", "rand", "betti", "degree")
 """The models of ``reproduce --quick``."""
 
-TASKS: tuple[str, ...] = ("cora", "stratified", "complex", "pinch", "hetero", "clouds")
+TASKS: tuple[str, ...] = ("cora", "stratified", "complex", "pinch", "torus", "hetero", "clouds")
 """The tasks of ``reproduce`` (``hetero``: one graph per homophily level; ``clouds``: the stratified task at
 several densities and noise levels, ``CLOUD_SWEEP``; ``pinch``: discs joined to themselves at points,
-``pinched_books``)."""
+``pinched_books``; ``torus``: pinched tori, ``pinched_tori``, 0.2.2)."""
 
 QUICK_TASKS: tuple[str, ...] = ("cora", "stratified", "complex")
 """The tasks of ``reproduce --quick`` (the heterophilic graphs only in the full run or with ``--tasks``)."""
