@@ -55,6 +55,9 @@ class Task3D:
         blocks: nonlinearity + point-convolution blocks.
         epochs, batch_size, lr: Adam training.
         grid: the fixed grid's kind.
+        conv: the point convolution: ``tfn`` (Clebsch-Gordan products, :class:`~adaptive_fourier.TFNConv`; the
+            default since 0.3.0) or ``isotropic`` (radial kernels only, the 0.1/0.2 model; results made before 0.3.0
+            have no ``conv`` in their config and used it).
     """
 
     n_train: int = 24
@@ -67,6 +70,7 @@ class Task3D:
     batch_size: int = 16
     lr: float = 5e-3
     grid: str = "thomson"
+    conv: str = "tfn"
 
 
 @dataclass(frozen=True)
