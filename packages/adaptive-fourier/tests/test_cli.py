@@ -20,7 +20,8 @@ def _run(argv):
                                             (["--ns", "0"], "not positive"),
                                             (["--kinds", "fixed", "fixed"], "--kinds names 'fixed' twice"),
                                             (["--kinds", "adaptive_normpool"], "is a 2D model"),
-                                            (["--rows", "qr"], "invalid choice")])
+                                            (["--rows", "qr"], "invalid choice"),
+                                            (["--conv", "cg"], "invalid choice")])
 def test_bad_arguments_fail_before_torch(tmp_path, extra, message):
     p = _run(["reproduce", "--quick", "--out", str(tmp_path / "o"), *extra])
     assert p.returncode == 2 and message in p.stderr and "Traceback" not in p.stderr, p.stderr
