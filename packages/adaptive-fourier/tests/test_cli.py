@@ -37,6 +37,7 @@ def test_small_3d_reproduce_writes_metrics_and_figures(tmp_path, capsys):
     assert doc["complete"] and {"acc.so3.fixed.N1", "acc.so3.adaptive.N2", "equiv_error.so3.adaptive.max"} <= set(m)
     assert m["equiv_error.so3.adaptive.max"] < 1e-5 < m["equiv_error.so3.fixed.N1"]
     assert (out / "accuracy_vs_n.png").exists() and (out / "equivariance_vs_n.png").exists()
+    assert "Clebsch-Gordan (TFN-style) point convolution, 16 points" in doc["headline"][0]["note"]
     assert "[reproduced] The adaptive layer is exactly equivariant" in capsys.readouterr().out
 
 
