@@ -155,6 +155,8 @@ def _blocks(results: Path) -> dict[str, Callable[[], str]]:
     study = [results / "quick/metrics.json", *sorted((results / "nstudy").glob("*/metrics.json")),
              results / "quick-down-index/metrics.json"]
     out["nstudy"] = lambda: compact_table([p for p in study if p.exists()])
+    if (results / "quick/metrics.json").exists():
+        out["quick"] = lambda: tables(results / "quick/metrics.json")
     for name in ("so2", "o2", "3d", "3d-tfn", "3d-iso32", "so2-down-avg", "so2-down-conv"):
         p = results / "full" / name / "metrics.json"
         if p.exists():
