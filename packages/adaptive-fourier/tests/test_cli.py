@@ -20,7 +20,8 @@ def _run(argv):
                                             (["--ns", "0"], "not positive"),
                                             (["--kinds", "fixed", "fixed"], "--kinds names 'fixed' twice"),
                                             (["--kinds", "adaptive_normpool"], "is a 2D model"),
-                                            (["--rows", "qr"], "invalid choice")])
+                                            (["--rows", "qr"], "invalid choice"),
+                                            (["--conv", "cg"], "invalid choice")])
 def test_bad_arguments_fail_before_torch(tmp_path, extra, message):
     p = _run(["reproduce", "--quick", "--out", str(tmp_path / "o"), *extra])
     assert p.returncode == 2 and message in p.stderr and "Traceback" not in p.stderr, p.stderr
@@ -36,6 +37,7 @@ def test_small_3d_reproduce_writes_metrics_and_figures(tmp_path, capsys):
     assert doc["complete"] and {"acc.so3.fixed.N1", "acc.so3.adaptive.N2", "equiv_error.so3.adaptive.max"} <= set(m)
     assert m["equiv_error.so3.adaptive.max"] < 1e-5 < m["equiv_error.so3.fixed.N1"]
     assert (out / "accuracy_vs_n.png").exists() and (out / "equivariance_vs_n.png").exists()
+    assert "Clebsch-Gordan (TFN-style) point convolution, 16 points" in doc["headline"][0]["note"]
     assert "[reproduced] The adaptive layer is exactly equivariant" in capsys.readouterr().out
 
 

@@ -45,17 +45,33 @@ def test_2d_conjugated_nonlinearities_exact_only_for_adaptive():
         assert (diff < 1e-5) == small and len(errs) == 3
 
 
-def test_3d_adaptive_model_invariant_for_random_rotations_fixed_is_not():
+@pytest.mark.parametrize("conv", ["tfn", "isotropic"])
+def test_3d_adaptive_model_invariant_for_random_rotations_fixed_is_not(conv):
+    from dataclasses import replace
+
+    cfg = replace(T3, conv=conv)
     torch.manual_seed(0)
     pos = torch.randn(2, 12, 3, dtype=torch.float64)
-    cloud = PointCloudType(Net3D(T3, "fixed", 1).space)
+    cloud = PointCloudType(Net3D(cfg, "fixed", 1).space)
     out = _Invariant(SO3())
     els = SO3().sample(4, 0)
     for kind in ("adaptive", "adaptive_perlayer", "adaptive_canonical"):
-        net = Net3D(T3, kind, 2).double().eval()
+        net = Net3D(cfg, kind, 2).double().eval()
         assert_equivariant(net, cloud, out, x=pos, elements=els, atol=1e-9)
-    fixed = Net3D(T3, "fixed", 1).double().eval()
+        assert (net(pos + torch.tensor([0.5, -1.0, 2.0], dtype=torch.float64)) - net(pos)).abs().max() < 1e-9
+    fixed = Net3D(cfg, "fixed", 1).double().eval()
     assert max(equivariance_errors(fixed, cloud, out, x=pos, elements=els).values()) > 1e-4
+
+
+def test_3d_model_conv_choice():
+    from dataclasses import replace
+
+    from adaptive_fourier import TFNConv
+
+    assert T3.conv == "tfn" and all(isinstance(m, TFNConv) for m in Net3D(T3, "adaptive", 1).convs)
+    assert not hasattr(Net3D(replace(T3, conv="isotropic"), "adaptive", 1), "convs")
+    with pytest.raises(ValueError, match="conv must be"):
+        Net3D(replace(T3, conv="cg"), "adaptive", 1)
 
 
 def test_smoke_config_is_small():

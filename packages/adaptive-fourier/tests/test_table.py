@@ -34,3 +34,15 @@ def test_partial_run_tables_and_readme_blocks(tmp_path):
     assert "old" not in text and text.count("<!-- /full-so2 -->") == 1 and "<!-- /nstudy -->" in text
     fill_readme(readme, res)  # idempotent
     assert readme.read_text() == text
+
+
+@pytest.mark.skipif(not QUICK.exists(), reason="the committed quick run is not shipped with the wheel")
+def test_3d_tables_say_which_point_convolution(tmp_path):
+    doc = json.loads(QUICK.read_text())
+    for conv, words in ((None, "(isotropic point"), ("tfn", "(Clebsch-Gordan (TFN-style) point")):
+        t3 = {k: v for k, v in doc["config"]["task3d"].items() if k != "conv"}
+        if conv:
+            t3["conv"] = conv
+        path = tmp_path / f"{conv}.json"
+        path.write_text(json.dumps({**doc, "config": {**doc["config"], "task3d": t3}}))
+        assert words in tables(path)

@@ -3,15 +3,16 @@
 After Inal & Cesa, *Adaptive Sampling for Continuous Group Equivariant Neural Networks* (GRaM @ ICML 2024, PMLR
 251:394-419, arXiv 2409.08741). The library: Fourier spaces on SO(2), O(2), SO(3) and the sphere, the fixed-grid
 Fourier nonlinearity (the baseline), the adaptive nonlinearity ``(1/N) A(x)^T sigma(A(x) f^)`` with its equivariant
-generators and downsampling, and the orthogonality diagnostics. The experiments (rotated MNIST, procedural point
-clouds, the OFF loader, reproduce and bench) are in :mod:`adaptive_fourier.experiments`.
+generators and downsampling, a Clebsch-Gordan (TFN-style) point convolution, and the orthogonality diagnostics. The
+experiments (rotated MNIST, procedural point clouds, the OFF loader, reproduce and bench) are in
+:mod:`adaptive_fourier.experiments`.
 """
 
 from __future__ import annotations
 
 from equi_runs import lazy_exports
 
-__version__ = "0.2.0"
+__version__ = "0.3.0"
 
 _WHERE = {
     "FourierSpace": "_space",
@@ -29,6 +30,8 @@ _WHERE = {
     "SamplingDownsample": "_generators",
     "DOWNSAMPLING": "_generators",
     "BlockLinear": "_linear",
+    "TFNConv": "_tfn",
+    "edge_features": "_tfn",
     "CanonicalConv": "_canonical",
     "CanonicalMLP": "_canonical",
     "FiberType": "_types",

@@ -21,6 +21,7 @@ from equi_runs import (
 )
 
 from ._names import (
+    CONVS,
     DEFAULT_KINDS,
     DOWNSAMPLING,
     FULL_NS,
@@ -68,6 +69,9 @@ def _parser() -> argparse.ArgumentParser:
                    "convolution output, a larger receptive field; ours)")
     r.add_argument("--rows", choices=ROWS, default=None,
                    help="2D adaptive rows: normalise (default) or orth (orthogonalised per pixel; ours)")
+    r.add_argument("--conv", choices=CONVS, default=None,
+                   help="the 3D model's point convolution: tfn (Clebsch-Gordan products, default) or isotropic "
+                   "(radial kernels only, the 0.1/0.2 model)")
     r.add_argument("--epochs", type=positive_int, default=None, metavar="E",
                    help="training epochs of every task (default: the run's)")
     r.add_argument("--smoke", action="store_true", help=argparse.SUPPRESS)
@@ -108,8 +112,9 @@ def _reproduce(args: argparse.Namespace, argv: list[str]) -> int:
                                  ("rows", args.rows), ("epochs", args.epochs)) if v is not None}
     if changes:
         cfg = replace(cfg, task2d=replace(cfg.task2d, **changes))
-    if args.epochs is not None:
-        cfg = replace(cfg, task3d=replace(cfg.task3d, epochs=args.epochs))
+    changes3 = {k: v for k, v in (("epochs", args.epochs), ("conv", args.conv)) if v is not None}
+    if changes3:
+        cfg = replace(cfg, task3d=replace(cfg.task3d, **changes3))
     grid = {t: sorted(args.ns) if args.ns else list(base[t]) for t in tasks}
     seeds = list(args.seeds) if args.seeds else seeds
     kinds = [k for k in KINDS if k in (args.kinds or DEFAULT_KINDS)]

@@ -7,6 +7,8 @@ KINDS = ("fixed", "adaptive", "adaptive_normpool", "adaptive_ridge", "adaptive_p
 GENERATORS = ("image", "features")
 ROWS = ("normalise", "orth")
 DOWNSAMPLING = ("index", "conv", "avg")
+#: the 3D model's point convolution: Clebsch-Gordan (TFN-style, the default) or isotropic (the 0.1/0.2 model)
+CONVS = ("tfn", "isotropic")
 DEFAULT_KINDS = ("fixed", "adaptive")
 #: N of every grid (the paper's)
 NS = (1, 2, 4, 8, 16, 32, 64)

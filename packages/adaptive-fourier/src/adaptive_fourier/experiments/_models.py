@@ -24,6 +24,7 @@ from .._fixed import FourierPointwise
 from .._generators import AdaptiveConv, AdaptiveMLP, SamplingDownsample
 from .._linear import BlockLinear
 from .._space import FourierSpace
+from .._tfn import TFNConv, edge_features
 from ._config import Task2D, Task3D
 
 __all__ = ["KINDS", "Net2D", "Net3D", "invariants"]
@@ -191,9 +192,12 @@ class Net3D(nn.Module):
 
     Embedding: ``f_i = (1/P) sum_j R(|r_ij|) Y(r_ij) + R'(|p_i|) Y(p_i)`` per field (learned radial profiles on
     Gaussian radial bases, real spherical harmonics ``Y``, positions centred). Each block: Fourier nonlinearity,
-    :class:`BlockLinear`, and a point convolution with learned isotropic radial kernels, ``h_i <- h_i + y_i + (1/P)
-    sum_j k(|r_ij|) y_j``; a simplification of TFN (no Clebsch-Gordan products: the nonlinearity alone mixes the
-    degrees). Invariants averaged over the points, a two-layer MLP. Adaptive: ``A`` per point by
+    :class:`BlockLinear`, and a point convolution, ``h_i <- h_i + y_i + conv(y)_i``. ``cfg.conv == "tfn"`` (the
+    default since 0.3.0, the paper's kind of model): :class:`~adaptive_fourier.TFNConv`, Clebsch-Gordan products of
+    the neighbours' degree-``l1`` parts with the edge harmonics ``Y_l2(r_ij)`` into every degree ``l <= L``, radial
+    weights per ``(l1, l2)`` and channel. ``cfg.conv == "isotropic"`` (the 0.1/0.2 model, kept as an ablation):
+    learned isotropic radial kernels, ``(1/P) sum_j k(|r_ij|) y_j`` (no Clebsch-Gordan products: the nonlinearity
+    alone mixes the degrees). Invariants averaged over the points, a two-layer MLP. Adaptive: ``A`` per point by
     :class:`AdaptiveMLP` from the embedding, shared by every block (no downsampling: all points are kept).
 
     Shapes:
@@ -204,6 +208,8 @@ class Net3D(nn.Module):
         super().__init__()
         if kind == "adaptive_normpool":
             raise ValueError("adaptive_normpool is a 2D model (a norm nonlinearity before an Adaptive Conv)")
+        if cfg.conv not in ("tfn", "isotropic"):
+            raise ValueError(f"conv must be tfn or isotropic, got {cfg.conv!r}")
         self.space = sp = FourierSpace(SO3(), cfg.max_frequency, sphere=True)
         self.kind, self.N, c = kind, N, cfg.channels
         k = 8
@@ -213,7 +219,11 @@ class Net3D(nn.Module):
         self.w_centre = nn.Parameter(torch.randn(c, k) / math.sqrt(k))
         self.acts = nn.ModuleList(_Act(sp, c, kind, N, cfg.grid) for _ in range(cfg.blocks))
         self.lins = nn.ModuleList(BlockLinear(sp, c, c) for _ in range(cfg.blocks))
-        self.kernels = nn.ParameterList(nn.Parameter(torch.randn(c, k) / math.sqrt(k)) for _ in range(cfg.blocks))
+        self.conv = cfg.conv
+        if cfg.conv == "tfn":
+            self.convs = nn.ModuleList(TFNConv(cfg.max_frequency, c, k) for _ in range(cfg.blocks))
+        else:
+            self.kernels = nn.ParameterList(nn.Parameter(torch.randn(c, k) / math.sqrt(k)) for _ in range(cfg.blocks))
         if kind == "adaptive_canonical":
             self.gen = CanonicalMLP(sp, c, N)
         elif kind == "adaptive_perlayer":
@@ -225,23 +235,21 @@ class Net3D(nn.Module):
     def _rbf(self, d: torch.Tensor) -> torch.Tensor:
         return torch.exp(-(((d[..., None] - self.mu) / self.width) ** 2))
 
-    def embed(self, pos: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """The embedding ``(B, C * F, P)`` and the radial bases of the pairs ``(B, P, P, K)``."""
+    def embed(self, pos: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """The embedding ``(B, C * F, P)``, the radial bases of the pairs ``(B, P, P, K)`` (zero on the self-pairs)
+        and the harmonics of the pairs ``(B, P, P, F)``."""
         b, p, _ = pos.shape
         L = self.space.max_frequency
         pos = pos - pos.mean(1, keepdim=True)
-        r = pos[:, None, :, :] - pos[:, :, None, :]  # r[b, i, j] = p_j - p_i
-        d = r.norm(dim=-1)
+        _, d, y = edge_features(pos, L)
         eye = torch.eye(p, dtype=torch.bool, device=pos.device)
-        safe = torch.where(eye[None, :, :, None], torch.tensor([0.0, 0.0, 1.0], dtype=pos.dtype), r)
-        y = spherical_harmonics_upto(L, safe)  # (B, P, P, F)
         rbf = self._rbf(d) * (~eye)[None, :, :, None]
         w = torch.einsum("bijk,ck->bcij", rbf, self.w_pair)
         h = torch.einsum("bcij,bijf->bcfi", w, y) / p
         dc = pos.norm(dim=-1)
         yc = spherical_harmonics_upto(L, torch.where(dc[..., None] > 1e-6, pos, torch.tensor([0.0, 0.0, 1.0])))
         h = h + torch.einsum("bik,ck,bif->bcfi", self._rbf(dc), self.w_centre, yc)
-        return h.reshape(b, -1, p), rbf
+        return h.reshape(b, -1, p), rbf, y
 
     def sampling(self, pos: torch.Tensor) -> torch.Tensor:
         """``A`` per point ``(B, N * F, P)`` of the first nonlinearity (adaptive kinds)."""
@@ -252,14 +260,18 @@ class Net3D(nn.Module):
                 ) -> torch.Tensor:
         b, p, _ = pos.shape
         f = self.space.dim
-        h, rbf = self.embed(pos)
+        h, rbf, y = self.embed(pos)
         a = self.gen(h) if self.kind not in ("fixed", "adaptive_perlayer") else None
-        for k, (act, lin, ker) in enumerate(zip(self.acts, self.lins, self.kernels, strict=True)):
+        convs = self.convs if self.conv == "tfn" else self.kernels
+        for k, (act, lin, conv) in enumerate(zip(self.acts, self.lins, convs, strict=True)):
             if self.kind == "adaptive_perlayer":
                 a = self.gens[k](h)
             z = lin(act(h, a, rot, layer_errors))
-            kern = torch.einsum("bijk,ck->bcij", rbf, ker) / p
-            msg = torch.einsum("bcij,bcfj->bcfi", kern, z.reshape(b, -1, f, p)).reshape(z.shape)
+            if self.conv == "tfn":
+                msg = conv(z, y, rbf)
+            else:
+                kern = torch.einsum("bijk,ck->bcij", rbf, conv) / p
+                msg = torch.einsum("bcij,bcfj->bcfi", kern, z.reshape(b, -1, f, p)).reshape(z.shape)
             h = h + z + msg
         return self.head(invariants(self.space, h).mean(-1))
 

@@ -46,8 +46,9 @@ def _per_seed(results: Mapping[tuple, dict]) -> dict[str, dict[int, float]]:
 
 
 def summary(grid: Mapping[str, Sequence[int]], kinds: Sequence[str], seeds: Sequence[int],
-            per_seed: Mapping[str, Mapping[int, float]]) -> tuple[dict, list[dict]]:
-    """Flat metrics (means over seeds plus derived keys) and the headline claims of a finished grid."""
+            per_seed: Mapping[str, Mapping[int, float]], config: Config | None = None) -> tuple[dict, list[dict]]:
+    """Flat metrics (means over seeds plus derived keys) and the headline claims of a finished grid (``config``:
+    names the 3D model in the notes)."""
     mean = {k: mean_std(v.values())[0] for k, v in per_seed.items()}
     metrics: dict = {f"ns.{t}": list(ns) for t, ns in grid.items()}
     both = {"fixed", "adaptive"} <= set(kinds)
@@ -80,12 +81,17 @@ def summary(grid: Mapping[str, Sequence[int]], kinds: Sequence[str], seeds: Sequ
                      "from 5,000 real digits, CPU scale"))
         else:
             verdict = "reproduced" if a1 >= fh - 0.02 else "partly" if a1 > f1 else "not reproduced"
+            model = ""
+            if config is not None:
+                t3 = config.task3d
+                conv = "Clebsch-Gordan (TFN-style)" if t3.conv == "tfn" else "isotropic"
+                model = f"; {conv} point convolution, {t3.points} points per cloud"
             head.append(claim(
                 f"Adaptive MLP with N = {lo} is as accurate as the fixed grid with N = {hi} (SO(3) point clouds)",
                 f"{err_key}.adaptive.N{lo}", mean, per_seed, paper=PAPER_3D_ACC, verdict=verdict,
                 note=f"accuracy adaptive N={lo} {a1:.3f} vs fixed N={lo} {f1:.3f} and N={hi} {fh:.3f}; ours on "
                      "procedural shapes (10 classes), the paper's on ModelNet10 (fixed 0.644 at N=1, 0.884 at "
-                     "N=64): the data differ, compare the gaps, not the numbers"))
+                     f"N=64): the data differ, compare the gaps, not the numbers{model}"))
         adapt = metrics[f"{eq}.adaptive.max"]
         fixed = [mean[f"{eq}.fixed.N{n}"] for n in ns]
         head.append(claim(
@@ -128,7 +134,7 @@ def reproduce(run: RunFolder, *, grid: Mapping[str, Sequence[int]], kinds: Seque
                               complete=False)
     bar.close()
     per_seed = _per_seed(results)
-    metrics, head = summary(grid, kinds, seeds, per_seed)
+    metrics, head = summary(grid, kinds, seeds, per_seed, config)
     doc = run.write_metrics(metrics, per_seed=per_seed, headline=head, seeds=list(seeds), version=__version__)
     plot_all(doc, grid, kinds, run.out)
     return doc

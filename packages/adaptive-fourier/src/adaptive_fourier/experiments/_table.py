@@ -63,6 +63,11 @@ def tables(path: Path) -> str:
         ns = m.get(f"ns.{task}") or _ns_of(doc, COLS[task][0][1])  # a partial run has no derived metrics
         if not ns:
             continue
+        if task == "3d":  # which model: runs made before 0.3.0 have no conv in their config
+            t3 = doc["config"]["task3d"]
+            conv = t3.get("conv", "isotropic")
+            title += (f" ({'Clebsch-Gordan (TFN-style)' if conv == 'tfn' else 'isotropic'} point convolution, "
+                      f"{t3['points']} points, {t3['n_train']} train shapes per class, {t3['epochs']} epochs)")
         out += [f"**{title}**", "", "| kind | N | " + " | ".join(c[0] for c in COLS[task]) + " |",
                 "|---|---|" + "---|" * len(COLS[task])]
         for kind in KINDS:
@@ -150,7 +155,9 @@ def _blocks(results: Path) -> dict[str, Callable[[], str]]:
     study = [results / "quick/metrics.json", *sorted((results / "nstudy").glob("*/metrics.json")),
              results / "quick-down-index/metrics.json"]
     out["nstudy"] = lambda: compact_table([p for p in study if p.exists()])
-    for name in ("so2", "o2", "3d", "so2-down-avg", "so2-down-conv"):
+    if (results / "quick/metrics.json").exists():
+        out["quick"] = lambda: tables(results / "quick/metrics.json")
+    for name in ("so2", "o2", "3d", "3d-tfn", "3d-iso32", "so2-down-avg", "so2-down-conv"):
         p = results / "full" / name / "metrics.json"
         if p.exists():
             out[f"full-{name}"] = lambda p=p: tables(p)
