@@ -66,3 +66,34 @@ def test_smoke_run_writes_valid_metrics_and_resumes(tmp_path):
     text = tables(out / "metrics.json")
     assert "| mixed double MNIST, learned | test error (%) |" in text and "C1 data, learned, paper" in text
     assert matrix(out / "metrics.json").splitlines()[0] == "| data | cnn | learned | rpp |"
+
+
+def test_probe_symmetries_are_not_part_of_the_settings_hash_and_old_runs_migrate(tmp_path):
+    from dataclasses import replace
+
+    from equi_runs import ConfigMismatchError, RunFolder, config_hash
+    from learned_equivariance.experiments._config import SMOKE, migrate_run_folder
+
+    more = replace(SMOKE, probe_symmetries=("C1", "C4", "SO2"))
+    assert "probe_symmetries" not in SMOKE.config()
+    assert config_hash(SMOKE.config()) == config_hash(more.config())
+    # a 0.2.0 run folder: its hash included the probe symmetries
+    old = {**SMOKE.config(), "probe_symmetries": ["C1"]}
+    out = tmp_path / "old"
+    with RunFolder(out, package="learned-equivariance", module_file=__file__, config=old) as run:
+        run.unit("mixed", "cnn", "seed0").save({"test_error": 12.5})
+    with pytest.raises(ConfigMismatchError):
+        RunFolder(out, package="learned-equivariance", module_file=__file__, config=more.config())
+    assert migrate_run_folder(out, more.config())
+    assert not migrate_run_folder(out, more.config())  # already migrated
+    with RunFolder(out, package="learned-equivariance", module_file=__file__, config=more.config()) as run:
+        assert run.unit("mixed", "cnn", "seed0").load() == {"test_error": 12.5}
+    # a folder whose training settings differ is left alone (and refused as before)
+    other = tmp_path / "other"
+    with RunFolder(other, package="learned-equivariance", module_file=__file__, config=old) as run:
+        run.unit("mixed", "cnn", "seed0").save({"test_error": 1.0})
+    longer = replace(SMOKE, train=replace(SMOKE.train, epochs=2))
+    assert not migrate_run_folder(other, longer.config())
+    with pytest.raises(ConfigMismatchError):
+        RunFolder(other, package="learned-equivariance", module_file=__file__, config=longer.config())
+    assert not migrate_run_folder(tmp_path / "missing", SMOKE.config())
