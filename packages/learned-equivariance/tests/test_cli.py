@@ -97,3 +97,20 @@ def test_probe_symmetries_are_not_part_of_the_settings_hash_and_old_runs_migrate
     with pytest.raises(ConfigMismatchError):
         RunFolder(other, package="learned-equivariance", module_file=__file__, config=longer.config())
     assert not migrate_run_folder(tmp_path / "missing", SMOKE.config())
+
+
+def test_accuracy_claims_give_the_seed_spread_and_per_seed_wins():
+    from learned_equivariance.experiments._reproduce import headline
+
+    per_seed = {
+        "test_error.cnn": {0: 40.0, 1: 50.0, 2: 45.0},
+        "test_error.equivariant": {0: 42.0, 1: 44.0, 2: 46.0},
+        "test_error.learned": {0: 39.0, 1: 47.0, 2: 44.0},
+        "test_error.rpp": {0: 38.0, 1: 48.0, 2: 50.0},
+    }
+    m = {k: sum(v.values()) / 3 for k, v in per_seed.items()}
+    best, rpp = headline(m, per_seed, ["cnn", "equivariant", "learned", "rpp"], ["mixed"], [], [], "tiny", "SO2")
+    assert best["verdict"] == "reproduced"  # mean 43.3 <= min(45.0, 44.0), though seed 1 goes the other way
+    assert "learned 43.3 +- 4.0 vs CNN 45.0 +- 5.0" in best["note"]
+    assert "at least as good as both in 2 of 3 seeds" in best["note"]
+    assert rpp["verdict"] == "reproduced" and "at least as good in 2 of 3 seeds" in rpp["note"]
