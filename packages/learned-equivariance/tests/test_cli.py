@@ -114,3 +114,24 @@ def test_accuracy_claims_give_the_seed_spread_and_per_seed_wins():
     assert "learned 43.3 +- 4.0 vs CNN 45.0 +- 5.0" in best["note"]
     assert "at least as good as both in 2 of 3 seeds" in best["note"]
     assert rpp["verdict"] == "reproduced" and "at least as good in 2 of 3 seeds" in rpp["note"]
+
+
+def test_headline_ours_equals_the_stored_mean_bit_for_bit(tmp_path, monkeypatch):
+    """0.2.0 averaged with numpy and equi-runs with fmean: 80.0, 80.8, 83.9 differ in the last bit, and the metrics
+    document was refused at the end of a finished run."""
+    from equi_runs import RunFolder, validate_metrics
+    from learned_equivariance.experiments import _train
+    from learned_equivariance.experiments._config import SMOKE
+    from learned_equivariance.experiments._reproduce import reproduce
+
+    errors = {("learned", 0): 80.0, ("learned", 1): 80.8, ("learned", 2): 83.9}
+
+    def fake(kind, data, mcfg, tcfg, seed, *args, **kw):
+        return {"test_error": errors.get((kind, seed), 90.0), "seconds_per_epoch": 1.0}, None
+
+    monkeypatch.setattr(_train, "train_unit", fake)
+    monkeypatch.setattr("learned_equivariance.experiments._data.load_digits", lambda: None)
+    with RunFolder(tmp_path, package="learned-equivariance", module_file=__file__, config=SMOKE.config()) as run:
+        doc = reproduce(run, SMOKE, ["learned", "rpp"], [0, 1, 2], [], progress=False, figures=False)
+    validate_metrics(doc)
+    assert doc["headline"][0]["ours"] == doc["metrics"]["test_error.learned"]

@@ -43,7 +43,7 @@ def _parser() -> argparse.ArgumentParser:
     r = sub.add_parser("reproduce", help="train the models on mixed-symmetry double MNIST and probe the likelihoods")
     add_run_options(
         r,
-        quick="1,000 training images of 14 px digits, 6 epochs, the five models, 3 seeds (a few minutes)",
+        quick="1,000 training images of 14 px digits, 10 epochs, the five models, 3 seeds (a few minutes)",
         seeds=(0, 1, 2),
         threads=1,
         device=False,

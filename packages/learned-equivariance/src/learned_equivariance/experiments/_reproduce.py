@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
-from equi_runs import RunFolder, claim
+from equi_runs import RunFolder, aggregate, claim
 
 from ._config import PROBE_SETTINGS, Settings
 
@@ -249,7 +249,8 @@ def reproduce(
             key = f"likelihood.{sym}.{name}.tv_to_target"
             if key in per_seed:
                 metrics[f"likelihood_fit.{sym}.{name}"] = float(np.mean(list(per_seed[key].values())))
-    flat = {**{k: float(np.mean(list(v.values()))) for k, v in per_seed.items()}, **metrics}
+    # the same mean as the metrics document's (equi-runs' aggregate): a headline's ``ours`` must equal it exactly
+    flat = {**aggregate(per_seed), **metrics}
     scale = (
         f"{100 * s.data.n_train} train images ({s.data.size} px digits), {s.train.epochs} epochs, "
         f"{s.model.group} fields {list(s.model.fields)}, {len(seeds)} seeds, CPU"
