@@ -30,7 +30,7 @@ learned-equivariance: learning the degree of equivariance of steerable CNNs with
                                                       shared), rpp x 3 seeds; likelihood probes on C1 / C4 / SO2
                                                       data, paper settings (a few minutes)
   learned-equivariance reproduce --study --out DIR   data symmetries C1 C4 SO2 O2 mixed x the five models x 3
-                                                      seeds, probes over seeds (about 30 CPU minutes)
+                                                      seeds, probes over seeds (about 20 CPU minutes)
   learned-equivariance reproduce --out DIR           the authors' data protocol (100 train images per class,
                                                       50 epochs; hours on a CPU)
   learned-equivariance bench --out DIR               training-step cost vs e2cnn-core's R2Conv, eval after export
