@@ -111,3 +111,18 @@ def test_eval_grid_holds_the_c8_and_d8_angles():
     g = eval_grid(SO2())
     assert len(g) == 8 and g[0] == (0, 0.0)
     assert len(eval_grid(O2())) == 16 and {f for f, _ in eval_grid(O2())} == {0, 1}
+
+
+def test_bench_times_the_quick_runs_models_and_exports_exactly(tmp_path):
+    from equi_runs import write_json_atomic
+    from learned_equivariance.experiments._bench import bench
+    from learned_equivariance.experiments._table import bench_table
+
+    res = bench(batch=2, size=14, repeats=1)
+    assert res["model"]["group"] == "SO2"
+    for kind in ("equivariant", "learned", "learned_shared", "cnn"):
+        assert res[f"train_step_seconds.{kind}"] > 0
+        assert res[f"export_max_abs_diff.{kind}"] < 1e-4
+    assert res["train_overhead.learned"] > 0 and res["eval_ratio_exported.learned_shared"] > 0
+    table = bench_table(write_json_atomic(res, tmp_path / "bench.json"))
+    assert table.splitlines()[3].startswith("| equivariant |") and "| 1.00x |" in table.splitlines()[3]

@@ -1,6 +1,7 @@
 """Markdown tables for the README, generated from a committed ``metrics.json``.
 
-Usage: ``python -m learned_equivariance.experiments._table results/quick/metrics.json [results/study/metrics.json]``.
+Usage: ``python -m learned_equivariance.experiments._table results/quick/metrics.json results/study/metrics.json
+results/bench/bench.json`` (a run over several data symmetries also gets the symmetry x model matrix).
 """
 
 from __future__ import annotations
@@ -99,7 +100,31 @@ def matrix(path: Path) -> str:
     return "\n".join(out)
 
 
+def bench_table(path: Path) -> str:
+    """``bench.json`` as a table: seconds per training step and per exported eval forward, ratios to R2Conv."""
+    doc = read_json(path)
+    rows = [
+        "| model | parameters | training step (s) | vs R2Conv | eval after export (s) | vs R2Conv | export max diff |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    base_t, base_e = doc["train_step_seconds.equivariant"], doc["eval_seconds_exported.equivariant"]
+    for kind in ("cnn", "equivariant", "learned", "learned_shared"):
+        t, e = doc[f"train_step_seconds.{kind}"], doc[f"eval_seconds_exported.{kind}"]
+        n = doc.get(f"n_parameters.{kind}")
+        rows.append(
+            f"| {kind} | {'' if n is None else f'{n:,}'} | {t:.3f} | {t / base_t:.2f}x | {e:.3f} | {e / base_e:.2f}x | "
+            f"{doc[f'export_max_abs_diff.{kind}']:.1e} |"
+        )
+    return "\n".join(rows)
+
+
 if __name__ == "__main__":
     for p in sys.argv[1:]:
-        print(tables(Path(p)))
+        if Path(p).name == "bench.json":
+            print(bench_table(Path(p)))
+        else:
+            print(tables(Path(p)))
+            if len({_split(k)[0] for k in read_json(p)["per_seed"] if k.startswith("test_error.")}) > 1:
+                print()
+                print(matrix(Path(p)))
         print()
