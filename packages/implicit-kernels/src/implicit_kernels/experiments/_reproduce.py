@@ -20,6 +20,15 @@ def _mean(per_seed: dict, key: str) -> float | None:
     return None if not v else mean_std(v.values())[0]
 
 
+def _std(per_seed: dict, key: str) -> str:
+    v = per_seed.get(key)
+    return "-" if not v or len(v) < 2 else f"{mean_std(v.values())[1]:.1f}"
+
+
+def _fmt1(v: float | None) -> str:
+    return "-" if v is None else f"{v:.1f}"
+
+
 def headline(metrics: dict[str, Any], per_seed: dict, qm9_models: Sequence[str], cfg: Config) -> list[dict]:
     flat = {**{k: _mean(per_seed, k) for k in per_seed}, **metrics}
     head = []
@@ -221,8 +230,11 @@ def headline_extra(metrics: dict[str, Any], per_seed: dict, cfg: Config, suites:
                     {**flat, f"shapes_delta.{g}": i - a},
                     paper=paper,
                     verdict="reproduced" if ok else "not reproduced",
-                    note=f"implicit {i:.1f}% vs standard (restricted SH basis) {a:.1f}%; procedural shapes (8 "
-                    f"classes, {s.points} points, {s.n_train_per_class}/{s.n_test_per_class} per class), "
+                    note=f"implicit {i:.1f}% ({metrics.get(f'params.shapes.{g}.implicit')} parameters) vs standard "
+                    f"(restricted SH basis) {a:.1f}% ({metrics.get(f'params.shapes.{g}.analytic')}), seed std "
+                    f"{_std(per_seed, f'shapes_acc.{g}.implicit')} / {_std(per_seed, f'shapes_acc.{g}.analytic')}; "
+                    f"hand-written invariant features {_fmt1(flat.get(f'shapes_acc.{g}.features'))}%; procedural "
+                    f"shapes (8 classes, {s.points} points, {s.n_train_per_class}/{s.n_test_per_class} per class), "
                     f"{s.epochs} epochs; paper: ModelNet-40",
                 )
             )
@@ -253,7 +265,7 @@ def reproduce(
     if "nbody" in suites:
         n_units += len(cfg.nbody.models) * len(seeds)
     if "shapes" in suites:
-        n_units += 2 * len(cfg.shapes.groups) * len(seeds)
+        n_units += 3 * len(cfg.shapes.groups) * len(seeds)
     run.total_units = n_units + 1
     per_seed: dict[str, dict[int, float]] = {}
     metrics: dict[str, Any] = {}

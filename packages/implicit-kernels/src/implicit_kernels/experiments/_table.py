@@ -73,11 +73,12 @@ def tables(path: Path) -> str:
             )
     if "shapes" in doc["config"]:
         for g in doc["config"]["shapes"]["groups"]:
-            for model in ("analytic", "implicit"):
+            for model in ("analytic", "implicit", "features"):
                 key = f"shapes_acc.{g}.{model}"
+                name = {"analytic": "standard basis", "features": "invariant features (no network)"}.get(model, model)
                 if key in doc["per_seed"]:
                     out.append(
-                        f"| shapes under {g}, {'standard' if model == 'analytic' else model} | test accuracy (%) | "
+                        f"| shapes under {g}, {name} | test accuracy (%) | "
                         f"not available (ModelNet-40 only) | {_fmt(doc, key)} | "
                         f"{m.get(f'params.shapes.{g}.{model}', '-')} | `{cmd}` |"
                     )
