@@ -113,6 +113,7 @@ def headline(metrics: dict[str, Any], per_seed: dict, qm9_models: Sequence[str],
 
 
 SUITES = ("qm9", "mnist", "ablation", "nbody", "shapes")
+NET_MODELS = ("implicit", "analytic")  # the shape suite's networks (``features``: no network)
 ABLATION_MODELS = ("analytic", "implicit", "implicit_bond", "implicit_atom")
 #: the printed ModelNet-40 deltas (implicit - standard accuracy, points) of the project page's figure
 PAPER_SHAPE_DELTA = {
@@ -219,18 +220,22 @@ def headline_extra(metrics: dict[str, Any], per_seed: dict, cfg: Config, suites:
                 continue
             metrics[f"shapes_delta.{g}"] = i - a
             paper = PAPER_SHAPE_DELTA[g]
-            tailored = g in ("SO3", "O3")
-            # the paper: implicit helps where no G-tailored solution exists, on par (slightly below) where one does
-            ok = (i - a) > 0 if not tailored else (i - a) <= 1.0
+            d = i - a
+            # the paper's figure, per group: implicit helps (delta > 0) or is on par (delta <= 0, within a point);
+            # ours "on par" allows 2 points (4 of 200 test clouds)
+            helps = paper > 0
+            ok = d > 0 if helps else abs(d) <= 2.0
+            noise = sum(float(_std(per_seed, f"shapes_acc.{g}.{m}").replace("-", "0")) for m in NET_MODELS)
             head.append(
                 claim(
                     f"Shapes under {g}: implicit - standard accuracy "
-                    + ("(no G-tailored basis: implicit helps)" if not tailored else "(tailored basis: on par)"),
+                    + ("(paper: implicit helps)" if helps else "(paper: on par)"),
                     f"shapes_delta.{g}",
-                    {**flat, f"shapes_delta.{g}": i - a},
+                    {**flat, f"shapes_delta.{g}": d},
                     paper=paper,
                     verdict="reproduced" if ok else "not reproduced",
-                    note=f"implicit {i:.1f}% ({metrics.get(f'params.shapes.{g}.implicit')} parameters) vs standard "
+                    note=f"{'beyond' if abs(d) > noise else 'within'} seed noise (sum of the seed stds {noise:.1f}); "
+                    f"implicit {i:.1f}% ({metrics.get(f'params.shapes.{g}.implicit')} parameters) vs standard "
                     f"(restricted SH basis) {a:.1f}% ({metrics.get(f'params.shapes.{g}.analytic')}), seed std "
                     f"{_std(per_seed, f'shapes_acc.{g}.implicit')} / {_std(per_seed, f'shapes_acc.{g}.analytic')}; "
                     f"hand-written invariant features {_fmt1(flat.get(f'shapes_acc.{g}.features'))}%; procedural "
