@@ -118,7 +118,15 @@ def update_readme(readme: Path) -> int:
 
     text = readme.read_text(encoding="utf-8")
     n = len(_BLOCK.findall(text))
-    new = _BLOCK.sub(lambda m: m.group(1) + tables(readme.parent / m.group("path")) + "\n" + m.group(3), text)
+
+    def block(m: re.Match) -> str:
+        path = readme.parent / m.group("path")
+        if not path.exists():  # a run in progress (its folder was cleared): keep the block as it is
+            print(f"{path}: missing, its block is left unchanged", file=sys.stderr)
+            return m.group(0)
+        return m.group(1) + tables(path) + "\n" + m.group(3)
+
+    new = _BLOCK.sub(block, text)
     write_bytes_atomic(new.encode("utf-8"), readme)
     return n
 
