@@ -129,3 +129,35 @@ def test_envelope_width_is_learnable():
     assert abs(float(k.sigma) - 0.5) < 1e-6
     k(torch.randn(8, 2)).sum().backward()
     assert k.log_sigma.grad is not None and k.log_sigma.grad.abs() > 0
+
+
+@pytest.mark.parametrize("G", [CyclicGroup(8), O2(), SO3(), O3(), AxialGroup(0, flip="m")], ids=str)
+def test_kernel_with_iid_batch_norm_satisfies_the_constraint(G):
+    torch.manual_seed(0)
+    ins, outs = _reps(G)
+    k = ImplicitKernel(G, ins, outs, attr_dim=2, batch_norm=True).double()
+    elements = list(G.testing_elements()) + ([] if G.is_finite else G.sample(5, seed=1))
+    res, peak = _constraint_residual(G, k, torch.float64, elements)  # training mode: batch statistics
+    # plain batch norm amplified the lift's round-off channels by 1/sqrt(eps) here (O2: 3e-8)
+    assert peak > 1e-3 and res < 1e-10, f"{G}: {res:.2e}"
+    k.eval()
+    res, _ = _constraint_residual(G, k, torch.float64, elements)  # eval mode: running statistics
+    assert res < 1e-10, f"{G}: {res:.2e}"
+
+
+def test_iid_batch_norm_normalises_each_field():
+    from implicit_kernels._irreps import IrrepBatchNorm, trivial_id
+
+    G = SO3()
+    t = trivial_id(G)
+    spec = ((t, 3), (next(p for p in G.irreps(1) if p != t), 2))
+    bn = IrrepBatchNorm(G, spec)
+    gen = torch.Generator().manual_seed(0)
+    xs = [5.0 + 3.0 * torch.randn(400, 3, 1, generator=gen), 4.0 * torch.randn(400, 2, 3, generator=gen)]
+    ys = bn(xs)
+    assert torch.allclose(ys[0].mean(0), torch.zeros(3, 1), atol=1e-4)
+    assert torch.allclose(ys[0].square().mean((0, 2)), torch.ones(3), atol=1e-3)
+    assert torch.allclose(ys[1].square().mean((0, 2)), torch.ones(2), atol=1e-3)
+    assert float(bn.running_var_1.min()) > 1.0  # the running statistics moved towards 16
+    bn.eval()
+    assert not torch.allclose(bn(xs)[1], ys[1])  # eval: the running statistics, not the batch's

@@ -135,3 +135,18 @@ def test_analytic_kernel_is_linear_in_its_weights():
         for p in params:
             p.mul_(2)
     assert torch.allclose(k(x), 2 * y1)
+
+
+@pytest.mark.parametrize("G", [O3(), AxialGroup(0, flip="m")], ids=str)
+def test_point_conv_with_iid_batch_norm_in_the_kernel_is_equivariant(G):
+    torch.manual_seed(0)
+    conv = ImplicitPointConv(G, [trivial(G), standard(G)], [standard(G), trivial(G)], batch_norm=True).double()
+    pos, ei, _, _ = _graph(3)
+    x = torch.randn(len(pos), conv.in_type.size, dtype=torch.float64)
+    elements = list(G.testing_elements()) + G.sample(4, seed=5)
+    for mode in (conv.train, conv.eval):
+        mode()
+        errs = assert_equivariant(
+            lambda d: conv(*d), conv.in_type, conv.out_type, x=(x, pos, ei), elements=elements, atol=1e-8
+        )
+        assert max(errs.values()) < 1e-8

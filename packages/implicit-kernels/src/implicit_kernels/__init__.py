@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from equi_runs import lazy_exports
 
-__version__ = "0.2.0"
+__version__ = "0.2.1"
 
 __all__ = [
     "AnalyticKernel",

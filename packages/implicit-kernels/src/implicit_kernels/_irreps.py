@@ -150,6 +150,62 @@ class GatedNonlinearity(nn.Module):
         return out
 
 
+class IrrepBatchNorm(nn.Module):
+    """IID batch norm in the irrep basis (escnn's ``IIDBatchNorm``): trivial copies are centred and scaled by
+    their batch variance; every other copy is divided by the root of its batch mean squared norm per dimension
+    (no centring: a mean of a non-trivial field is not invariant). The statistics are invariant, so the map is
+    exactly equivariant in training and in eval mode (running statistics, ``momentum``). A learnable scale per
+    copy and a bias on the trivial copies. Copies whose variance is far below ``eps`` (round-off) are damped by
+    ``var / (var + eps)`` instead of amplified.
+
+    Shapes:
+        ``[(B, m, d), ...] -> [(B, m, d), ...]`` in ``spec`` order.
+    """
+
+    def __init__(self, group: Group, spec: Spec, eps: float = 1e-5, momentum: float = 0.1) -> None:
+        super().__init__()
+        self.group, self.spec, self.eps, self.momentum = group, spec, eps, momentum
+        t = trivial_id(group)
+        self.t_index = next((o for o, (psi, _) in enumerate(spec) if psi == t), None)
+        self.weights = nn.ParameterList([nn.Parameter(torch.ones(m)) for _, m in spec])
+        self.bias = nn.Parameter(torch.zeros(spec[self.t_index][1])) if self.t_index is not None else None
+        for o, (_, m) in enumerate(spec):
+            self.register_buffer(f"running_var_{o}", torch.ones(m))
+            if o == self.t_index:
+                self.register_buffer("running_mean", torch.zeros(m))
+
+    def forward(self, xs: Sequence[torch.Tensor]) -> list[torch.Tensor]:
+        out = []
+        for o, x in enumerate(xs):
+            if x.shape[1] == 0:
+                out.append(x)
+                continue
+            trivial = o == self.t_index
+            var_buf = getattr(self, f"running_var_{o}")
+            if self.training and x.shape[0] > 1:
+                mean = x.mean(0, keepdim=True) if trivial else None
+                centred = x - mean if trivial else x
+                var = centred.square().mean((0, 2))
+                with torch.no_grad():
+                    var_buf.mul_(1 - self.momentum).add_(self.momentum * var.detach().to(var_buf.dtype))
+                    if trivial:
+                        self.running_mean.mul_(1 - self.momentum).add_(
+                            self.momentum * mean.detach()[0, :, 0].to(self.running_mean.dtype)
+                        )
+            else:
+                var = var_buf.to(x.dtype)
+                centred = x - self.running_mean.to(x.dtype)[None, :, None] if trivial else x
+            # x / sqrt(var + eps), times var / (var + eps): 1 for a real signal, ~0 for a channel of round-off
+            # (irreps the polynomial lift holds only as cancelling terms, var ~1e-32) that plain batch norm would
+            # amplify by 1/sqrt(eps) into a non-equivariant signal
+            scale = torch.rsqrt(var + self.eps) * (var / (var + self.eps))
+            y = centred * (self.weights[o].to(x.dtype) * scale)[None, :, None]
+            if trivial:
+                y = y + self.bias.to(x.dtype)[None, :, None]
+            out.append(y)
+        return out
+
+
 def gated_spec(group: Group, spec: Spec) -> Spec:
     """``spec`` with one extra trivial copy per non-trivial field (the gates)."""
     t = trivial_id(group)

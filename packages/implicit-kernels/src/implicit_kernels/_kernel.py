@@ -10,7 +10,17 @@ import torch
 from equi_groups import Group, Representation, standard, tensor_product
 from torch import nn
 
-from ._irreps import GatedNonlinearity, IrrepLinear, Spec, flatten, gated_spec, spec_of, trivial_id, unflatten
+from ._irreps import (
+    GatedNonlinearity,
+    IrrepBatchNorm,
+    IrrepLinear,
+    Spec,
+    flatten,
+    gated_spec,
+    spec_of,
+    trivial_id,
+    unflatten,
+)
 
 
 @functools.cache
@@ -63,6 +73,8 @@ class ImplicitKernel(nn.Module):
         order: highest tensor power of the direction (default 4 in 2D, 3 in 3D).
         radial: Gaussian radial features of ``|x|`` on ``[0, 1]`` (trivial inputs).
         sigma: initial width of the envelope (in the units of ``x``).
+        batch_norm: IID batch norm (:class:`~implicit_kernels._irreps.IrrepBatchNorm`, the paper's option) after
+            each hidden linear map, over the positions of a forward call; in eval mode its running statistics.
 
     Shapes:
         ``x: (P, n)``, ``z: (P, attr_dim)`` -> ``(P, D_out, D_in)``.
@@ -89,6 +101,7 @@ class ImplicitKernel(nn.Module):
         order: int | None = None,
         radial: int = 4,
         sigma: float = 0.5,
+        batch_norm: bool = False,
     ) -> None:
         super().__init__()
         in_reps, out_reps = tuple(in_reps), tuple(out_reps)
@@ -154,8 +167,12 @@ class ImplicitKernel(nn.Module):
         blocks: list[nn.Module] = []
         spec = self.lift_spec
         for _ in range(layers):
-            blocks += [IrrepLinear(group, spec, gated_spec(group, hidden)), GatedNonlinearity(group, hidden)]
+            blocks.append(IrrepLinear(group, spec, gated_spec(group, hidden)))
+            if batch_norm:
+                blocks.append(IrrepBatchNorm(group, gated_spec(group, hidden)))
+            blocks.append(GatedNonlinearity(group, hidden))
             spec = hidden
+        self.batch_norm = batch_norm
         self.mlp = nn.ModuleList(blocks)
         self.head = IrrepLinear(group, spec, self.out_spec, bias=True)
         self.log_sigma = nn.Parameter(torch.tensor(float(np.log(sigma))))

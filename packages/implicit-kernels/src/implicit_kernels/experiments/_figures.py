@@ -88,10 +88,12 @@ def plot_extra(out: Path, per_seed: dict, cfg, suites: Sequence[str]) -> None:
     if "shapes" in suites:
         groups = [g for g in cfg.shapes.groups if f"shapes_acc.{g}.implicit" in per_seed]
         fig, ax = plt.subplots(figsize=(1.2 * len(groups) + 2.5, 3.5))
-        for k, (model, color) in enumerate((("analytic", "tab:gray"), ("implicit", "tab:blue"))):
+        bars = (("analytic", "tab:gray"), ("implicit", "tab:blue"), ("features", "tab:olive"))
+        for k, (model, color) in enumerate(bars):
             vals = [list(per_seed.get(f"shapes_acc.{g}.{model}", {}).values()) or [np.nan] for g in groups]
-            xs = np.arange(len(groups)) + (k - 0.5) * 0.38
-            ax.bar(xs, [np.mean(v) for v in vals], width=0.36, color=color, label=model)
+            xs = np.arange(len(groups)) + (k - 1) * 0.27
+            label = {"analytic": "standard basis", "features": "invariant features"}.get(model, model)
+            ax.bar(xs, [np.mean(v) for v in vals], width=0.25, color=color, label=label)
             for x, v in zip(xs, vals, strict=True):
                 ax.plot([x] * len(v), v, "k.", ms=4)
         ax.set_xticks(range(len(groups)), groups)

@@ -20,6 +20,15 @@ def _mean(per_seed: dict, key: str) -> float | None:
     return None if not v else mean_std(v.values())[0]
 
 
+def _std(per_seed: dict, key: str) -> str:
+    v = per_seed.get(key)
+    return "-" if not v or len(v) < 2 else f"{mean_std(v.values())[1]:.1f}"
+
+
+def _fmt1(v: float | None) -> str:
+    return "-" if v is None else f"{v:.1f}"
+
+
 def headline(metrics: dict[str, Any], per_seed: dict, qm9_models: Sequence[str], cfg: Config) -> list[dict]:
     flat = {**{k: _mean(per_seed, k) for k in per_seed}, **metrics}
     head = []
@@ -104,6 +113,7 @@ def headline(metrics: dict[str, Any], per_seed: dict, qm9_models: Sequence[str],
 
 
 SUITES = ("qm9", "mnist", "ablation", "nbody", "shapes")
+NET_MODELS = ("implicit", "analytic")  # the shape suite's networks (``features``: no network)
 ABLATION_MODELS = ("analytic", "implicit", "implicit_bond", "implicit_atom")
 #: the printed ModelNet-40 deltas (implicit - standard accuracy, points) of the project page's figure
 PAPER_SHAPE_DELTA = {
@@ -171,6 +181,10 @@ def headline_extra(metrics: dict[str, Any], per_seed: dict, cfg: Config, suites:
                 m, p = flat.get(f"ablation_mae.{t}.{model}"), flat.get(f"ablation_mae.{t}.{prev}")
                 if m is None or p is None:
                     continue
+                # paired by seed: lower in every seed -> reproduced; lower on average only -> partly
+                a, b = per_seed.get(f"ablation_mae.{t}.{model}", {}), per_seed.get(f"ablation_mae.{t}.{prev}", {})
+                diffs = [a[k] - b[k] for k in a if k in b]
+                verdict = "not reproduced" if m >= p else "reproduced" if all(d < 0 for d in diffs) else "partly"
                 head.append(
                     claim(
                         f"QM9 {t} ablation, {what}: lower test MAE than {prev}",
@@ -178,8 +192,9 @@ def headline_extra(metrics: dict[str, Any], per_seed: dict, cfg: Config, suites:
                         flat,
                         per_seed,
                         paper=PAPER_QM9_HOMO[model] if t == "homo" else None,
-                        verdict="reproduced" if m < p else "not reproduced",
-                        note=f"{model} {m:.4g} vs {prev} {p:.4g} {unit} (mean predictor "
+                        verdict=verdict,
+                        note=f"{model} {m:.4g} vs {prev} {p:.4g} {unit}, per-seed differences "
+                        f"{' / '.join(f'{d:+.4g}' for d in diffs)} (mean predictor "
                         f"{flat.get(f'ablation_mae.{t}.mean_predictor'):.4g}); {scale}",
                     )
                 )
@@ -210,19 +225,26 @@ def headline_extra(metrics: dict[str, Any], per_seed: dict, cfg: Config, suites:
                 continue
             metrics[f"shapes_delta.{g}"] = i - a
             paper = PAPER_SHAPE_DELTA[g]
-            tailored = g in ("SO3", "O3")
-            # the paper: implicit helps where no G-tailored solution exists, on par (slightly below) where one does
-            ok = (i - a) > 0 if not tailored else (i - a) <= 1.0
+            d = i - a
+            # the paper's figure, per group: implicit helps (delta > 0) or is on par (delta <= 0, within a point);
+            # ours "on par" allows 2 points (4 of 200 test clouds)
+            helps = paper > 0
+            ok = d > 0 if helps else abs(d) <= 2.0
+            noise = sum(float(_std(per_seed, f"shapes_acc.{g}.{m}").replace("-", "0")) for m in NET_MODELS)
             head.append(
                 claim(
                     f"Shapes under {g}: implicit - standard accuracy "
-                    + ("(no G-tailored basis: implicit helps)" if not tailored else "(tailored basis: on par)"),
+                    + ("(paper: implicit helps)" if helps else "(paper: on par)"),
                     f"shapes_delta.{g}",
-                    {**flat, f"shapes_delta.{g}": i - a},
+                    {**flat, f"shapes_delta.{g}": d},
                     paper=paper,
                     verdict="reproduced" if ok else "not reproduced",
-                    note=f"implicit {i:.1f}% vs standard (restricted SH basis) {a:.1f}%; procedural shapes (8 "
-                    f"classes, {s.points} points, {s.n_train_per_class}/{s.n_test_per_class} per class), "
+                    note=f"{'beyond' if abs(d) > noise else 'within'} seed noise (sum of the seed stds {noise:.1f}); "
+                    f"implicit {i:.1f}% ({metrics.get(f'params.shapes.{g}.implicit')} parameters) vs standard "
+                    f"(restricted SH basis) {a:.1f}% ({metrics.get(f'params.shapes.{g}.analytic')}), seed std "
+                    f"{_std(per_seed, f'shapes_acc.{g}.implicit')} / {_std(per_seed, f'shapes_acc.{g}.analytic')}; "
+                    f"hand-written invariant features {_fmt1(flat.get(f'shapes_acc.{g}.features'))}%; procedural "
+                    f"shapes (8 classes, {s.points} points, {s.n_train_per_class}/{s.n_test_per_class} per class), "
                     f"{s.epochs} epochs; paper: ModelNet-40",
                 )
             )
@@ -253,7 +275,7 @@ def reproduce(
     if "nbody" in suites:
         n_units += len(cfg.nbody.models) * len(seeds)
     if "shapes" in suites:
-        n_units += 2 * len(cfg.shapes.groups) * len(seeds)
+        n_units += 3 * len(cfg.shapes.groups) * len(seeds)
     run.total_units = n_units + 1
     per_seed: dict[str, dict[int, float]] = {}
     metrics: dict[str, Any] = {}
