@@ -46,3 +46,13 @@ def test_3d_tables_say_which_point_convolution(tmp_path):
         path = tmp_path / f"{conv}.json"
         path.write_text(json.dumps({**doc, "config": {**doc["config"], "task3d": t3}}))
         assert words in tables(path)
+
+
+@pytest.mark.skipif(not QUICK.exists(), reason="the committed quick run is not shipped with the wheel")
+def test_compact_table_lists_every_seed(tmp_path):
+    doc = json.loads(QUICK.read_text())
+    doc["command"] = ["adaptive-fourier", "reproduce", "--seeds", "0", "1", "2", "--rows", "orth", "--out", "x"]
+    path = tmp_path / "run" / "metrics.json"
+    path.parent.mkdir()
+    path.write_text(json.dumps(doc))
+    assert "(`--rows orth --seeds 0 1 2`)" in compact_table([path])

@@ -91,7 +91,12 @@ def _settings(doc: dict) -> str:
     t = doc["config"]["task2d"]
     argv = doc["command"]
     extra = [a for a in ("--generator", "--rows", "--epochs", "--seeds") if a in argv]
-    opts = " ".join(f"{a} {argv[argv.index(a) + 1]}" for a in extra)
+    def values(a: str) -> str:  # every value of an option (``--seeds 0 1 2``)
+        rest = argv[argv.index(a) + 1:]
+        end = next((i for i, v in enumerate(rest) if v.startswith("--")), len(rest))
+        return " ".join(rest[:end])
+
+    opts = " ".join(f"{a} {values(a)}" for a in extra)
     return (f"{t['n_train']} digits, {t['epochs']} ep., {t.get('generator', 'image')} generator, "
             f"{t.get('rows', 'normalise')} rows, {t['downsample']}" + (f" (`{opts}`)" if opts else ""))
 
