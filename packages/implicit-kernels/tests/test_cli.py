@@ -80,7 +80,7 @@ def test_smoke_run_is_valid_and_resumes(tmp_path):
     doc = json.loads((other / "metrics.json").read_text())
     validate_metrics(doc)
     keys = {"ablation_mae.homo.implicit_atom", "shapes_acc.SO2.implicit", "shapes_acc.SO2.analytic", "shapes_delta.SO2"}
-    keys |= {"shapes_acc.SO2.features"}
+    keys |= {"shapes_acc.SO2.features", "shapes_acc.SO2.implicit_bn"}
     assert keys <= set(doc["metrics"])
     assert (other / "ablation_homo_mae.png").exists() and (other / "shapes_accuracy.png").exists()
 

@@ -243,6 +243,7 @@ def headline_extra(metrics: dict[str, Any], per_seed: dict, cfg: Config, suites:
                     f"implicit {i:.1f}% ({metrics.get(f'params.shapes.{g}.implicit')} parameters) vs standard "
                     f"(restricted SH basis) {a:.1f}% ({metrics.get(f'params.shapes.{g}.analytic')}), seed std "
                     f"{_std(per_seed, f'shapes_acc.{g}.implicit')} / {_std(per_seed, f'shapes_acc.{g}.analytic')}; "
+                    f"implicit with kernel batch norm {_fmt1(flat.get(f'shapes_acc.{g}.implicit_bn'))}%; "
                     f"hand-written invariant features {_fmt1(flat.get(f'shapes_acc.{g}.features'))}%; procedural "
                     f"shapes (8 classes, {s.points} points, {s.n_train_per_class}/{s.n_test_per_class} per class), "
                     f"{s.epochs} epochs; paper: ModelNet-40",
@@ -275,7 +276,7 @@ def reproduce(
     if "nbody" in suites:
         n_units += len(cfg.nbody.models) * len(seeds)
     if "shapes" in suites:
-        n_units += 3 * len(cfg.shapes.groups) * len(seeds)
+        n_units += 4 * len(cfg.shapes.groups) * len(seeds)
     run.total_units = n_units + 1
     per_seed: dict[str, dict[int, float]] = {}
     metrics: dict[str, Any] = {}
