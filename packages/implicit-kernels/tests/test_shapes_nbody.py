@@ -125,7 +125,7 @@ def test_nbody_mlp_baseline_is_not_equivariant():
 
 
 @pytest.mark.parametrize("name", ["SO2", "SO2xInv", "Inv", "M", "O3"])
-@pytest.mark.parametrize("model", ["implicit", "analytic"])
+@pytest.mark.parametrize("model", ["implicit", "analytic", "implicit_bn"])
 def test_shape_net_is_invariant_to_its_group(name, model):
     G = GROUPS[name]()
     torch.manual_seed(0)

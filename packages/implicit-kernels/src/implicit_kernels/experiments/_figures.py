@@ -88,12 +88,18 @@ def plot_extra(out: Path, per_seed: dict, cfg, suites: Sequence[str]) -> None:
     if "shapes" in suites:
         groups = [g for g in cfg.shapes.groups if f"shapes_acc.{g}.implicit" in per_seed]
         fig, ax = plt.subplots(figsize=(1.2 * len(groups) + 2.5, 3.5))
-        bars = (("analytic", "tab:gray"), ("implicit", "tab:blue"), ("features", "tab:olive"))
+        bars = (
+            ("analytic", "tab:gray"),
+            ("implicit", "tab:blue"),
+            ("implicit_bn", "tab:cyan"),
+            ("features", "tab:olive"),
+        )
+        bars = tuple(b for b in bars if any(f"shapes_acc.{g}.{b[0]}" in per_seed for g in groups))
         for k, (model, color) in enumerate(bars):
             vals = [list(per_seed.get(f"shapes_acc.{g}.{model}", {}).values()) or [np.nan] for g in groups]
-            xs = np.arange(len(groups)) + (k - 1) * 0.27
-            label = {"analytic": "standard basis", "features": "invariant features"}.get(model, model)
-            ax.bar(xs, [np.mean(v) for v in vals], width=0.25, color=color, label=label)
+            xs = np.arange(len(groups)) + (k - (len(bars) - 1) / 2) * 0.8 / len(bars)
+            label = {"analytic": "standard basis", "implicit_bn": "implicit + BN", "features": "invariant features"}
+            ax.bar(xs, [np.mean(v) for v in vals], width=0.75 / len(bars), color=color, label=label.get(model, model))
             for x, v in zip(xs, vals, strict=True):
                 ax.plot([x] * len(v), v, "k.", ms=4)
         ax.set_xticks(range(len(groups)), groups)

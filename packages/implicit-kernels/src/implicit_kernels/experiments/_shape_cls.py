@@ -20,7 +20,8 @@ from .._shapes import SHAPES, make_shapes
 from ._config import ShapeConfig
 
 #: the two point networks, and ``features``: hand-written O(3)-invariant features + logistic regression (no network)
-NET_MODELS = ("implicit", "analytic")
+#: ``implicit_bn``: the implicit kernel with IID batch norm in its MLP (the paper's option)
+NET_MODELS = ("implicit", "analytic", "implicit_bn")
 SHAPE_MODELS = (*NET_MODELS, "features")
 
 #: the paper's names -> equi-groups (axis z; F: a flip of the axis, M: a mirror through a plane holding it)
@@ -80,7 +81,10 @@ class ShapeNet(nn.Module):
             if model == "analytic":
                 self.convs.append(AnalyticPointConv(group, a, b, radius=radius, rings=rings, aggr="mean"))
             else:
-                self.convs.append(ImplicitPointConv(group, a, b, radius=radius, channels=channels, aggr="mean"))
+                bn = model == "implicit_bn"
+                self.convs.append(
+                    ImplicitPointConv(group, a, b, radius=radius, channels=channels, aggr="mean", batch_norm=bn)
+                )
         # batch norm of the pooled invariants (invariant itself): without it the logits hardly depend on the cloud at
         # initialisation (std 0.1 over a batch) and 120 steps stay near chance
         self.norm = nn.BatchNorm1d(scalars) if head_norm else nn.Identity()

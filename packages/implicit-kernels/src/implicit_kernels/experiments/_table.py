@@ -77,9 +77,13 @@ def tables(path: Path) -> str:
             )
     if "shapes" in doc["config"]:
         for g in doc["config"]["shapes"]["groups"]:
-            for model in ("analytic", "implicit", "features"):
+            for model in ("analytic", "implicit", "implicit_bn", "features"):
                 key = f"shapes_acc.{g}.{model}"
-                name = {"analytic": "standard basis", "features": "invariant features (no network)"}.get(model, model)
+                name = {
+                    "analytic": "standard basis",
+                    "implicit_bn": "implicit + kernel batch norm",
+                    "features": "invariant features (no network)",
+                }.get(model, model)
                 if key in doc["per_seed"]:
                     out.append(
                         f"| shapes under {g}, {name} | test accuracy (%) | "
