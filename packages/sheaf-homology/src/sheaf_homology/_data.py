@@ -309,9 +309,21 @@ def degree_matched(
     return keep
 
 
-def _assemble_complexes(tris, ps, ys, gs, degs, off, splits, rng) -> NodeData:
-    """One ``NodeData`` from complexes built side by side (vertex offsets already applied): features (1,
-    normalised degree), labels, the complex, and the degree-matched labelled vertices chosen within each split."""
+def _assemble_complexes(parts: list[tuple], splits: tuple[int, ...], rng: np.random.Generator) -> NodeData:
+    """One ``NodeData`` from complexes built side by side: ``parts`` holds one ``(triangles, pos, labels, n)`` per
+    complex in its own vertex numbering (complex ``c`` is group ``c``); features (1, normalised degree), labels,
+    the complex, and the degree-matched labelled vertices chosen within each split."""
+    tris, ps, ys, gs, degs = [], [], [], [], []
+    off = 0
+    for c, (t, p, lab, n) in enumerate(parts):
+        e = np.concatenate([t[:, [0, 1]], t[:, [1, 2]], t[:, [0, 2]]])
+        e = np.unique(np.sort(e, axis=1), axis=0)
+        degs.append(np.bincount(e.ravel(), minlength=n))
+        tris.append(t + off)
+        ps.append(p)
+        ys.append(lab)
+        gs.append(np.full(n, c))
+        off += int(n)
     K = SimplicialComplex.from_simplices(np.concatenate(tris).tolist(), off)
     ei = symmetrize(K.edges.T, off)
     deg_t = torch.bincount(ei[0], minlength=off).float()
@@ -350,22 +362,13 @@ def book_complexes(
     ``complex`` the union of the books.
     """
     rng = np.random.default_rng(seed)
-    tris, ps, ys, gs, degs = [], [], [], [], []
-    off = 0
+    parts = []
     first = set(np.cumsum((0, *splits[:-1])).tolist())
     for c in range(sum(splits)):
         # the first book of every split has the most pages, so that every split has singular vertices
         k = max(pages) if c in first else int(rng.choice(pages))
-        t, p, lab, n = _book(rng, k, spine, inner)
-        e = np.concatenate([t[:, [0, 1]], t[:, [1, 2]], t[:, [0, 2]]])
-        e = np.unique(np.sort(e, axis=1), axis=0)
-        degs.append(np.bincount(e.ravel(), minlength=n))
-        tris.append(t + off)
-        ps.append(p)
-        ys.append(lab)
-        gs.append(np.full(n, c))
-        off += int(n)
-    return _assemble_complexes(tris, ps, ys, gs, degs, off, splits, rng)
+        parts.append(_book(rng, k, spine, inner))
+    return _assemble_complexes(parts, splits, rng)
 
 
 def _pinch(t: np.ndarray, lab: np.ndarray, pos: np.ndarray, n: int, spine: int, inner: int, k: int, rng) -> tuple:
@@ -422,20 +425,11 @@ def pinched_books(
     per split as in :func:`book_complexes`; features, ``pos``, ``groups``, ``complex`` likewise.
     """
     rng = np.random.default_rng(seed)
-    tris, ps, ys, gs, degs = [], [], [], [], []
-    off = 0
-    for c in range(sum(splits)):
+    parts = []
+    for _ in range(sum(splits)):
         t, p, lab, n = _book(rng, 2, spine, inner, rim=rim)
-        t, p, lab, n = _pinch(t, lab, p, int(n), spine, inner, pinches, rng)
-        e = np.concatenate([t[:, [0, 1]], t[:, [1, 2]], t[:, [0, 2]]])
-        e = np.unique(np.sort(e, axis=1), axis=0)
-        degs.append(np.bincount(e.ravel(), minlength=n))
-        tris.append(t + off)
-        ps.append(p)
-        ys.append(lab)
-        gs.append(np.full(n, c))
-        off += n
-    return _assemble_complexes(tris, ps, ys, gs, degs, off, splits, rng)
+        parts.append(_pinch(t, lab, p, int(n), spine, inner, pinches, rng))
+    return _assemble_complexes(parts, splits, rng)
 
 
 def _necklace(rng: np.random.Generator, beads: int, rings: tuple[int, int], ring_sizes: tuple[int, ...]) -> tuple:
@@ -512,16 +506,5 @@ def pinched_tori(
     ``groups`` the complex; ``complex`` the union.
     """
     rng = np.random.default_rng(seed)
-    tris, ps, ys, gs, degs = [], [], [], [], []
-    off = 0
-    for c in range(sum(splits)):
-        t, p, lab, n = _necklace(rng, int(rng.choice(beads)), rings, ring_sizes)
-        e = np.concatenate([t[:, [0, 1]], t[:, [1, 2]], t[:, [0, 2]]])
-        e = np.unique(np.sort(e, axis=1), axis=0)
-        degs.append(np.bincount(e.ravel(), minlength=n))
-        tris.append(t + off)
-        ps.append(p)
-        ys.append(lab)
-        gs.append(np.full(n, c))
-        off += n
-    return _assemble_complexes(tris, ps, ys, gs, degs, off, splits, rng)
+    parts = [_necklace(rng, int(rng.choice(beads)), rings, ring_sizes) for _ in range(sum(splits))]
+    return _assemble_complexes(parts, splits, rng)
