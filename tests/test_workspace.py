@@ -35,6 +35,10 @@ def test_member_layout(name):
     assert (src / "__init__.py").exists() and (src / "py.typed").exists()
     assert "__all__" in (src / "__init__.py").read_text()
     assert list((d / "tests").glob("test_*.py")), "no tests"
+    found = re.findall(r'^__version__ = "([^"]+)"', (src / "__init__.py").read_text(), re.M)
+    assert found == [project["version"]], f"__version__ {found} is not the pyproject version {project['version']}"
+    top = re.search(r"^## \[(\d+\.\d+\.\d+)\]", (d / "CHANGELOG.md").read_text(), re.M).group(1)
+    assert top == project["version"], f"the newest CHANGELOG entry is {top}, the pyproject version {project['version']}"
 
 
 @pytest.mark.parametrize("name", sorted(MEMBERS))

@@ -92,3 +92,33 @@ def test_run_folder_records_a_clean_checkout_when_writing_into_committed_results
     (out / "metrics.json").unlink()  # --fresh deletes the committed metrics before the run writes new ones
     run = RunFolder(out, package="equi-runs", module_file=root / "pkg" / "mod.py", config={"n": 1}, argv=["x"])
     assert run.metrics({"a": 1.0}, version="0.1.0")["provenance"]["git_dirty"] is False
+
+
+def test_each_piece_and_unit_records_the_commit_it_ran_from(tmp_path):
+    import json
+    import subprocess
+
+    root = _git_repo(tmp_path)
+    mod, out = root / "pkg" / "mod.py", root / "results" / "run"
+
+    def head():
+        return subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True).stdout.strip()
+
+    first = head()
+    run = RunFolder(out, package="equi-runs", module_file=mod, config={"n": 1}, argv=["x"])
+    run.unit("a").save({"v": 1.0})
+    mod.write_text("x = 2\n")  # the code changes while the run is stopped, then is committed
+    subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qam", "b"], cwd=root, check=True)
+    second = head()
+    assert second != first
+    resumed = RunFolder(out, package="equi-runs", module_file=mod, config={"n": 1}, argv=["x"])
+    resumed.unit("b").save({"v": 2.0})
+    doc = resumed.metrics({"a": 1.0}, version="0.1.0")
+    assert doc["provenance"]["git_commit"] == second  # taken when metrics.json is written
+    assert [p["git_commit"] for p in doc["wall_pieces"]] == [first, second]
+    assert [p["git_dirty"] for p in doc["wall_pieces"]] == [False, False]
+    units = {k: json.loads((out / "units" / k / "result.json").read_text())["code"] for k in ("a", "b")}
+    assert units == {"a": {"git_commit": first, "git_dirty": False}, "b": {"git_commit": second, "git_dirty": False}}
+    mod.write_text("x = 3\n")  # an uncommitted edit: the next piece says so
+    third = RunFolder(out, package="equi-runs", module_file=mod, config={"n": 1}, argv=["x"])
+    assert third.wall_pieces[-1]["git_dirty"] is True and third.wall_pieces[-1]["git_commit"] == second

@@ -34,7 +34,7 @@ from ._provenance import cpu_model, provenance
 from ._run import ConfigMismatchError, RunFolder, Unit, config_diff, config_hash, prepare_out, resume_command
 from ._schema import SCHEMA, VERDICTS, SchemaError, aggregate, claim, mean_std, validate_metrics
 
-__version__ = "0.1.0"
+__version__ = "0.1.2"
 
 __all__ = [
     "SCHEMA",

@@ -2,8 +2,9 @@
 
 Layout of ``--out DIR``::
 
-    DIR/run.json               package, config, config hash, wall-time pieces (rewritten after every unit)
-    DIR/units/<key>/result.json  one finished unit (written once, atomically)
+    DIR/run.json               package, config, config hash, pieces: one per invocation with its wall time and the
+                               git commit / dirty flag it started from (rewritten after every unit)
+    DIR/units/<key>/result.json  one finished unit (written once, atomically) with the commit that computed it
     DIR/units/<key>/checkpoint.pt  an unfinished unit's last checkpoint (packages that checkpoint)
     DIR/metrics.json           the schema'd summary (see :mod:`equi_runs._schema`), rewritten as units finish
     DIR/*.png                  figures
@@ -28,7 +29,7 @@ from types import FrameType
 from typing import Any
 
 from ._io import CorruptFileError, RunError, load_torch, read_json, save_torch_atomic, write_json_atomic
-from ._provenance import provenance
+from ._provenance import code_version, provenance
 from ._schema import SCHEMA, aggregate, validate_metrics
 
 RUN_RECORD = "run.json"
@@ -131,7 +132,13 @@ class Unit:
     def save(self, result: Mapping[str, Any], seconds: float | None = None) -> None:
         """Store the finished unit's result atomically, drop its checkpoint, and record the elapsed time."""
         write_json_atomic(
-            {"key": self.key, "config_sha256": self.run.config_sha256, "seconds": seconds, "result": dict(result)},
+            {
+                "key": self.key,
+                "config_sha256": self.run.config_sha256,
+                "seconds": seconds,
+                "code": dict(self.run.code),
+                "result": dict(result),
+            },
             self.result_path,
         )
         self.checkpoint_path.unlink(missing_ok=True)
@@ -202,6 +209,9 @@ class RunFolder:
         self.skipped = 0
         self._t0 = time.perf_counter()
         self._started = _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds")
+        # the code this piece runs (at its start; metrics.json's provenance is taken when it is written)
+        code = code_version(module_file, exclude=self.out)
+        self.code = {"git_commit": code["git_commit"], "git_dirty": code["git_dirty"]}
         if fresh:
             self._clear()
         record_path = self.out / RUN_RECORD
@@ -231,7 +241,7 @@ class RunFolder:
             (self.out / name).unlink(missing_ok=True)
 
     def _piece(self) -> dict[str, Any]:
-        return {"started": self._started, "seconds": time.perf_counter() - self._t0, "argv": self.argv}
+        return {"started": self._started, "seconds": time.perf_counter() - self._t0, "argv": self.argv, **self.code}
 
     def _save_record(self) -> None:
         write_json_atomic(

@@ -7,7 +7,8 @@ Schema ``equi-runs/metrics/1`` (documented in the README)::
     command       argv of the run (list of strings)
     config        the settings every unit depends on (a JSON object)
     provenance    see :func:`equi_runs.provenance`
-    wall_seconds  seconds summed over every resumed piece;  wall_pieces: the pieces
+    wall_seconds  seconds summed over every resumed piece;  wall_pieces: the pieces (each with the git commit and
+                  dirty flag it started from, since 0.1.2)
     complete      true once every unit of the grid has finished
     seeds         the seeds of the grid (list of ints, may be empty)
     metrics       flat keys -> number / string / bool / null / list (e.g. "test_error.C8": 11.7)
